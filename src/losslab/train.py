@@ -1,0 +1,501 @@
+"""The training loop and its record, :class:`History`.
+
+:func:`fit` is plain: per batch, forward, loss gradient, backward, update.
+Per epoch it evaluates the model on the whole training set (and the
+validation set when given) and appends one record to the History: losses,
+task metrics (:mod:`losslab.metrics`), gradient and parameter norms, the
+learning rate and the wall time. Epoch 0 is the model before any update.
+
+Divergence, early stopping and interruption end a run without an exception:
+
+- the training loss (or any metric, or a parameter) turning NaN/inf, or the
+  loss exceeding ``divergence_factor`` times its initial value, marks the run
+  ``diverged`` with the epoch and a reason. A non-finite epoch is not
+  recorded and the model is put back to the last recorded epoch's
+  parameters, so the History holds no NaN. Overflow along the way raises no
+  warning (``numpy.errstate``);
+- a callback returning True stops the run (``stopped_early``);
+- Ctrl-C (KeyboardInterrupt) during :func:`fit` does not lose the run: it
+  returns the History so far marked ``interrupted``, with the model at the
+  last recorded epoch.
+
+>>> import numpy as np
+>>> from losslab import losses
+>>> from losslab.models import LinearRegression
+>>> X = np.array([[0.0], [1.0], [2.0]]); y = np.array([1.0, 3.0, 5.0])
+>>> history = fit(LinearRegression(1), losses.get("mse"), X, y, lr=0.1, epochs=500)
+>>> round(history.final["train_loss"], 8), history.diverged
+(0.0, False)
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from losslab import losses as _losses
+from losslab import metrics as _metrics
+from losslab.models import Model, head_for_kind, to_prediction
+from losslab.optim import CosineSchedule, Optimizer, Schedule, make_optimizer, make_schedule
+
+__all__ = ["EarlyStopping", "History", "check_targets", "fit", "resolve_loss"]
+
+Callback = Callable[[int, dict[str, float], Model], Any]
+
+
+def resolve_loss(loss: Any) -> Any:
+    """A loss object from a registry name or a loss object (anything with ``grad`` and ``y_pred_kind``)."""
+    if isinstance(loss, str):
+        return _losses.get(loss)
+    if hasattr(loss, "grad") and hasattr(loss, "y_pred_kind") and hasattr(loss, "task"):
+        return loss
+    raise TypeError(f"loss must be a loss name or a Loss object, got {type(loss).__name__}")
+
+
+def check_targets(loss: Any, y: ArrayLike, n_outputs: int | None = None) -> np.ndarray:
+    """Check that ``y`` suits the task of ``loss`` and return it as an array.
+
+    Regression losses need finite real ``y`` of shape ``(n,)``; binary losses
+    labels in {0, 1}; multiclass losses integer labels ``0 .. K − 1`` or rows
+    of probabilities ``(n, K)``, with ``K = n_outputs`` when given.
+
+    Raises:
+        TypeError: If ``y`` is not numeric (string labels: encode them first,
+            or use :class:`losslab.estimators.LossClassifier`).
+        ValueError: If ``y`` does not fit the loss's task.
+    """
+    y = np.asarray(y)
+    name, task = loss.name, loss.task
+    if y.dtype.kind not in "biuf":
+        raise TypeError(
+            f"y must be numeric for loss {name!r} ({task}), got dtype {y.dtype}; "
+            "encode labels as integers 0..K-1 (LossClassifier does this)"
+        )
+    if y.size == 0:
+        raise ValueError("y is empty")
+    if not np.all(np.isfinite(y)):
+        raise ValueError("y contains NaN or inf")
+    if task == "multiclass" and y.ndim == 2:
+        if n_outputs is not None and y.shape[1] != n_outputs:
+            raise ValueError(
+                f"y has {y.shape[1]} probability columns, the model has {n_outputs} outputs"
+            )
+        if np.any(y < 0) or not np.allclose(y.sum(axis=1), 1.0):
+            raise ValueError(f"y rows must be probabilities (>= 0, summing to 1) for loss {name!r}")
+        return y.astype(np.float64)
+    if y.ndim != 1:
+        raise ValueError(f"y must have shape (n,) for loss {name!r}, got {y.shape}")
+    if task == "binary":
+        values = np.unique(y)
+        if not np.all(np.isin(values, (0, 1))):
+            raise ValueError(
+                f"loss {name!r} is for binary targets 0/1, y has values {values[:5].tolist()}"
+            )
+        return y.astype(np.float64)
+    if task == "multiclass":
+        if np.any(np.mod(y, 1) != 0) or np.any(y < 0):
+            raise ValueError(
+                f"loss {name!r} needs integer class labels >= 0 (or probability rows); "
+                "y looks continuous"
+            )
+        if n_outputs is not None and y.max() >= n_outputs:
+            raise ValueError(f"y has label {int(y.max())}, the model has only {n_outputs} classes")
+        return y.astype(np.int64)
+    return y.astype(np.float64)
+
+
+@dataclass
+class History:
+    """Everything a run produced, one record per epoch (epoch 0: before training).
+
+    Attributes:
+        records: One dict per recorded epoch, keys ``epoch``, ``train_loss``,
+            ``val_loss`` (with validation data), ``train_<metric>`` and
+            ``val_<metric>`` (regression: mse, rmse, mae, r2; classification:
+            accuracy, precision, recall, f1, roc_auc, log_loss, ece),
+            ``grad_norm`` (of the training loss, decay excluded), ``param_norm``,
+            ``lr`` and ``wall_time`` (seconds since the start of the run).
+        loss: Name of the loss.
+        task: The loss's task.
+        initial_loss: Training loss before any update.
+        diverged: Whether the run was stopped for diverging.
+        diverged_epoch: The epoch at which it diverged.
+        diverged_reason: Why, in words.
+        stopped_early: Whether a callback stopped the run.
+        stop_reason: Which callback, at which epoch.
+        interrupted: Whether KeyboardInterrupt ended the run.
+    """
+
+    records: list[dict[str, float]] = field(default_factory=list)
+    loss: str = ""
+    task: str = ""
+    initial_loss: float = math.nan
+    diverged: bool = False
+    diverged_epoch: int | None = None
+    diverged_reason: str | None = None
+    stopped_early: bool = False
+    stop_reason: str | None = None
+    interrupted: bool = False
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        """One column over the recorded epochs, e.g. ``history["val_loss"]``."""
+        return np.array([record[key] for record in self.records])
+
+    @property
+    def final(self) -> dict[str, float]:
+        """The last record."""
+        return self.records[-1]
+
+    @property
+    def epochs_completed(self) -> int:
+        """Number of training epochs recorded (epoch 0 excluded)."""
+        return int(self.records[-1]["epoch"]) if self.records else 0
+
+    def to_frame(self):
+        """The records as a pandas DataFrame indexed by epoch."""
+        import pandas as pd
+
+        return pd.DataFrame.from_records(self.records).set_index("epoch")
+
+
+class EarlyStopping:
+    """Callback stopping a run when ``monitor`` has not improved for ``patience`` epochs.
+
+    Improvement means falling by more than ``min_delta`` (use a loss, or pass
+    ``mode="max"`` for accuracy-like metrics). State resets at epoch 1, so one
+    instance can serve several runs.
+    """
+
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        patience: int = 10,
+        min_delta: float = 0.0,
+        mode: str = "min",
+    ) -> None:
+        if patience < 1:
+            raise ValueError(f"patience must be >= 1, got {patience}")
+        if mode not in ("min", "max"):
+            raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
+        self.monitor, self.patience, self.min_delta, self.mode = monitor, patience, min_delta, mode
+        self.best = math.inf
+        self.wait = 0
+
+    def __call__(self, epoch: int, record: dict[str, float], model: Model) -> bool:
+        """True once ``patience`` epochs have passed without improvement."""
+        if self.monitor not in record:
+            raise ValueError(
+                f"EarlyStopping monitor {self.monitor!r} not in record keys {list(record)}"
+            )
+        if epoch == 1:
+            self.best, self.wait = math.inf, 0
+        value = record[self.monitor] if self.mode == "min" else -record[self.monitor]
+        if value < self.best - self.min_delta:
+            self.best, self.wait = value, 0
+        else:
+            self.wait += 1
+        return self.wait >= self.patience
+
+
+# ----------------------------------------------------------------------------- the loop
+
+
+def _loss_and_grads(
+    model: Model, loss, X, y, weights
+) -> tuple[float, dict[str, np.ndarray], np.ndarray]:
+    """Forward, loss, backward: ``dL/dθ`` chained from ``dL/dy_pred = loss.grad(...)``."""
+    y_pred, cache = model.forward(X)
+    if not np.all(np.isfinite(y_pred)):
+        # Losses reject non-finite predictions; this is a diverging run, reported by the caller.
+        return math.nan, {}, y_pred
+    value, grad_pred = loss.value_and_grad(y_pred, y, weights=weights)
+    return float(value), model.backward(cache, grad_pred), y_pred
+
+
+def _task_metrics(loss, y_pred: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    if not np.all(np.isfinite(y_pred)):
+        return {"not_finite": math.nan}
+    prediction = to_prediction(y_pred, loss.y_pred_kind)
+    if loss.task == "regression":
+        return _metrics.regression_metrics(prediction, y)
+    labels = y.argmax(axis=1) if y.ndim == 2 else y.astype(np.int64)
+    return _metrics.classification_metrics(prediction, labels)
+
+
+def _evaluate(model, loss, X, y, weights) -> tuple[float, dict[str, float]]:
+    y_pred = model(X)
+    if not np.all(np.isfinite(y_pred)):
+        return math.nan, {}
+    return float(loss(y_pred, y, weights=weights)), _task_metrics(loss, y_pred, y)
+
+
+def _norm(arrays: Iterable[np.ndarray]) -> float:
+    return float(np.sqrt(sum(float(np.sum(a * a)) for a in arrays)))
+
+
+def _check_inputs(model: Model, loss, X, y, name: str) -> tuple[np.ndarray, np.ndarray]:
+    X = np.asarray(X, dtype=np.float64) if np.asarray(X).dtype.kind in "biuf" else None
+    if X is None:
+        raise TypeError(f"{name}X must be numeric")
+    if X.ndim != 2 or X.shape[1] != model.n_features:
+        raise ValueError(f"{name}X must have shape (n, {model.n_features}), got {X.shape}")
+    if not np.all(np.isfinite(X)):
+        raise ValueError(f"{name}X contains NaN or inf")
+    y = check_targets(loss, y, model.n_outputs if loss.y_pred_kind == "logits" else None)
+    if X.shape[0] != y.shape[0]:
+        raise ValueError(
+            f"{name}X and {name}y must have the same number of rows, got {X.shape[0]} and {y.shape[0]}"
+        )
+    return X, y
+
+
+def _check_model(model: Model, loss) -> None:
+    head = head_for_kind(loss.y_pred_kind)
+    if model.head != head:
+        raise ValueError(
+            f"model head {model.head!r} does not fit loss {loss.name!r} "
+            f"(y_pred_kind {loss.y_pred_kind!r} needs head {head!r})"
+        )
+    if loss.y_pred_kind == "logits" and model.n_outputs < 2:
+        raise ValueError(f"loss {loss.name!r} reads rows of logits; the model has 1 output")
+    if loss.y_pred_kind != "logits" and model.n_outputs != 1:
+        raise ValueError(f"loss {loss.name!r} reads one output; the model has {model.n_outputs}")
+
+
+def _record(
+    epoch, train_value, train_metrics, val, grads, model, optimizer, start
+) -> dict[str, float]:
+    record: dict[str, float] = {"epoch": epoch, "train_loss": train_value}
+    if val is not None:
+        record["val_loss"] = val[0]
+    record.update({f"train_{k}": v for k, v in train_metrics.items()})
+    if val is not None:
+        record.update({f"val_{k}": v for k, v in val[1].items()})
+    record["grad_norm"] = _norm(grads.values()) if grads else math.nan
+    record["param_norm"] = model.parameter_norm()
+    record["lr"] = optimizer.lr
+    record["wall_time"] = time.perf_counter() - start
+    return record
+
+
+def _finite(record: dict[str, float], model: Model) -> bool:
+    # roc_auc is NaN by definition when a split holds one class; it does not signal divergence.
+    values = [v for k, v in record.items() if not k.endswith("roc_auc")]
+    return bool(np.all(np.isfinite(values))) and all(
+        np.all(np.isfinite(p)) for p in model.params.values()
+    )
+
+
+def fit(
+    model: Model,
+    loss: Any,
+    X: ArrayLike,
+    y: ArrayLike,
+    *,
+    X_val: ArrayLike | None = None,
+    y_val: ArrayLike | None = None,
+    optimizer: str | Optimizer = "gd",
+    lr: float = 0.1,
+    epochs: int = 100,
+    batch_size: int | None = None,
+    weight_decay: float = 0.0,
+    schedule: str | Schedule | None = None,
+    optimizer_params: dict[str, Any] | None = None,
+    sample_weight: ArrayLike | None = None,
+    seed: int | None = 0,
+    callbacks: Sequence[Callback] = (),
+    progress: bool = False,
+    divergence_factor: float = 1e6,
+) -> History:
+    """Train ``model`` in place under ``loss`` and return the :class:`History`.
+
+    Each epoch visits every training row once: full batch for ``"gd"`` (and
+    for the other optimizers when ``batch_size`` is None), mini-batches of
+    ``batch_size`` rows reshuffled every epoch otherwise (``"sgd"`` defaults to 32).
+    Per batch: ``y_pred = model(X_b)``, ``G = loss.grad(y_pred, y_b)``,
+    ``grads = model.backward(cache, G)``, ``optimizer.step(params, grads)``.
+
+    Args:
+        model: A :class:`losslab.models.Model`; its head must be the one the
+            loss reads (see :func:`losslab.models.make_model`).
+        loss: A loss name or loss object.
+        X: Training features ``(n, d)``.
+        y: Training targets, suited to the loss's task.
+        X_val: Validation features, optional.
+        y_val: Validation targets, required with ``X_val``.
+        optimizer: ``"gd"``, ``"sgd"``, ``"momentum"``, ``"nesterov"``,
+            ``"adam"`` or an :class:`~losslab.optim.Optimizer` (then ``lr``,
+            ``weight_decay``, ``schedule`` and ``optimizer_params`` are not used).
+        lr: Base learning rate, > 0.
+        epochs: Number of passes over the data, >= 1.
+        batch_size: Mini-batch size, or None for full batch.
+        weight_decay: L2 coefficient, as ``torch.optim``'s ``weight_decay``.
+        schedule: ``"constant"``, ``"step"`` (halve every 10 epochs),
+            ``"cosine"`` (down to 0 at the last epoch) or a
+            :class:`~losslab.optim.Schedule`.
+        optimizer_params: Extra optimizer arguments (``momentum``, ``beta1`` ...).
+        sample_weight: Per-row weights for the training loss (weighted mean).
+        seed: Seed of the mini-batch shuffling.
+        callbacks: Called as ``callback(epoch, record, model)`` after each
+            epoch; returning True stops the run.
+        progress: Show a Rich progress bar.
+        divergence_factor: The run diverges when the training loss exceeds
+            this many times ``max(|initial loss|, 1e-8)``.
+
+    Returns:
+        The History. The model keeps the parameters of the last recorded epoch.
+
+    Raises:
+        ValueError: For inconsistent shapes, targets that do not fit the
+            loss, ``lr <= 0``, ``epochs < 1`` or a bad ``batch_size``.
+        TypeError: For non-numeric ``X`` or ``y``.
+    """
+    loss = resolve_loss(loss)
+    if not isinstance(epochs, (int, np.integer)) or epochs < 1:
+        raise ValueError(f"epochs must be an integer >= 1, got {epochs!r}")
+    if isinstance(schedule, str) and schedule == "cosine":
+        schedule = CosineSchedule(t_max=epochs)
+    opt = make_optimizer(
+        optimizer, lr, weight_decay=weight_decay, schedule=make_schedule(schedule),
+        **(optimizer_params or {}),
+    )  # fmt: skip
+    _check_model(model, loss)
+    X, y = _check_inputs(model, loss, X, y, "")
+    val = None
+    if (X_val is None) != (y_val is None):
+        raise ValueError("X_val and y_val must be given together")
+    if X_val is not None:
+        val = _check_inputs(model, loss, X_val, y_val, "val ")
+    n = X.shape[0]
+    if batch_size is None and opt.full_batch is False and optimizer == "sgd":
+        batch_size = 32
+    if batch_size is not None:
+        if opt.full_batch:
+            raise ValueError("batch_size must be None for optimizer 'gd' (full batch); use 'sgd'")
+        if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+            raise ValueError(f"batch_size must be an integer >= 1 or None, got {batch_size!r}")
+    weights = None
+    if sample_weight is not None:
+        weights = np.asarray(sample_weight, dtype=np.float64)
+        if weights.shape != (n,) or not np.all(np.isfinite(weights)) or np.any(weights < 0):
+            raise ValueError(f"sample_weight must be {n} finite non-negative numbers")
+    rng = np.random.default_rng(seed)
+    history = History(loss=loss.name, task=loss.task)
+    params = model.params
+    start = time.perf_counter()
+
+    with np.errstate(all="ignore"), _progress(progress, epochs) as bar:
+        value, grads, _ = _loss_and_grads(model, loss, X, y, weights)
+        history.initial_loss = value
+        train_metrics = _task_metrics(loss, model(X), y)
+        record = _record(
+            0, value, train_metrics, _eval_val(model, loss, val), grads, model, opt, start
+        )
+        if not _finite(record, model):
+            _mark_diverged(history, 0, "initial training loss or metrics are not finite")
+            return history
+        history.records.append(record)
+        last_good = {k: v.copy() for k, v in params.items()}
+        threshold = divergence_factor * max(abs(value), 1e-8)
+        epoch = 0
+        try:
+            for epoch in range(1, epochs + 1):
+                opt.set_epoch(epoch - 1)
+                if batch_size is None or batch_size >= n:
+                    opt.step(
+                        params, grads
+                    )  # grads of the full loss at these params, from evaluation
+                else:
+                    order = rng.permutation(n)
+                    for rows in np.array_split(order, math.ceil(n / batch_size)):
+                        w = None if weights is None else weights[rows]
+                        batch_value, batch_grads, _ = _loss_and_grads(
+                            model, loss, X[rows], y[rows], w
+                        )
+                        if not math.isfinite(batch_value):
+                            break
+                        opt.step(params, batch_grads)
+                value, grads, y_pred = _loss_and_grads(model, loss, X, y, weights)
+                train_metrics = _task_metrics(loss, y_pred, y)
+                record = _record(
+                    epoch,
+                    value,
+                    train_metrics,
+                    _eval_val(model, loss, val),
+                    grads,
+                    model,
+                    opt,
+                    start,
+                )
+                if not _finite(record, model):
+                    _restore(params, last_good)
+                    _mark_diverged(history, epoch, "loss, metrics or parameters became NaN or inf")
+                    break
+                history.records.append(record)
+                last_good = {k: v.copy() for k, v in params.items()}
+                bar(epoch, value)
+                if value > threshold:
+                    _mark_diverged(
+                        history, epoch,
+                        f"training loss {value:.4g} exceeds {divergence_factor:g} x initial {history.initial_loss:.4g}",
+                    )  # fmt: skip
+                    break
+                stopper = next((cb for cb in callbacks if cb(epoch, record, model)), None)
+                if stopper is not None:
+                    history.stopped_early = True
+                    history.stop_reason = (
+                        f"{type(stopper).__name__} stopped the run at epoch {epoch}"
+                    )
+                    break
+        except KeyboardInterrupt:
+            # Keep the work done so far: the model returns to the last recorded epoch.
+            _restore(params, last_good)
+            history.interrupted = True
+    return history
+
+
+def _eval_val(model, loss, val) -> tuple[float, dict[str, float]] | None:
+    return None if val is None else _evaluate(model, loss, val[0], val[1], None)
+
+
+def _restore(params: dict[str, np.ndarray], saved: dict[str, np.ndarray]) -> None:
+    for name, value in saved.items():
+        params[name][...] = value
+
+
+def _mark_diverged(history: History, epoch: int, reason: str) -> None:
+    history.diverged, history.diverged_epoch, history.diverged_reason = True, epoch, reason
+
+
+class _progress:
+    """A Rich progress bar over epochs, or a no-op when ``enabled`` is False."""
+
+    def __init__(self, enabled: bool, epochs: int) -> None:
+        self.enabled, self.epochs = enabled, epochs
+
+    def __enter__(self) -> Callable[[int, float], None]:
+        if not self.enabled:
+            return lambda epoch, value: None
+        from rich.progress import Progress
+
+        self.bar = Progress()
+        self.bar.start()
+        self.task = self.bar.add_task("training", total=self.epochs)
+
+        def update(epoch: int, value: float) -> None:
+            self.bar.update(self.task, completed=epoch, description=f"loss {value:.4g}")
+
+        return update
+
+    def __exit__(self, *exc) -> None:
+        if self.enabled:
+            self.bar.stop()

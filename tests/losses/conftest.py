@@ -1,0 +1,383 @@
+"""One registry of every catalogue loss, driving every test in tests/losses.
+
+Each :class:`Case` is a loss name with one parameter setting, a generator of
+valid random ``(y_pred, y_true)`` and the properties the loss has (non-negative,
+zero at a perfect prediction, where its kinks are). A loss added to the
+catalogue without an entry here fails ``test_registry_covers_catalogue``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import pytest
+
+import losslab.losses as losses
+
+K = 4  # classes of the multiclass cases
+
+Arrays = tuple[np.ndarray, np.ndarray]
+Maker = Callable[[np.random.Generator, tuple[int, ...]], Arrays]
+
+
+def require(module_name: str) -> ModuleType:
+    """Import a reference library; skip when it is missing, unless CI demands references.
+
+    With LOSSLAB_REQUIRE_REFERENCES=1 (set in CI) the ImportError propagates, so a
+    missing reference fails the run instead of silently skipping the comparison.
+    """
+    if os.environ.get("LOSSLAB_REQUIRE_REFERENCES") == "1":
+        return importlib.import_module(module_name)
+    return pytest.importorskip(module_name)
+
+
+@dataclass(frozen=True)
+class Case:
+    """A loss with one parameter setting and what the tests need to know about it."""
+
+    name: str
+    params: dict[str, Any]
+    make: Maker
+    task: str
+    y_pred_kind: str
+    rows: bool = False  # y_pred is (..., K) rows of logits; per-example shape drops the last axis
+    nonnegative: bool = True
+    # y_true -> a y_pred at which the gradient vanishes (None: no finite one exists).
+    perfect: Callable[[np.ndarray], np.ndarray] | None = None
+    zero_loss_at_perfect: bool = True
+    # (y_pred, y_true) -> per-element distance to the nearest kink (None: smooth).
+    kink_distance: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
+    # (y_true, weights or None) -> what reduction "mean" divides by; None: sum(w) or count.
+    normalizer: Callable[[np.ndarray, np.ndarray | None], float] | None = None
+    label: str = ""
+    tags: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def id(self) -> str:
+        extra = ",".join(f"{k}={v}" for k, v in self.params.items())
+        return f"{self.name}({extra}){'-' + self.label if self.label else ''}"
+
+    @property
+    def loss(self) -> losses.Loss:
+        return losses.get(self.name, **self.params)
+
+    def functions(self) -> tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]]:
+        """The three pure functions ``name``, ``name_grad``, ``name_hess``."""
+        return (
+            getattr(losses, self.name),
+            getattr(losses, f"{self.name}_grad"),
+            getattr(losses, f"{self.name}_hess"),
+        )
+
+    def example_shape(self, y_pred: np.ndarray) -> tuple[int, ...]:
+        return tuple(y_pred.shape[:-1]) if self.rows else tuple(y_pred.shape)
+
+    def sample(self, rng: np.random.Generator, shape: tuple[int, ...] = (7,)) -> Arrays:
+        return self.make(rng, tuple(shape))
+
+    def smooth_sample(
+        self, rng: np.random.Generator, shape: tuple[int, ...] = (6,), margin: float = 0.02
+    ) -> Arrays:
+        """A sample whose every element lies at least ``margin`` away from a kink."""
+        for _ in range(200):
+            y_pred, y_true = self.make(rng, shape)
+            if self.kink_distance is None or np.all(self.kink_distance(y_pred, y_true) > margin):
+                return y_pred, y_true
+        raise AssertionError(f"could not draw a smooth sample for {self.id}")
+
+    def mean_normalizer(self, y_true: np.ndarray, weights: np.ndarray | None) -> float:
+        if self.normalizer is not None:
+            return self.normalizer(y_true, weights)
+        shape = y_true.shape[:-1] if self.rows and y_true.ndim > 1 else y_true.shape
+        if weights is None:
+            return float(math.prod(shape))
+        return float(np.sum(np.broadcast_to(weights, shape)))
+
+
+# ------------------------------------------------------------------ generators
+
+
+def _regression(scale: float = 2.0) -> Maker:
+    def make(rng: np.random.Generator, shape: tuple[int, ...]) -> Arrays:
+        y_true = rng.normal(0.0, scale, shape)
+        return y_true + rng.normal(0.0, scale, shape), y_true
+
+    return make
+
+
+def _poisson(rng: np.random.Generator, shape: tuple[int, ...]) -> Arrays:
+    return rng.uniform(-2.0, 2.0, shape), rng.poisson(2.0, shape).astype(np.float64)
+
+
+def _probabilities(rng: np.random.Generator, shape: tuple[int, ...]) -> Arrays:
+    return rng.uniform(0.05, 0.95, shape), rng.integers(0, 2, shape).astype(np.float64)
+
+
+def _logits01(rng: np.random.Generator, shape: tuple[int, ...]) -> Arrays:
+    return rng.normal(0.0, 3.0, shape), rng.integers(0, 2, shape).astype(np.float64)
+
+
+def _logits_pm1(rng: np.random.Generator, shape: tuple[int, ...]) -> Arrays:
+    return rng.normal(0.0, 3.0, shape), rng.choice([-1.0, 1.0], shape)
+
+
+def _labels(ignore: int | None = None) -> Maker:
+    def make(rng: np.random.Generator, shape: tuple[int, ...]) -> Arrays:
+        y_pred = rng.normal(0.0, 2.0, (*shape, K))
+        y_true = rng.integers(0, K, shape)
+        if ignore is not None:
+            # About a third of the examples carry the ignored label, never all of them.
+            drop = rng.random(shape) < 0.35
+            drop.flat[0] = False
+            y_true = np.where(drop, ignore, y_true)
+        return y_pred, y_true
+
+    return make
+
+
+def _label_rows(with_zeros: bool) -> Maker:
+    def make(rng: np.random.Generator, shape: tuple[int, ...]) -> Arrays:
+        y_pred = rng.normal(0.0, 2.0, (*shape, K))
+        t = rng.dirichlet(np.ones(K), shape)
+        if with_zeros:
+            t[..., 0] = 0.0
+            t /= t.sum(axis=-1, keepdims=True)
+        return y_pred, t
+
+    return make
+
+
+# ------------------------------------------------------------------ kinks and perfect points
+
+
+def _identity(y_true: np.ndarray) -> np.ndarray:
+    return np.array(y_true, dtype=np.float64, copy=True)
+
+
+def _at_zero(y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+    return np.abs(y_pred - y_true)
+
+
+def _at_delta(delta: float) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    return lambda y_pred, y_true: np.abs(np.abs(y_pred - y_true) - delta)
+
+
+def _margin(y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+    s = np.where(y_true == 0, -1.0, y_true)
+    return np.abs(1.0 - s * y_pred)
+
+
+def _hinge_perfect(y_true: np.ndarray) -> np.ndarray:
+    # A margin of 2 is beyond the hinge: zero loss, zero (sub)gradient.
+    return 2.0 * np.where(y_true == 0, -1.0, y_true)
+
+
+def _kl_perfect(t: np.ndarray) -> np.ndarray:
+    return np.log(t)
+
+
+def _ce_normalizer(
+    class_weights: tuple[float, ...] | None, ignore_index: int = -100
+) -> Callable[[np.ndarray, np.ndarray | None], float]:
+    # PyTorch: with integer targets "mean" divides by the summed class weights of the
+    # non-ignored targets; sample weights multiply in (a weight is a replicated example).
+    def normalizer(y_true: np.ndarray, weights: np.ndarray | None) -> float:
+        if y_true.dtype.kind == "f":  # probability rows: plain (weighted) count
+            w = np.ones(y_true.shape[:-1]) if weights is None else weights
+            return float(np.sum(np.broadcast_to(w, y_true.shape[:-1])))
+        keep = y_true != ignore_index
+        cw = np.ones(K) if class_weights is None else np.asarray(class_weights)
+        per = np.where(keep, cw[np.where(keep, y_true, 0)], 0.0)
+        w = np.ones(y_true.shape) if weights is None else np.broadcast_to(weights, y_true.shape)
+        return float(np.sum(per * w))
+
+    return normalizer
+
+
+# ------------------------------------------------------------------ the registry
+
+_REG = {"task": "regression", "y_pred_kind": "value"}
+_SMOOTH_REG = {**_REG, "perfect": _identity}
+_CW = (0.5, 1.0, 2.0, 1.5)
+
+CASES: list[Case] = [
+    Case("mse", {}, _regression(), **_SMOOTH_REG),
+    Case("mae", {}, _regression(), **_SMOOTH_REG, kink_distance=_at_zero),
+    *[
+        Case("huber", {"delta": d}, _regression(), **_SMOOTH_REG, kink_distance=_at_delta(d))
+        for d in (0.3, 1.0, 2.0)
+    ],
+    *[Case("pseudo_huber", {"delta": d}, _regression(), **_SMOOTH_REG) for d in (0.3, 2.0)],
+    Case("log_cosh", {}, _regression(), **_SMOOTH_REG),
+    *[
+        Case("quantile", {"q": q}, _regression(), **_SMOOTH_REG, kink_distance=_at_zero)
+        for q in (0.1, 0.5, 0.9)
+    ],
+    *[
+        Case(
+            "barron",
+            {"alpha": a, "scale": s},
+            _regression(),
+            **_SMOOTH_REG,
+            tags=frozenset({"barron-special"} if a in (2.0, 1.0, 0.0, -2.0, -math.inf) else {}),
+        )
+        for a, s in (
+            (2.0, 1.0),
+            (1.0, 1.0),
+            (0.0, 1.0),
+            (-2.0, 1.0),
+            (-math.inf, 1.0),
+            (0.5, 1.0),
+            (3.0, 1.0),
+            (-5.0, 1.0),
+            (1.0, 0.5),
+            (0.0, 3.0),
+            (0.5, 2.0),
+        )
+    ],
+    Case(
+        "poisson_nll",
+        {},
+        _poisson,
+        task="regression",
+        y_pred_kind="log_rate",
+        nonnegative=False,  # exp(z) - y z is negative near z = log y for y > 1
+        perfect=lambda y: np.log(np.maximum(y, 1.0)),  # grad exp(z) - y = 0 needs y > 0
+        zero_loss_at_perfect=False,
+        tags=frozenset({"perfect-needs-positive"}),
+    ),
+    Case(
+        "bce",
+        {},
+        _probabilities,
+        task="binary",
+        y_pred_kind="probability",
+        # p = y is clipped to [eps, 1 - eps]: loss -log(1 - eps) ~ 2e-16, gradient exactly 0.
+        perfect=_identity,
+        zero_loss_at_perfect=True,
+    ),
+    *[
+        Case("bce_with_logits", {"pos_weight": w}, _logits01, task="binary", y_pred_kind="logit")
+        for w in (1.0, 2.5)
+    ],
+    Case("cross_entropy", {}, _labels(), task="multiclass", y_pred_kind="logits", rows=True),
+    Case(
+        "cross_entropy",
+        {"class_weights": _CW},
+        _labels(),
+        task="multiclass",
+        y_pred_kind="logits",
+        rows=True,
+        normalizer=_ce_normalizer(_CW),
+    ),
+    Case(
+        "cross_entropy",
+        {"label_smoothing": 0.1},
+        _labels(),
+        task="multiclass",
+        y_pred_kind="logits",
+        rows=True,
+    ),
+    Case(
+        "cross_entropy",
+        {"class_weights": _CW, "label_smoothing": 0.2},
+        _labels(),
+        task="multiclass",
+        y_pred_kind="logits",
+        rows=True,
+        normalizer=_ce_normalizer(_CW),
+    ),
+    Case(
+        "cross_entropy",
+        {},
+        _label_rows(with_zeros=False),
+        task="multiclass",
+        y_pred_kind="logits",
+        rows=True,
+        label="probability-targets",
+    ),
+    Case(
+        "cross_entropy",
+        {"label_smoothing": 0.3},
+        _label_rows(with_zeros=True),
+        task="multiclass",
+        y_pred_kind="logits",
+        rows=True,
+        label="probability-targets",
+    ),
+    Case(
+        "cross_entropy",
+        {},
+        _labels(ignore=-100),
+        task="multiclass",
+        y_pred_kind="logits",
+        rows=True,
+        normalizer=_ce_normalizer(None),
+        label="ignored-labels",
+    ),
+    Case(
+        "cross_entropy",
+        {"class_weights": _CW, "ignore_index": 2},
+        _labels(ignore=2),
+        task="multiclass",
+        y_pred_kind="logits",
+        rows=True,
+        normalizer=_ce_normalizer(_CW, ignore_index=2),
+        label="ignored-labels",
+    ),
+    *[
+        Case("focal", p, _logits01, task="binary", y_pred_kind="logit")
+        for p in ({"gamma": 0.0}, {"gamma": 2.0}, {"gamma": 0.5}, {"gamma": 2.0, "alpha": 0.25})
+    ],
+    *[
+        Case(
+            name,
+            {},
+            make,
+            task="binary",
+            y_pred_kind="logit",
+            perfect=_hinge_perfect,
+            kink_distance=_margin,
+            label=label,
+        )
+        for name in ("hinge", "squared_hinge")
+        for make, label in ((_logits01, "labels01"), (_logits_pm1, "labels-pm1"))
+    ],
+    *[
+        Case(
+            "kl_div",
+            {},
+            _label_rows(with_zeros=z),
+            task="multiclass",
+            y_pred_kind="logits",
+            rows=True,
+            perfect=None if z else _kl_perfect,
+            label="zero-targets" if z else "",
+        )
+        for z in (False, True)
+    ],
+]
+
+CASE_IDS = [c.id for c in CASES]
+assert len(set(CASE_IDS)) == len(CASE_IDS), "case ids must be unique"
+
+NAMES = sorted({c.name for c in CASES})
+
+
+def cases(*names: str, where: Callable[[Case], bool] | None = None) -> Any:
+    """``pytest.mark.parametrize`` over the registry, optionally restricted."""
+    chosen = [c for c in CASES if (not names or c.name in names) and (where is None or where(c))]
+    return pytest.mark.parametrize("case", chosen, ids=[c.id for c in chosen])
+
+
+@pytest.fixture
+def rng(request: pytest.FixtureRequest) -> np.random.Generator:
+    # A seed per test, stable across runs, different between tests.
+    return np.random.default_rng(abs(hash(request.node.nodeid)) % 2**32)
