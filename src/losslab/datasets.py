@@ -142,7 +142,7 @@ class Dataset:
         val_parts, train_parts = [], []
         for idx in groups:
             idx = rng.permutation(idx)
-            n_val = int(round(val_fraction * idx.size))
+            n_val = round(val_fraction * idx.size)
             val_parts.append(idx[:n_val])
             train_parts.append(idx[n_val:])
         val = rng.permutation(np.concatenate(val_parts))
@@ -171,7 +171,7 @@ def _flip_labels(y: np.ndarray, fraction: float, n_classes: int, rng) -> np.ndar
     """Give a random ``fraction`` of rows a different, uniformly drawn label."""
     _check_fraction("flip_fraction", fraction)
     y = y.copy()
-    n_flip = int(round(fraction * y.size))
+    n_flip = round(fraction * y.size)
     rows = rng.choice(y.size, size=n_flip, replace=False)
     # Adding 1..K-1 modulo K always lands on a different class.
     y[rows] = (y[rows] + rng.integers(1, n_classes, size=n_flip)) % n_classes
@@ -233,7 +233,7 @@ def linear_outliers(
 ) -> Dataset:
     """Linear data where a fraction of rows are outliers.
 
-    Vertical outliers keep their ``x`` and get ``y`` shifted by ±(10..20) noise-free
+    Vertical outliers keep their ``x`` and get ``y`` shifted by ±U(10, 20)
     units; leverage outliers get ``x`` moved 5..8 standard deviations out with
     a ``y`` that ignores the line (drawn near 0), so they pull a least-squares
     fit hard. ``kind="both"`` makes half of each.
@@ -244,7 +244,7 @@ def linear_outliers(
     rng = np.random.default_rng(seed)
     X, signal = _linear_base(n_samples, n_features, rng)
     y = signal + noise * rng.standard_normal(n_samples)
-    n_out = int(round(outlier_fraction * n_samples))
+    n_out = round(outlier_fraction * n_samples)
     rows = rng.choice(n_samples, size=n_out, replace=False)
     n_vertical = {"vertical": n_out, "leverage": 0, "both": n_out // 2}[kind]
     vertical, leverage = rows[:n_vertical], rows[n_vertical:]
@@ -293,7 +293,7 @@ def heteroscedastic(
 
 
 def sine(n_samples: int = 200, noise: float = 0.1, seed: int = 0) -> Dataset:
-    """One feature uniform on [-π, π] and ``y = sin(2x) + noise * N(0, 1)``: needs a non-linear model."""
+    """One feature uniform on [-π, π] and ``y = sin(2x) + noise * N(0, 1)`` (non-linear)."""
     _check_n(n_samples)
     rng = np.random.default_rng(seed)
     X = rng.uniform(-math.pi, math.pi, (n_samples, 1))
@@ -369,7 +369,10 @@ def circles(
 def xor(
     n_samples: int = 200, noise: float = 0.0, flip_fraction: float = 0.0, seed: int = 0
 ) -> Dataset:
-    """Points uniform on [-1, 1]²; class 1 where ``x0 * x1 > 0``. ``noise`` jitters the points after labelling."""
+    """Points uniform on [-1, 1]²; class 1 where ``x0 * x1 > 0``.
+
+    ``noise`` jitters the points after labelling.
+    """
     _check_n(n_samples)
     rng = np.random.default_rng(seed)
     X = rng.uniform(-1, 1, (n_samples, 2))
@@ -392,7 +395,7 @@ def imbalanced(
     if not 0.0 < ratio < 1.0:
         raise ValueError(f"ratio must be in (0, 1), got {ratio}")
     rng = np.random.default_rng(seed)
-    n_pos = min(max(1, int(round(ratio * n_samples))), n_samples - 1)
+    n_pos = min(max(1, round(ratio * n_samples)), n_samples - 1)
     y = np.zeros(n_samples, dtype=np.int64)
     y[rng.choice(n_samples, n_pos, replace=False)] = 1
     centres = np.where(y[:, None] == 1, 1.0, -1.0) * (separation / 2 / math.sqrt(2))

@@ -45,7 +45,8 @@ def _pair(y_pred: ArrayLike, y_true: ArrayLike) -> tuple[np.ndarray, np.ndarray]
     y_pred, y_true = np.asarray(y_pred), np.asarray(y_true)
     if y_pred.shape[0] != y_true.shape[0]:
         raise ValueError(
-            f"y_pred and y_true must have the same length, got {y_pred.shape[0]} and {y_true.shape[0]}"
+            "y_pred and y_true must have the same length, "
+            f"got {y_pred.shape[0]} and {y_true.shape[0]}"
         )
     if y_true.shape[0] == 0:
         raise ValueError("y_true is empty")
@@ -142,7 +143,7 @@ def recall(labels_pred: ArrayLike, y_true: ArrayLike, *, average: Average = "bin
 
 
 def f1_score(labels_pred: ArrayLike, y_true: ArrayLike, *, average: Average = "binary") -> float:
-    """F1 ``2 TP / (2 TP + FP + FN)`` (harmonic mean of precision and recall), per class then averaged."""
+    """F1 ``2 TP / (2 TP + FP + FN)``, the harmonic mean of precision and recall, per class."""
     tp, predicted, actual = _confusion_counts(labels_pred, y_true, average)
     return float(np.mean(_ratio(2 * tp, predicted + actual)))
 

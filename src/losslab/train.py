@@ -50,7 +50,7 @@ Callback = Callable[[int, dict[str, float], Model], Any]
 
 
 def resolve_loss(loss: Any) -> Any:
-    """A loss object from a registry name or a loss object (anything with ``grad`` and ``y_pred_kind``)."""
+    """A loss from its registry name; a loss object (with ``grad``, ``y_pred_kind``) as is."""
     if isinstance(loss, str):
         return _losses.get(loss)
     if hasattr(loss, "grad") and hasattr(loss, "y_pred_kind") and hasattr(loss, "task"):
@@ -253,7 +253,8 @@ def _check_inputs(model: Model, loss, X, y, name: str) -> tuple[np.ndarray, np.n
     y = check_targets(loss, y, model.n_outputs if loss.y_pred_kind == "logits" else None)
     if X.shape[0] != y.shape[0]:
         raise ValueError(
-            f"{name}X and {name}y must have the same number of rows, got {X.shape[0]} and {y.shape[0]}"
+            f"{name}X and {name}y must have the same number of rows, "
+            f"got {X.shape[0]} and {y.shape[0]}"
         )
     return X, y
 
@@ -446,7 +447,8 @@ def fit(
                 if value > threshold:
                     _mark_diverged(
                         history, epoch,
-                        f"training loss {value:.4g} exceeds {divergence_factor:g} x initial {history.initial_loss:.4g}",
+                        f"training loss {value:.4g} exceeds {divergence_factor:g} x "
+                        f"initial {history.initial_loss:.4g}",
                     )  # fmt: skip
                     break
                 stopper = next((cb for cb in callbacks if cb(epoch, record, model)), None)

@@ -18,6 +18,7 @@ normal, ``W ~ N(0, 2 / fan_in)`` (He et al., 2015); those feeding ``tanh`` or
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -64,7 +65,7 @@ class MLP(Model):
         rng = np.random.default_rng(seed)
         self.params = {}
         n_layers = len(widths) - 1
-        for layer, (fan_in, fan_out) in enumerate(zip(widths[:-1], widths[1:]), start=1):
+        for layer, (fan_in, fan_out) in enumerate(itertools.pairwise(widths), start=1):
             if layer < n_layers and activation in ("relu", "gelu"):
                 weight = rng.normal(0.0, np.sqrt(2.0 / fan_in), (fan_in, fan_out))
             else:
