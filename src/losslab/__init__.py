@@ -4,7 +4,18 @@ Exact values, gradients and Hessians for a catalogue of losses, written from
 scratch, with the tools to train models under them and watch what happens.
 """
 
+from typing import Any
+
 from losslab import losses
 
-__all__ = ["__version__", "losses"]
+__all__ = ["LossClassifier", "LossRegressor", "__version__", "losses"]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    # The estimators import scikit-learn; load them only when asked for.
+    if name in ("LossRegressor", "LossClassifier"):
+        from losslab import estimators
+
+        return getattr(estimators, name)
+    raise AttributeError(f"module 'losslab' has no attribute {name!r}")

@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-Cell = float | int | str
-"""One table cell: a number (formatted by the front end) or text."""
+Cell = float | int | str | tuple[float, ...]
+"""One table cell: a number, a row of numbers (formatted by the front end) or text."""
 
 
 @dataclass(frozen=True)
@@ -88,3 +88,19 @@ def format_number(x: float) -> str:
     if 1e4 <= abs(x) < 1e15:
         return f"{x:,.2f}"
     return f"{x:.6g}"
+
+
+def format_cell(cell: Cell) -> str:
+    """Format a table cell: numbers with :func:`format_number`, rows as ``[a, b, c]``.
+
+    Example:
+        >>> format_cell((0.6652409557748219, -1.0))
+        '[0.665241, -1]'
+        >>> format_cell("Zero")
+        'Zero'
+    """
+    if isinstance(cell, str):
+        return cell
+    if isinstance(cell, tuple):
+        return "[" + ", ".join(format_number(v) for v in cell) + "]"
+    return format_number(cell)

@@ -128,7 +128,7 @@ def check_finite(xp: Any, x: Array, name: str) -> None:
     first = ""
     if isinstance(x, np.ndarray):
         index = tuple(int(i) for i in np.argwhere(~np.asarray(finite))[0])
-        first = f"; the first is {x[index]!r} at index {index if len(index) > 1 else index[0]}"
+        first = f"; the first is {float(x[index])} at index {index if len(index) > 1 else index[0]}"
     raise ValueError(f"{name} must be finite, found {bad} NaN or inf value(s){first}")
 
 
@@ -241,6 +241,8 @@ def check_range(
     too_low = v <= low if low_open else v < low
     too_high = v >= high if high_open else v > high
     if too_low or too_high:
+        if low == 0.0 and low_open and high == math.inf:
+            raise ValueError(f"{name} must be > 0, got {v}")
         left = "(" if low_open else "["
         right = ")" if high_open else "]"
         raise ValueError(f"{name} must be in {left}{low}, {high}{right}, got {v}")

@@ -350,38 +350,54 @@ def _check_barron(*, alpha: float, scale: float) -> None:
     check_positive(scale, "scale")
 
 
+def _log1p_square(xp: Any, t: Array) -> Array:
+    """log(1 + t²) without overflowing t² for huge |t|."""
+    a = xp.abs(t)
+    small = xp.minimum(a, xp.ones_like(a))
+    big = xp.maximum(a, xp.ones_like(a))
+    # For |t| > 1: log(1 + t²) = 2 log|t| + log1p(1/t²).
+    return xp.where(
+        a <= 1.0, xp.log1p(small * small), 2.0 * xp.log(big) + xp.log1p(1.0 / (big * big))
+    )
+
+
 def _barron_parts(b: Batch, alpha: float, scale: float, order: int) -> Array:
-    """Barron's loss (order 0), its derivative (1) or second derivative (2) in x = r."""
+    """Barron's loss (order 0), its derivative (1) or second derivative (2) in x = r.
+
+    Away from the special cases everything is written through
+    log b = log(1 + z²/k), so residuals of 1e150 neither overflow nor lose
+    the tiny gradients of the bounded (alpha <= 0) losses.
+    """
     xp = b.xp
     x = b.y_pred - b.y_true
     z = x / scale
-    z2 = z * z
     c2 = scale * scale
     if alpha == 2.0:
-        parts = (0.5 * z2, x / c2, xp.ones_like(x) / c2)
-    elif alpha == 1.0:
+        return (0.5 * z * z, x / c2, xp.ones_like(x) / c2)[order]
+    if alpha == 1.0:
         h = xp.hypot(xp.ones_like(z), z)
         abs_z = xp.abs(z)
-        parts = (abs_z * (abs_z / (h + 1.0)), (z / scale) / h, (1.0 / h) ** 3 / c2)
-    elif alpha == 0.0:
-        d = 1.0 + 0.5 * z2
-        parts = (xp.log1p(0.5 * z2), (x / c2) / d, (1.0 - 0.5 * z2) / (c2 * d * d))
-    elif alpha == -2.0:
-        d = 0.25 * z2 + 1.0
-        parts = (2.0 * z2 / (z2 + 4.0), (x / c2) / (d * d), (1.0 - 0.75 * z2) / (c2 * d * d * d))
-    elif alpha == -math.inf:
-        g = xp.exp(-0.5 * z2)
-        parts = (-xp.expm1(-0.5 * z2), (x / c2) * g, (1.0 - z2) * g / c2)
-    else:
-        k = abs(alpha - 2.0)
-        # b^p - 1 = expm1(p log1p(z²/k)) stays accurate for small z, where b = 1 + z²/k.
-        log_b = xp.log1p(z2 / k)
-        value = (k / alpha) * xp.expm1(0.5 * alpha * log_b)
-        grad = (x / c2) * xp.exp((0.5 * alpha - 1.0) * log_b)
-        sign = 1.0 if alpha > 2.0 else -1.0
-        hess = xp.exp((0.5 * alpha - 2.0) * log_b) * (1.0 + z2 / k + sign * z2) / c2
-        parts = (value, grad, hess)
-    return parts[order]
+        return (abs_z * (abs_z / (h + 1.0)), (z / scale) / h, (1.0 / h) ** 3 / c2)[order]
+    if alpha == -math.inf:
+        # exp(-z²/2) is 0 in floating point long before z² overflows.
+        zc = xp.clip(z, min=-1e10, max=1e10)
+        g = xp.exp(-0.5 * zc * zc)
+        return (-xp.expm1(-0.5 * zc * zc), (x / c2) * g, (1.0 - zc * zc) * g / c2)[order]
+    k = abs(alpha - 2.0)
+    log_b = _log1p_square(xp, z / math.sqrt(k))
+    if order == 0:
+        if alpha == 0.0:
+            return log_b  # log(z²/2 + 1), the Cauchy loss: the alpha -> 0 limit
+        if alpha == -2.0:
+            return -2.0 * xp.expm1(-log_b)  # 2 z² / (z² + 4), Geman-McClure
+        # b^p - 1 = expm1(p log b) stays accurate for small z.
+        return (k / alpha) * xp.expm1(0.5 * alpha * log_b)
+    if order == 1:
+        return (x / c2) * xp.exp((0.5 * alpha - 1.0) * log_b)
+    # b^(a/2-2) (b + s z²) = b^(a/2-1) + s (z b^(a/4-1))², which never forms z².
+    sign = 1.0 if alpha > 2.0 else -1.0
+    root = z * xp.exp((0.25 * alpha - 1.0) * log_b)
+    return (xp.exp((0.5 * alpha - 1.0) * log_b) + sign * root * root) / c2
 
 
 def barron(

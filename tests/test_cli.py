@@ -1,0 +1,228 @@
+"""The ``losslab`` command line, run in-process with Typer's CliRunner."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from losslab import lessons, losses
+from losslab.cli import app
+
+RAIN_TRUE = "10,25,5,40,15"
+MODEL_A = "12,23,6,38,18"
+MODEL_B = "11,20,10,50,12"
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def invoke(runner: CliRunner, *args: str):
+    return runner.invoke(app, list(args), env={"COLUMNS": "200", "NO_COLOR": "1"})
+
+
+def table_rows(output: str) -> list[list[str]]:
+    """The body rows of the Rich tables in ``output``, as lists of stripped cells."""
+    return [
+        [cell.strip() for cell in line.strip().strip("│").split("│")]
+        for line in output.splitlines()
+        if line.lstrip().startswith("│")
+    ]
+
+
+def column(output: str, index: int, n: int) -> list[str]:
+    """Cell ``index`` of the first ``n`` table rows (the per-example table comes first)."""
+    return [row[index] for row in table_rows(output)[:n]]
+
+
+# ---------------------------------------------------------------- losses
+
+
+def test_losses_lists_every_loss(runner):
+    result = invoke(runner, "losses")
+    assert result.exit_code == 0, result.output
+    names = [row[0] for row in table_rows(result.output) if row[0]]
+    assert names == losses.available()
+
+
+def test_losses_shows_parameters_with_defaults(runner):
+    result = invoke(runner, "losses")
+    assert "delta=1.0" in result.output
+    assert "q=0.5" in result.output
+    assert "a row of logits" in result.output
+
+
+# ---------------------------------------------------------------- explain: the rainfall exercise
+
+
+@pytest.mark.parametrize(
+    ("pred", "errors", "squared", "mse"),
+    [
+        (MODEL_A, ["2", "-2", "1", "-2", "3"], ["4", "4", "1", "4", "9"], "4.4"),
+        (MODEL_B, ["1", "-5", "5", "10", "-3"], ["1", "25", "25", "100", "9"], "32"),
+    ],
+)
+def test_explain_mse_on_rainfall(runner, pred, errors, squared, mse):
+    result = invoke(runner, "explain", "mse", "--pred", pred, "--true", RAIN_TRUE)
+    assert result.exit_code == 0, result.output
+    header = next(row for row in result.output.splitlines() if "┃ prediction" in row)
+    cells = [cell.strip() for cell in header.strip().strip("┃").split("┃")]
+    assert column(result.output, cells.index("error"), 5) == errors
+    assert column(result.output, cells.index("squared error"), 5) == squared
+    assert f"mse = {mse}" in result.output
+    assert ["mean = the loss", mse] in table_rows(result.output)
+    assert "RMSE = sqrt(MSE)" in result.output
+
+
+def test_python_dash_m_losslab():
+    result = subprocess.run(
+        [sys.executable, "-m", "losslab", "explain", "mse", "--pred", MODEL_B, "--true", RAIN_TRUE],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "mse = 32" in result.stdout
+
+
+def test_explain_huber_with_delta(runner):
+    result = invoke(
+        runner, "explain", "huber", "--pred", MODEL_A, "--true", RAIN_TRUE, "--param", "delta=1"
+    )
+    assert result.exit_code == 0, result.output
+    # Errors 2, -2, 1, -2, 3 are all >= delta = 1: loss |r| - 1/2, gradient sign(r).
+    assert column(result.output, -2, 5) == ["1.5", "1.5", "0.5", "1.5", "2.5"]
+    assert column(result.output, -1, 5) == ["1", "-1", "1", "-1", "1"]
+    assert "huber = 1.5" in result.output
+
+
+def test_explain_huber_delta_changes_the_loss(runner):
+    result = invoke(
+        runner, "explain", "huber", "--pred", MODEL_A, "--true", RAIN_TRUE, "-p", "delta=3"
+    )
+    assert result.exit_code == 0, result.output
+    # All errors within delta = 3: r² / 2, mean 22 / 2 / 5.
+    assert "huber = 2.2" in result.output
+
+
+def test_explain_with_weights(runner):
+    result = invoke(
+        runner, "explain", "mse", "--pred", MODEL_B, "--true", RAIN_TRUE, "--weights", "1,1,1,0,1"
+    )
+    assert result.exit_code == 0, result.output
+    # Weight 0 on week 4: the weighted mean is B's MSE over the other four weeks.
+    assert "mse = 15" in result.output
+
+
+def test_explain_cross_entropy_rows_of_logits(runner):
+    result = invoke(runner, "explain", "cross_entropy", "--pred", "2,1,0;0,1,3", "--true", "0,2")
+    assert result.exit_code == 0, result.output
+    z = np.array([[2.0, 1.0, 0.0], [0.0, 1.0, 3.0]])
+    log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    expected = -(log_p[0, 0] + log_p[1, 2]) / 2
+    assert f"cross_entropy = {expected:.6g}" in result.output
+    assert "-0.334759" in result.output  # softmax(z)[0] - 1 for the first row's label
+
+
+def test_explain_kl_div_rows_of_probabilities(runner):
+    result = invoke(
+        runner, "explain", "kl_div", "--pred", "2,1,0;0,1,3", "--true", "1,0,0;0.2,0.3,0.5"
+    )
+    assert result.exit_code == 0, result.output
+    assert "kl_div = " in result.output
+
+
+EXAMPLES = {
+    "value": ("1.5,-2,0.5", "1,0,2"),
+    "log_rate": ("0.5,-1,2", "1,0,5"),
+    "probability": ("0.9,0.2,0.6", "1,0,1"),
+    "logit": ("2,-1,0.5", "1,0,0"),
+}
+
+
+@pytest.mark.parametrize("name", losses.available())
+def test_explain_works_for_every_loss(runner, name):
+    kind = losses.describe(name)["y_pred"]
+    if kind == "logits":
+        pred = "2,1,0;0,1,3"
+        true = "1,0,0;0.2,0.3,0.5" if name == "kl_div" else "0,2"
+    else:
+        pred, true = EXAMPLES[kind]
+    result = invoke(runner, "explain", name, "--pred", pred, "--true", true)
+    assert result.exit_code == 0, result.output
+    assert f"{name} = " in result.output
+    assert "mean = the loss" in result.output
+
+
+# ---------------------------------------------------------------- explain: bad input
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["nope", "--pred", "1", "--true", "1"], "LOSS"),
+        (["mse", "--pred", "1,x", "--true", "1,2"], "--pred"),
+        (["mse", "--pred", "1,2", "--true", "1,,2"], "--true"),
+        (["mse", "--pred", "1,2,3", "--true", "1,2"], "--pred"),
+        (["mse", "--pred", "1,2", "--true", "1,2", "--weights", "1,2,3"], "--weights"),
+        (["mse", "--pred", "1,2", "--true", "1,2", "--weights", "1,-1"], "--weights"),
+        (["huber", "--pred", "1", "--true", "1", "--param", "foo=1"], "--param"),
+        (["huber", "--pred", "1", "--true", "1", "--param", "delta=abc"], "--param delta"),
+        (["huber", "--pred", "1", "--true", "1", "--param", "delta=-1"], "--param"),
+        (["huber", "--pred", "1", "--true", "1", "--param", "delta"], "--param"),
+        (["bce", "--pred", "1.5", "--true", "1"], "--pred"),
+        (["bce", "--pred", "0.5", "--true", "2"], "--true"),
+        (["cross_entropy", "--pred", "2,1,0;0,1", "--true", "0,1"], "--pred"),
+        (["cross_entropy", "--pred", "2,1,0;0,1,3", "--true", "0,5"], "--true"),
+        (["cross_entropy", "--pred", "2,1,0;0,1,3", "--true", "0.5,1"], "--true"),
+    ],
+)
+def test_explain_bad_input_exits_2_naming_the_option(runner, args, named):
+    result = invoke(runner, "explain", *args)
+    assert result.exit_code == 2, result.output
+    assert "Error:" in result.output
+    assert named in result.output
+    assert "Traceback" not in result.output
+
+
+def test_explain_unknown_loss_lists_the_catalogue(runner):
+    result = invoke(runner, "explain", "nope", "--pred", "1", "--true", "1")
+    assert "unknown loss 'nope'" in result.output
+    assert "huber" in result.output
+
+
+# ---------------------------------------------------------------- lessons
+
+
+def test_lesson_without_name_lists_the_lessons(runner):
+    result = invoke(runner, "lesson")
+    assert result.exit_code == 0, result.output
+    assert [row[0] for row in table_rows(result.output)] == lessons.available_lessons()
+
+
+@pytest.mark.parametrize(
+    ("name", "numbers"),
+    [
+        ("rainfall", ["4.4", "32", "Step 5", "20", "12", "15", "4.8"]),
+        ("housing", ["200,000,000", "14,142.14", "-20,000"]),
+        ("cross-entropy", ["0.105361", "2.30259", "0.673345", "0.0100503", "4.60517"]),
+        ("questions", ["Question 1", "Question 2", "4 times", "67 times lower"]),
+        ("matching", ["Mean Squared Error", "Cross-Entropy Loss property", "Zero"]),
+    ],
+)
+def test_lesson_prints_the_worked_solution(runner, name, numbers):
+    result = invoke(runner, "lesson", name)
+    assert result.exit_code == 0, result.output
+    for number in numbers:
+        assert number in result.output
+
+
+def test_unknown_lesson_exits_2(runner):
+    result = invoke(runner, "lesson", "nope")
+    assert result.exit_code == 2
+    assert "unknown lesson 'nope'" in result.output
