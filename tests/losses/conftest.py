@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import math
 import os
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -95,7 +96,7 @@ class Case:
     def mean_normalizer(self, y_true: np.ndarray, weights: np.ndarray | None) -> float:
         if self.normalizer is not None:
             return self.normalizer(y_true, weights)
-        shape = y_true.shape[:-1] if self.rows and y_true.ndim > 1 else y_true.shape
+        shape = y_true.shape[:-1] if self.rows and y_true.dtype.kind == "f" else y_true.shape
         if weights is None:
             return float(math.prod(shape))
         return float(np.sum(np.broadcast_to(weights, shape)))
@@ -135,8 +136,9 @@ def _labels(ignore: int | None = None) -> Maker:
         if ignore is not None:
             # About a third of the examples carry the ignored label, never all of them.
             drop = rng.random(shape) < 0.35
-            drop.flat[0] = False
             y_true = np.where(drop, ignore, y_true)
+            if y_true.flat[0] == ignore:  # the ignored label may be a real class
+                y_true.flat[0] = (ignore + 1) % K
         return y_pred, y_true
 
     return make
@@ -259,9 +261,11 @@ CASES: list[Case] = [
         _probabilities,
         task="binary",
         y_pred_kind="probability",
-        # p = y is clipped to [eps, 1 - eps]: loss -log(1 - eps) ~ 2e-16, gradient exactly 0.
+        # p = y in {0, 1} costs exactly 0, but the minimum sits on the boundary of [0, 1]:
+        # the one-sided derivative there is -1 (p = 1) or +1 (p = 0), not 0.
         perfect=_identity,
         zero_loss_at_perfect=True,
+        tags=frozenset({"perfect-on-boundary"}),
     ),
     *[
         Case("bce_with_logits", {"pos_weight": w}, _logits01, task="binary", y_pred_kind="logit")
@@ -366,18 +370,48 @@ CASES: list[Case] = [
 ]
 
 CASE_IDS = [c.id for c in CASES]
-assert len(set(CASE_IDS)) == len(CASE_IDS), "case ids must be unique"
+if len(set(CASE_IDS)) != len(CASE_IDS):
+    raise RuntimeError("loss case ids must be unique")
 
-NAMES = sorted({c.name for c in CASES})
+
+# ------------------------------------------------------------------ pytest wiring
+# Test modules never import this file (a second conftest elsewhere would shadow the module
+# name); they receive the registry through the ``case`` parameter and the fixtures below.
 
 
-def cases(*names: str, where: Callable[[Case], bool] | None = None) -> Any:
-    """``pytest.mark.parametrize`` over the registry, optionally restricted."""
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "loss_cases(*names, where=None): restrict the `case` parameter to these losses, "
+        "or to the cases where `where(case)` is true",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "case" not in metafunc.fixturenames:
+        return
+    names: tuple[str, ...] = ()
+    where: Callable[[Case], bool] | None = None
+    for marker in metafunc.definition.iter_markers("loss_cases"):
+        names = names or tuple(marker.args)
+        where = where or marker.kwargs.get("where")
     chosen = [c for c in CASES if (not names or c.name in names) and (where is None or where(c))]
-    return pytest.mark.parametrize("case", chosen, ids=[c.id for c in chosen])
+    if not chosen:
+        raise RuntimeError(f"{metafunc.definition.nodeid}: no loss case selected")
+    metafunc.parametrize("case", chosen, ids=[c.id for c in chosen])
+
+
+@pytest.fixture(scope="session")
+def all_cases() -> list[Case]:
+    return list(CASES)
+
+
+@pytest.fixture(scope="session", name="require")
+def require_fixture() -> Callable[[str], ModuleType]:
+    return require
 
 
 @pytest.fixture
 def rng(request: pytest.FixtureRequest) -> np.random.Generator:
-    # A seed per test, stable across runs, different between tests.
-    return np.random.default_rng(abs(hash(request.node.nodeid)) % 2**32)
+    # A seed per test, stable across runs (crc32, not the salted hash), different per test.
+    return np.random.default_rng(zlib.crc32(request.node.nodeid.encode()))

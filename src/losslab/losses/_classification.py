@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from losslab._array import Array, log_softmax, sigmoid, sigmoid_product, softmax, softplus
+from losslab._array import Array, sigmoid, sigmoid_product, softmax_parts, softplus
 from losslab.losses._batch import (
     Batch,
     check_positive,
@@ -68,7 +68,8 @@ def bce(y_pred: Any, y_true: Any, *, weights: Any = None, reduction: str = "mean
     b = _prepare_bce(y_pred, y_true, weights, reduction)
     p, q, _, _ = _clipped(b)
     y = b.y_true
-    return b.value(-(y * b.xp.log(p) + (1.0 - y) * b.xp.log(q)))
+    # + 0.0 turns the -0.0 of a perfect prediction into 0.0.
+    return b.value(-(y * b.xp.log(p) + (1.0 - y) * b.xp.log(q)) + 0.0)
 
 
 def bce_grad(y_pred: Any, y_true: Any, *, weights: Any = None, reduction: str = "mean") -> Array:
@@ -421,16 +422,30 @@ def _check_full(full: bool) -> None:
         raise TypeError(f"full must be True or False, got {full!r}")
 
 
+def _softmax_grad(b: Batch, target: Array) -> Array:
+    """A softmax(z) - a per row, with A = sum_c a_c, before weights and reduction.
+
+    For the largest logit, A p - a = (A - a) - A (1 - p) with 1 - p computed
+    without cancellation, so a confident right answer keeps its tiny gradient.
+    """
+    xp = b.xp
+    _, p, complement, is_max = softmax_parts(xp, b.y_pred)
+    total = xp.sum(target, axis=-1, keepdims=True)
+    rest = xp.sum(xp.where(is_max, xp.zeros_like(target), target), axis=-1, keepdims=True)
+    return xp.where(is_max, rest - total * complement, total * p - target)
+
+
 def _softmax_hess(b: Batch, total: Array, full: bool) -> Array:
     """A (diag(p) - p p^T) per row, or its diagonal A p (1 - p), A = total target weight."""
     xp = b.xp
     _check_full(full)
-    p = softmax(xp, b.y_pred)
+    _, p, complement, _ = softmax_parts(xp, b.y_pred)
     scale = b.weigh(total)[..., None]
     if not full:
-        return b.scale(scale * p * (1.0 - p))
+        return b.scale(scale * p * complement)
     eye = xp.eye(p.shape[-1], dtype=p.dtype, **_device_of(b))
-    block = p[..., None] * eye - p[..., :, None] * p[..., None, :]
+    # Diagonal p (1 - p) from the accurate complement, off-diagonal -p_i p_j.
+    block = eye * (p * complement)[..., None] + (eye - 1.0) * (p[..., :, None] * p[..., None, :])
     return b.scale(scale[..., None] * block)
 
 
@@ -479,7 +494,8 @@ def cross_entropy(
         y_pred, y_true, weights, reduction, labels_allowed=True, ignore_index=ignore_index
     )
     b, target = _softmax_targets(b, labels, **params)
-    return b.reduce(b.weigh(-b.xp.sum(target * log_softmax(b.xp, b.y_pred), axis=-1)))
+    log_p = softmax_parts(b.xp, b.y_pred)[0]
+    return b.reduce(b.weigh(-b.xp.sum(target * log_p, axis=-1)))
 
 
 def cross_entropy_grad(
@@ -500,8 +516,7 @@ def cross_entropy_grad(
         y_pred, y_true, weights, reduction, labels_allowed=True, ignore_index=ignore_index
     )
     b, target = _softmax_targets(b, labels, **params)
-    total = b.xp.sum(target, axis=-1, keepdims=True)
-    return b.derivative(total * softmax(b.xp, b.y_pred) - target)
+    return b.scale(b.weigh(_softmax_grad(b, target)))
 
 
 def cross_entropy_hess(
@@ -547,7 +562,7 @@ def kl_div(y_pred: Any, y_true: Any, *, weights: Any = None, reduction: str = "m
     """
     b, _ = prepare_rows(y_pred, y_true, weights, reduction, labels_allowed=False)
     xp, t = b.xp, b.y_true
-    log_p = log_softmax(xp, b.y_pred)
+    log_p = softmax_parts(xp, b.y_pred)[0]
     positive = t > 0
     safe_t = xp.where(positive, t, xp.ones_like(t))
     per_class = xp.where(positive, t * (xp.log(safe_t) - log_p), xp.zeros_like(t))
@@ -557,8 +572,7 @@ def kl_div(y_pred: Any, y_true: Any, *, weights: Any = None, reduction: str = "m
 def kl_div_grad(y_pred: Any, y_true: Any, *, weights: Any = None, reduction: str = "mean") -> Array:
     """Gradient of :func:`kl_div`: softmax(z) sum(t) - t, i.e. softmax(z) - t."""
     b, _ = prepare_rows(y_pred, y_true, weights, reduction, labels_allowed=False)
-    total = b.xp.sum(b.y_true, axis=-1, keepdims=True)
-    return b.derivative(total * softmax(b.xp, b.y_pred) - b.y_true)
+    return b.derivative(_softmax_grad(b, b.y_true))
 
 
 def kl_div_hess(

@@ -372,6 +372,12 @@ def _barron_parts(b: Batch, alpha: float, scale: float, order: int) -> Array:
     x = b.y_pred - b.y_true
     z = x / scale
     c2 = scale * scale
+    # Within 1e-12 of 0 or 2 the general formula divides by nearly 0; the special case
+    # differs from it by O(|alpha - special|), below rounding.
+    if abs(alpha) < 1e-12:
+        alpha = 0.0
+    elif abs(alpha - 2.0) < 1e-12:
+        alpha = 2.0
     if alpha == 2.0:
         return (0.5 * z * z, x / c2, xp.ones_like(x) / c2)[order]
     if alpha == 1.0:

@@ -1,0 +1,270 @@
+"""Values, gradients and Hessians against PyTorch, float64, every reduction, with weights.
+
+Reference values come from ``torch.nn.functional`` (or, where PyTorch has no such loss,
+the published formula written in torch: torchvision's ``sigmoid_focal_loss``, the hinge
+as a clamp, Barron's rho); gradients from ``torch.autograd``; Hessians from
+``torch.autograd.functional.hessian``. PyTorch has no sample weights, so the weighted
+reference is built from its ``reduction="none"``: sum(w l) / normalizer for "mean".
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+@pytest.fixture(scope="module")
+def torch(require):
+    torch = require("torch")
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield torch
+    torch.set_default_dtype(previous)  # do not leak float64 into other test modules
+
+
+def _t(torch, x):
+    x = np.asarray(x)
+    return torch.tensor(x, dtype=torch.float64 if x.dtype.kind == "f" else torch.int64)
+
+
+def torch_per_example(torch, case, z, y):
+    """The unweighted, unreduced per-example loss of ``case`` written with torch."""
+    F = torch.nn.functional
+    p = case.params
+    name = case.name
+    if name == "mse":
+        return F.mse_loss(z, y, reduction="none")
+    if name == "mae":
+        return F.l1_loss(z, y, reduction="none")
+    if name == "huber":
+        return F.huber_loss(z, y, delta=p["delta"], reduction="none")
+    if name == "pseudo_huber":
+        d = p["delta"]
+        return d * d * (torch.sqrt(1 + ((z - y) / d) ** 2) - 1)
+    if name == "log_cosh":
+        return torch.log(torch.cosh(z - y))
+    if name == "quantile":
+        r = z - y
+        return torch.maximum((1 - p["q"]) * r, -p["q"] * r)
+    if name == "barron":
+        # Barron (CVPR 2019), eq. 1 and its limits.
+        a, c = p["alpha"], p["scale"]
+        x2 = ((z - y) / c) ** 2
+        if a == 2:
+            return 0.5 * x2
+        if a == 0:
+            return torch.log(0.5 * x2 + 1)
+        if a == -math.inf:
+            return 1 - torch.exp(-0.5 * x2)
+        k = abs(a - 2)
+        return k / a * ((x2 / k + 1) ** (a / 2) - 1)
+    if name == "poisson_nll":
+        return F.poisson_nll_loss(z, y, log_input=True, full=False, reduction="none")
+    if name == "bce":
+        return F.binary_cross_entropy(z, y, reduction="none")
+    if name == "bce_with_logits":
+        pw = torch.tensor(p["pos_weight"])
+        return F.binary_cross_entropy_with_logits(z, y, pos_weight=pw, reduction="none")
+    if name == "cross_entropy":
+        return F.cross_entropy(z, y, reduction="none", **_ce_kwargs(torch, case, y))
+    if name == "kl_div":
+        return F.kl_div(F.log_softmax(z, dim=-1), y, reduction="none").sum(-1)
+    if name == "focal":
+        # torchvision.ops.sigmoid_focal_loss, with alpha=None meaning no alpha weighting.
+        prob = torch.sigmoid(z)
+        ce = F.binary_cross_entropy_with_logits(z, y, reduction="none")
+        p_t = prob * y + (1 - prob) * (1 - y)
+        loss = ce * (1 - p_t) ** p["gamma"]
+        alpha = p.get("alpha")
+        if alpha is not None:
+            loss = (alpha * y + (1 - alpha) * (1 - y)) * loss
+        return loss
+    if name in ("hinge", "squared_hinge"):
+        s = torch.where(y == 0, -torch.ones_like(y), y)
+        slack = torch.clamp(1 - s * z, min=0)
+        return slack if name == "hinge" else slack**2
+    raise AssertionError(f"no torch reference for {name}")
+
+
+def _ce_kwargs(torch, case, y):
+    p = case.params
+    kwargs = {
+        "label_smoothing": p.get("label_smoothing", 0.0),
+        "ignore_index": p.get("ignore_index", -100),
+    }
+    if p.get("class_weights") is not None:
+        kwargs["weight"] = torch.tensor(p["class_weights"])
+    return kwargs
+
+
+def torch_reduced(torch, case, z, y, weights, reduction, y_true_np):
+    per = torch_per_example(torch, case, z, y)
+    if weights is not None:
+        per = per * weights
+    if reduction == "none":
+        return per
+    if reduction == "sum":
+        return per.sum()
+    w = None if weights is None else weights.detach().numpy()
+    return per.sum() / case.mean_normalizer(y_true_np, w)
+
+
+def _inputs(torch, case, y_pred, y_true):
+    z = _t(torch, y_pred).requires_grad_(True)
+    return z, _t(torch, y_true)
+
+
+def test_unweighted_reductions_match_torch_natively(case, rng, torch):
+    # Where PyTorch reduces itself, compare with its own "mean"/"sum" (not our rebuild).
+    y_pred, y_true = case.sample(rng)
+    loss = case.loss
+    for reduction in REDUCTIONS:
+        z, y = _inputs(torch, case, y_pred, y_true)
+        native = _native(torch, case, z, y, reduction)
+        if native is None:
+            native = torch_reduced(torch, case, z, y, None, reduction, y_true)
+        (native.sum()).backward()
+        np.testing.assert_allclose(
+            loss(y_pred, y_true, reduction=reduction),
+            native.detach().numpy(),
+            rtol=1e-12,
+            atol=1e-14,
+        )
+        np.testing.assert_allclose(
+            loss.grad(y_pred, y_true, reduction=reduction), z.grad.numpy(), rtol=1e-10, atol=1e-14
+        )
+
+
+def _native(torch, case, z, y, reduction):
+    """PyTorch's own reduction where it has the loss, else None."""
+    F = torch.nn.functional
+    p = case.params
+    name = case.name
+    if name == "mse":
+        return F.mse_loss(z, y, reduction=reduction)
+    if name == "mae":
+        return F.l1_loss(z, y, reduction=reduction)
+    if name == "huber":
+        return F.huber_loss(z, y, delta=p["delta"], reduction=reduction)
+    if name == "poisson_nll":
+        return F.poisson_nll_loss(z, y, log_input=True, full=False, reduction=reduction)
+    if name == "bce":
+        return F.binary_cross_entropy(z, y, reduction=reduction)
+    if name == "bce_with_logits":
+        pw = torch.tensor(p["pos_weight"])
+        return F.binary_cross_entropy_with_logits(z, y, pos_weight=pw, reduction=reduction)
+    if name == "cross_entropy":
+        return F.cross_entropy(z, y, reduction=reduction, **_ce_kwargs(torch, case, y))
+    if name == "kl_div":
+        log_p = F.log_softmax(z, dim=-1)
+        if reduction == "mean":
+            return F.kl_div(log_p, y, reduction="batchmean")
+        if reduction == "sum":
+            return F.kl_div(log_p, y, reduction="sum")
+        return F.kl_div(log_p, y, reduction="none").sum(-1)
+    return None
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_weighted_value_and_grad_match_torch(case, rng, torch, reduction):
+    y_pred, y_true = case.sample(rng)
+    w = rng.uniform(0.2, 3.0, case.example_shape(y_pred))
+    z, y = _inputs(torch, case, y_pred, y_true)
+    ref = torch_reduced(torch, case, z, y, _t(torch, w), reduction, y_true)
+    ref.sum().backward()
+    loss = case.loss
+    np.testing.assert_allclose(
+        loss(y_pred, y_true, weights=w, reduction=reduction),
+        ref.detach().numpy(),
+        rtol=1e-12,
+        atol=1e-14,
+    )
+    np.testing.assert_allclose(
+        loss.grad(y_pred, y_true, weights=w, reduction=reduction),
+        z.grad.numpy(),
+        rtol=1e-10,
+        atol=1e-14,
+    )
+
+
+def test_broadcast_weights_match_torch(case, rng, torch):
+    # A (3, 1) weight column broadcasts over a (3, 4) batch of examples.
+    y_pred, y_true = case.sample(rng, (3, 4))
+    w = rng.uniform(0.2, 3.0, (3, 1))
+    z, y = _inputs(torch, case, y_pred, y_true)
+    if case.rows:  # torch's cross_entropy wants the class axis second
+        per = torch.stack([torch_per_example(torch, case, z[i], y[i]) for i in range(3)])
+    else:
+        per = torch_per_example(torch, case, z, y)
+    w_full = np.broadcast_to(w, (3, 4))
+    ref = (per * _t(torch, w_full)).sum() / case.mean_normalizer(y_true, w_full)
+    ref.backward()
+    np.testing.assert_allclose(case.loss(y_pred, y_true, weights=w), ref.item(), rtol=1e-12)
+    np.testing.assert_allclose(
+        case.loss.grad(y_pred, y_true, weights=w), z.grad.numpy(), rtol=1e-10, atol=1e-14
+    )
+
+
+@pytest.mark.parametrize("beta", [0.2, 1.0, 3.0])
+def test_smooth_l1_is_huber_over_beta(rng, torch, beta):
+    import losslab.losses as losses
+
+    y_true = rng.normal(0, 2, 9)
+    y_pred = y_true + rng.normal(0, 2, 9)
+    for reduction in REDUCTIONS:
+        z = _t(torch, y_pred).requires_grad_(True)
+        ref = torch.nn.functional.smooth_l1_loss(
+            z, _t(torch, y_true), beta=beta, reduction=reduction
+        )
+        ref.sum().backward()
+        ours = losses.huber(y_pred, y_true, delta=beta, reduction=reduction) / beta
+        np.testing.assert_allclose(ours, ref.detach().numpy(), rtol=1e-12)
+        grad = losses.huber_grad(y_pred, y_true, delta=beta, reduction=reduction) / beta
+        np.testing.assert_allclose(grad, z.grad.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_hessian_diagonal_matches_torch(case, rng, torch, reduction):
+    y_pred, y_true = case.smooth_sample(rng, (3,))
+    w = rng.uniform(0.5, 2.0, case.example_shape(y_pred))
+    y = _t(torch, y_true)
+    wt = _t(torch, w)
+
+    def total(z):
+        return torch_reduced(torch, case, z, y, wt, reduction, y_true).sum()
+
+    full = torch.autograd.functional.hessian(total, _t(torch, y_pred)).numpy()
+    n = y_pred.size
+    full = full.reshape(n, n)
+    ours = case.loss.hess(y_pred, y_true, weights=w, reduction=reduction)
+    np.testing.assert_allclose(ours.reshape(n), np.diagonal(full), rtol=1e-9, atol=1e-12)
+    if not case.rows:
+        # Elementwise losses: the Hessian is diagonal.
+        np.testing.assert_allclose(full - np.diag(np.diagonal(full)), 0.0, atol=1e-12)
+
+
+@pytest.mark.loss_cases("cross_entropy", "kl_div")
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_full_hessian_blocks_match_torch(case, rng, torch, reduction):
+    y_pred, y_true = case.sample(rng, (3,))
+    w = rng.uniform(0.5, 2.0, 3)
+    y = _t(torch, y_true)
+
+    def total(z):
+        return torch_reduced(torch, case, z, y, _t(torch, w), reduction, y_true).sum()
+
+    n, k = y_pred.shape
+    full = torch.autograd.functional.hessian(total, _t(torch, y_pred)).numpy()
+    blocks = np.stack([full[i, :, i, :] for i in range(n)])
+    ours = case.loss.hess(y_pred, y_true, weights=w, reduction=reduction, full=True)
+    assert ours.shape == (n, k, k)
+    np.testing.assert_allclose(ours, blocks, rtol=1e-9, atol=1e-12)
+    # Rows do not interact: every off-diagonal block is zero.
+    for i in range(n):
+        for j in range(n):
+            if i != j:
+                np.testing.assert_allclose(full[i, :, j, :], 0.0, atol=1e-14)
