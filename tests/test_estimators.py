@@ -96,6 +96,19 @@ def test_classifier_multiclass_default_and_kl_div():
     np.testing.assert_allclose(kl.coef_, clf.coef_, atol=1e-8)  # KL to one-hot rows = CE
 
 
+def test_classifier_cost_matrix_reaches_the_history(binary_data):
+    X, y = binary_data
+    costs = [[0.0, 1.0], [5.0, 0.0]]
+    clf = LossClassifier(epochs=5, random_state=0, cost_matrix=costs)
+    assert clf.get_params()["cost_matrix"] is costs  # stored as given
+    clf.fit(X, y)
+    assert "train_expected_cost" in clf.history_.final
+    assert clone(clf).get_params()["cost_matrix"] == costs
+    assert "train_expected_cost" not in LossClassifier(epochs=5).fit(X, y).history_.final
+    with pytest.raises(ValueError, match="cost_matrix must have shape"):
+        LossClassifier(epochs=5, cost_matrix=np.ones((3, 3))).fit(X, y)
+
+
 def test_mlp_classifier_has_no_coefficients():
     data = datasets.moons(n_samples=150, seed=0)
     clf = LossClassifier(model="mlp", hidden=(16, 16), activation="gelu", lr=0.05, epochs=300)

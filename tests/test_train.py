@@ -64,6 +64,55 @@ def test_recorded_metrics_are_those_of_the_final_model():
     assert history["train_loss"].shape == (6,)
 
 
+# Asymmetric: a false negative (truth 1, predicted 0) costs 5, a false positive 1.
+BINARY_COSTS = np.array([[0.0, 1.0], [5.0, 0.0]])
+MULTICLASS_COSTS = np.array([[0.0, 1.0, 4.0], [2.0, 0.0, 1.0], [10.0, 3.0, 0.0]])
+
+
+def test_expected_cost_column_is_that_of_the_final_model():
+    from losslab import custom
+
+    # flip_fraction keeps some mistakes, so the costs are not all 0.
+    data = datasets.blobs(n_samples=100, separation=1.0, flip_fraction=0.1, seed=3)
+    history, model = _run(data, "bce_with_logits", lr=0.5, epochs=5, cost_matrix=BINARY_COSTS)
+    parts = data.split(val_fraction=0.25, seed=0)
+    frame = history.to_frame()
+    assert {"train_expected_cost", "val_expected_cost"} <= set(frame.columns)
+    assert frame["train_expected_cost"].shape == (6,)
+    for X, y, split in ((parts.X_train, parts.y_train, "train"), (parts.X_val, parts.y_val, "val")):
+        proba = models.to_prediction(model(X), "logit")
+        predicted = (proba > 0.5).astype(int)  # the rule behind val_accuracy
+        expected = custom.expected_cost(predicted, y.astype(int), BINARY_COSTS)
+        assert history.final[f"{split}_expected_cost"] == pytest.approx(expected, rel=1e-12)
+        # Predictions first: reading the matrix the other way round gives another number here.
+        swapped = custom.expected_cost(y.astype(int), predicted, BINARY_COSTS)
+        assert swapped != pytest.approx(expected)
+        assert 0 < expected
+
+
+def test_expected_cost_multiclass_and_zero_one_costs_are_the_error_rate():
+    from losslab import custom
+
+    data = datasets.blobs_multiclass(n_samples=90, seed=1)
+    parts = data.split(val_fraction=0.25, seed=0)
+    history, model = _run(data, "cross_entropy", lr=0.05, epochs=4, cost_matrix=MULTICLASS_COSTS)
+    predicted = model(parts.X_val).argmax(axis=1)
+    expected = custom.expected_cost(predicted, parts.y_val.astype(int), MULTICLASS_COSTS)
+    assert history.final["val_expected_cost"] == pytest.approx(expected, rel=1e-12)
+    # With every mistake costing 1 the expected cost is 1 - accuracy, at every epoch: the same
+    # hard predictions as the accuracy column.
+    history, _ = _run(data, "cross_entropy", lr=0.05, epochs=4, cost_matrix=1 - np.eye(3))
+    for split in ("train", "val"):
+        np.testing.assert_allclose(
+            history[f"{split}_expected_cost"], 1 - history[f"{split}_accuracy"], atol=1e-12
+        )
+
+
+def test_no_expected_cost_without_cost_matrix():
+    history, _ = _run(datasets.blobs(n_samples=60), "bce_with_logits", epochs=2)
+    assert not any("expected_cost" in key for key in history.final)
+
+
 def test_gd_gradient_norm_is_the_full_gradient():
     data = datasets.linear(n_samples=50, n_features=2)
     model = models.LinearRegression(2)
@@ -281,3 +330,19 @@ def test_bad_features_and_loss(regression_setup):
         train.fit(model, "mse", X[:, :1], y)
     with pytest.raises(TypeError, match="loss must be"):
         train.fit(model, 3.0, X, y)
+
+
+def test_cost_matrix_checks(regression_setup):
+    model, X, y = regression_setup
+    with pytest.raises(ValueError, match="cost_matrix is for classification losses"):
+        train.fit(model, "mse", X, y, cost_matrix=BINARY_COSTS)
+    labels = (X[:, 0] > 0).astype(float)
+    binary = models.LogisticRegression(2, head="identity")
+    with pytest.raises(ValueError, match=r"cost_matrix must have shape \(2, 2\)"):
+        train.fit(binary, "bce_with_logits", X, labels, cost_matrix=MULTICLASS_COSTS)
+    with pytest.raises(ValueError, match=r"cost_matrix must have shape \(3, 3\)"):
+        train.fit(
+            models.SoftmaxRegression(2, 3), "cross_entropy", X, labels, cost_matrix=BINARY_COSTS
+        )
+    with pytest.raises(ValueError, match="cost_matrix must hold finite non-negative costs"):
+        train.fit(binary, "bce_with_logits", X, labels, cost_matrix=[[0, -1], [5, 0]])

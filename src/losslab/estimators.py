@@ -63,7 +63,9 @@ class _LossEstimator(BaseEstimator):
         self.weight_decay = weight_decay
         self.random_state = random_state
 
-    def _train(self, loss, X: np.ndarray, y: np.ndarray, n_classes: int, sample_weight) -> None:
+    def _train(
+        self, loss, X: np.ndarray, y: np.ndarray, n_classes: int, sample_weight, cost_matrix=None
+    ) -> None:
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         model = make_model(
             loss, X.shape[1], n_classes=n_classes, kind=self.model,
@@ -72,7 +74,7 @@ class _LossEstimator(BaseEstimator):
         history = fit(
             model, loss, X, y, optimizer=self.optimizer, lr=self.lr, epochs=self.epochs,
             batch_size=self.batch_size, weight_decay=self.weight_decay,
-            sample_weight=sample_weight, seed=seed,
+            sample_weight=sample_weight, seed=seed, cost_matrix=cost_matrix,
         )  # fmt: skip
         self.loss_, self.model_, self.history_ = loss, model, history
         self.diverged_ = history.diverged
@@ -171,6 +173,11 @@ class LossClassifier(ClassifierMixin, _LossEstimator):
         batch_size: Mini-batch size, None for full batch.
         weight_decay: L2 coefficient added to the gradients.
         random_state: Seed of the MLP initialisation and the shuffling.
+        cost_matrix: Optional K x K non-negative costs, ``C[i, j]`` the cost
+            of predicting ``classes_[j]`` when the truth is ``classes_[i]``;
+            passed to :func:`losslab.train.fit`, so ``history_`` records
+            ``train_expected_cost`` each epoch. It does not change training
+            or ``predict``. Checked in ``fit``.
 
     ``predict_proba`` gives ``σ(z)`` for one logit (hinge losses included) and
     ``softmax`` for ``K`` logits. For a linear model, ``coef_`` has shape
@@ -190,12 +197,14 @@ class LossClassifier(ClassifierMixin, _LossEstimator):
         batch_size: int | None = None,
         weight_decay: float = 0.0,
         random_state: int | np.random.RandomState | None = None,
+        cost_matrix: ArrayLike | None = None,
     ) -> None:
         super().__init__(
             loss, model=model, hidden=hidden, activation=activation, optimizer=optimizer,
             lr=lr, epochs=epochs, batch_size=batch_size, weight_decay=weight_decay,
             random_state=random_state,
         )  # fmt: skip
+        self.cost_matrix = cost_matrix
 
     def fit(
         self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None
@@ -222,7 +231,7 @@ class LossClassifier(ClassifierMixin, _LossEstimator):
                 "use a multiclass loss such as 'cross_entropy'"
             )
         targets = np.eye(n_classes)[encoded] if loss.name == "kl_div" else encoded
-        self._train(loss, X, targets, n_classes, sample_weight)
+        self._train(loss, X, targets, n_classes, sample_weight, self.cost_matrix)
         coefficients = self._linear_coefficients()
         if coefficients is not None:
             self.coef_, self.intercept_ = coefficients

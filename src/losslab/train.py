@@ -118,9 +118,10 @@ class History:
         records: One dict per recorded epoch, keys ``epoch``, ``train_loss``,
             ``val_loss`` (with validation data), ``train_<metric>`` and
             ``val_<metric>`` (regression: mse, rmse, mae, r2; classification:
-            accuracy, precision, recall, f1, roc_auc, log_loss, ece),
-            ``grad_norm`` (of the training loss, decay excluded), ``param_norm``,
-            ``lr`` and ``wall_time`` (seconds since the start of the run).
+            accuracy, precision, recall, f1, roc_auc, log_loss, ece; with a
+            ``cost_matrix``, also expected_cost), ``grad_norm`` (of the
+            training loss, decay excluded), ``param_norm``, ``lr`` and
+            ``wall_time`` (seconds since the start of the run).
         loss: Name of the loss.
         task: The loss's task.
         initial_loss: Training loss before any update.
@@ -221,21 +222,31 @@ def _loss_and_grads(
     return float(value), model.backward(cache, grad_pred), y_pred
 
 
-def _task_metrics(loss, y_pred: np.ndarray, y: np.ndarray) -> dict[str, float]:
+def _task_metrics(
+    loss, y_pred: np.ndarray, y: np.ndarray, cost_matrix: np.ndarray | None = None
+) -> dict[str, float]:
     if not np.all(np.isfinite(y_pred)):
         return {"not_finite": math.nan}
     prediction = to_prediction(y_pred, loss.y_pred_kind)
     if loss.task == "regression":
         return _metrics.regression_metrics(prediction, y)
     labels = y.argmax(axis=1) if y.ndim == 2 else y.astype(np.int64)
-    return _metrics.classification_metrics(prediction, labels)
+    metrics = _metrics.classification_metrics(prediction, labels)
+    if cost_matrix is not None:
+        from losslab.custom import expected_cost  # imports sympy: only when asked for
+
+        # The hard predictions behind accuracy: argmax of the class-probability rows, which
+        # for one probability p is class 1 exactly when p > 0.5 (metrics.classification_metrics).
+        predicted = _metrics._class_probabilities(prediction).argmax(axis=1)
+        metrics["expected_cost"] = expected_cost(predicted, labels, cost_matrix)
+    return metrics
 
 
-def _evaluate(model, loss, X, y, weights) -> tuple[float, dict[str, float]]:
+def _evaluate(model, loss, X, y, weights, cost_matrix=None) -> tuple[float, dict[str, float]]:
     y_pred = model(X)
     if not np.all(np.isfinite(y_pred)):
         return math.nan, {}
-    return float(loss(y_pred, y, weights=weights)), _task_metrics(loss, y_pred, y)
+    return float(loss(y_pred, y, weights=weights)), _task_metrics(loss, y_pred, y, cost_matrix)
 
 
 def _norm(arrays: Iterable[np.ndarray]) -> float:
@@ -257,6 +268,26 @@ def _check_inputs(model: Model, loss, X, y, name: str) -> tuple[np.ndarray, np.n
             f"got {X.shape[0]} and {y.shape[0]}"
         )
     return X, y
+
+
+def _check_cost_matrix(model: Model, loss, cost_matrix: ArrayLike) -> np.ndarray:
+    """A K x K array of finite non-negative costs, K the number of classes of the loss."""
+    if loss.task == "regression":
+        raise ValueError(
+            f"cost_matrix is for classification losses; loss {loss.name!r} is a regression loss"
+        )
+    k = model.n_outputs if loss.task == "multiclass" else 2
+    try:
+        costs = np.asarray(cost_matrix, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"cost_matrix must be a numeric {k} x {k} array: {exc}") from exc
+    if costs.shape != (k, k):
+        raise ValueError(
+            f"cost_matrix must have shape ({k}, {k}) for {k} classes, got {costs.shape}"
+        )
+    if not np.all(np.isfinite(costs)) or np.any(costs < 0):
+        raise ValueError("cost_matrix must hold finite non-negative costs")
+    return costs
 
 
 def _check_model(model: Model, loss) -> None:
@@ -316,6 +347,7 @@ def fit(
     callbacks: Sequence[Callback] = (),
     progress: bool = False,
     divergence_factor: float = 1e6,
+    cost_matrix: ArrayLike | None = None,
 ) -> History:
     """Train ``model`` in place under ``loss`` and return the :class:`History`.
 
@@ -351,13 +383,21 @@ def fit(
         progress: Show a Rich progress bar.
         divergence_factor: The run diverges when the training loss exceeds
             this many times ``max(|initial loss|, 1e-8)``.
+        cost_matrix: Classification losses only: a K x K array of
+            non-negative costs, K the number of classes (2 for a binary
+            loss), ``C[i, j]`` the cost of predicting j when the truth is i.
+            Each record then gains ``train_expected_cost`` (and
+            ``val_expected_cost``): :func:`losslab.custom.expected_cost` of the
+            model's hard predictions, those behind ``accuracy`` (argmax;
+            binary: class 1 when the probability is > 0.5), unweighted.
 
     Returns:
         The History. The model keeps the parameters of the last recorded epoch.
 
     Raises:
         ValueError: For inconsistent shapes, targets that do not fit the
-            loss, ``lr <= 0``, ``epochs < 1`` or a bad ``batch_size``.
+            loss, ``lr <= 0``, ``epochs < 1``, a bad ``batch_size`` or a bad
+            ``cost_matrix`` (wrong shape, negative, or with a regression loss).
         TypeError: For non-numeric ``X`` or ``y``.
     """
     loss = resolve_loss(loss)
@@ -376,6 +416,7 @@ def fit(
         raise ValueError("X_val and y_val must be given together")
     if X_val is not None:
         val = _check_inputs(model, loss, X_val, y_val, "val ")
+    costs = None if cost_matrix is None else _check_cost_matrix(model, loss, cost_matrix)
     n = X.shape[0]
     if batch_size is None and opt.full_batch is False and optimizer == "sgd":
         batch_size = 32
@@ -397,9 +438,9 @@ def fit(
     with np.errstate(all="ignore"), _progress(progress, epochs) as bar:
         value, grads, _ = _loss_and_grads(model, loss, X, y, weights)
         history.initial_loss = value
-        train_metrics = _task_metrics(loss, model(X), y)
+        train_metrics = _task_metrics(loss, model(X), y, costs)
         record = _record(
-            0, value, train_metrics, _eval_val(model, loss, val), grads, model, opt, start
+            0, value, train_metrics, _eval_val(model, loss, val, costs), grads, model, opt, start
         )
         if not _finite(record, model):
             _mark_diverged(history, 0, "initial training loss or metrics are not finite")
@@ -426,12 +467,12 @@ def fit(
                             break
                         opt.step(params, batch_grads)
                 value, grads, y_pred = _loss_and_grads(model, loss, X, y, weights)
-                train_metrics = _task_metrics(loss, y_pred, y)
+                train_metrics = _task_metrics(loss, y_pred, y, costs)
                 record = _record(
                     epoch,
                     value,
                     train_metrics,
-                    _eval_val(model, loss, val),
+                    _eval_val(model, loss, val, costs),
                     grads,
                     model,
                     opt,
@@ -465,8 +506,8 @@ def fit(
     return history
 
 
-def _eval_val(model, loss, val) -> tuple[float, dict[str, float]] | None:
-    return None if val is None else _evaluate(model, loss, val[0], val[1], None)
+def _eval_val(model, loss, val, cost_matrix=None) -> tuple[float, dict[str, float]] | None:
+    return None if val is None else _evaluate(model, loss, val[0], val[1], None, cost_matrix)
 
 
 def _restore(params: dict[str, np.ndarray], saved: dict[str, np.ndarray]) -> None:

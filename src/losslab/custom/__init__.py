@@ -1,0 +1,77 @@
+"""Custom objectives: cost-sensitive and asymmetric losses, losses from expressions, adapters.
+
+Every loss built here is a :class:`losslab.losses.Loss` (value, exact
+gradient, exact Hessian diagonal, shared reductions and input checks), so it
+works wherever a catalogue loss does: ``losslab.estimators``,
+``losslab.train.fit``, and through the adapters XGBoost, LightGBM and
+PyTorch.
+"""
+
+from losslab.custom._adapters import (
+    lightgbm_objective,
+    lightgbm_train_objective,
+    margin_derivatives,
+    torch_loss,
+    xgboost_objective,
+    xgboost_train_objective,
+)
+from losslab.custom._asymmetric import asymmetric_squared, linex
+from losslab.custom._checks import central_difference, finite_difference_errors
+from losslab.custom._costs import (
+    ThresholdChoice,
+    bayes_decision,
+    bayes_threshold,
+    best_threshold,
+    binary_costs,
+    class_weights_from_costs,
+    cost_at_threshold,
+    cost_matrix_cross_entropy,
+    cost_sensitive_bce,
+    expected_cost,
+    expected_cost_softmax,
+    threshold_summary,
+)
+from losslab.custom._expression import (
+    FUNCTIONS,
+    MAX_LENGTH,
+    ExpressionError,
+    UnsafeExpressionError,
+    parse_expression,
+)
+from losslab.custom._loss import CustomLoss
+from losslab.custom._symbolic import Derivation, ExpressionLoss, derive, expression_loss
+
+__all__ = [
+    "FUNCTIONS",
+    "MAX_LENGTH",
+    "CustomLoss",
+    "Derivation",
+    "ExpressionError",
+    "ExpressionLoss",
+    "ThresholdChoice",
+    "UnsafeExpressionError",
+    "asymmetric_squared",
+    "bayes_decision",
+    "bayes_threshold",
+    "best_threshold",
+    "binary_costs",
+    "central_difference",
+    "class_weights_from_costs",
+    "cost_at_threshold",
+    "cost_matrix_cross_entropy",
+    "cost_sensitive_bce",
+    "derive",
+    "expected_cost",
+    "expected_cost_softmax",
+    "expression_loss",
+    "finite_difference_errors",
+    "lightgbm_objective",
+    "lightgbm_train_objective",
+    "linex",
+    "margin_derivatives",
+    "parse_expression",
+    "threshold_summary",
+    "torch_loss",
+    "xgboost_objective",
+    "xgboost_train_objective",
+]

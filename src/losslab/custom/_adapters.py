@@ -1,0 +1,236 @@
+"""Any losslab loss as an XGBoost or LightGBM objective, or as a PyTorch loss.
+
+Gradient boosting asks for the gradient and Hessian of each sample's loss
+with respect to its raw margin (reduction "none"). For losses on logits,
+log-rates and plain values the margin is ``y_pred`` itself. For losses on
+probabilities (``bce``) the margin is a logit and p = sigmoid(margin), so the
+chain rule gives
+
+    dl/dm = l'(p) s,   d²l/dm² = l''(p) s² + l'(p) s (1 - 2p),   s = p (1 - p);
+
+prefer ``bce_with_logits``, which is the same loss computed without
+clipping. Sample weights multiply both, as the boosters expect.
+
+Scale. A booster's leaf value is -sum(g) / (sum(h) + lambda) and its split
+gain G²/(H + lambda); multiplying g and h by c gives the same trees exactly
+when lambda, alpha, gamma (min_split_loss) and min_child_weight are
+multiplied by c too. losslab's ``mse`` has g = 2r, h = 2, twice XGBoost's
+``reg:squarederror`` and LightGBM's ``regression`` (g = r, h = 1, i.e. half the
+mse), so ``xgboost_objective(get("mse"), scale=0.5)`` reproduces them with
+the same parameters; ``bce_with_logits`` already matches ``binary:logistic``
+and LightGBM's ``binary`` (scale 1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from losslab._array import sigmoid, sigmoid_product
+from losslab.losses import Loss, get
+from losslab.losses._batch import REDUCTIONS, check_positive
+
+__all__ = [
+    "lightgbm_objective",
+    "lightgbm_train_objective",
+    "margin_derivatives",
+    "torch_loss",
+    "xgboost_objective",
+    "xgboost_train_objective",
+]
+
+Derivatives = tuple[np.ndarray, np.ndarray]
+
+
+def _resolve(loss: Loss | str) -> Loss:
+    if isinstance(loss, str):
+        return get(loss)
+    if not isinstance(loss, Loss):
+        raise TypeError(f"loss must be a Loss or a catalogue name, got {type(loss).__name__}")
+    return loss
+
+
+def margin_derivatives(
+    loss: Loss | str,
+    y_true: ArrayLike,
+    margin: ArrayLike,
+    sample_weight: ArrayLike | None = None,
+    *,
+    scale: float = 1.0,
+) -> Derivatives:
+    """Per-sample gradient and Hessian diagonal of ``loss`` with respect to raw margins.
+
+    Args:
+        loss: a :class:`~losslab.losses.Loss` or a catalogue name.
+        y_true: targets as the loss takes them (labels for multiclass losses).
+        margin: raw booster scores, shape (n,), or (n, K) for losses on rows of
+            logits (a flat (n K,) array is reshaped to (n, K)).
+        sample_weight: optional per-sample weights; multiply both outputs.
+        scale: multiplies both outputs (0.5 turns ``mse`` into XGBoost's half-MSE).
+
+    Returns:
+        ``(grad, hess)`` as float64 arrays of the shape of ``margin``.
+
+    Example:
+        >>> g, h = margin_derivatives("mse", [1.0, 2.0], [0.0, 0.0], scale=0.5)
+        >>> g.tolist(), h.tolist()
+        ([-1.0, -2.0], [1.0, 1.0])
+    """
+    loss = _resolve(loss)
+    scale = check_positive(scale, "scale")
+    m = np.asarray(margin, dtype=np.float64)
+    y = np.asarray(y_true)
+    shape = m.shape
+    if loss.y_pred_kind == "logits" and m.ndim == 1:
+        n = y.shape[0] if y.ndim >= 1 else 0
+        if n == 0 or m.size % n:
+            raise ValueError(
+                f"margins of shape {m.shape} do not split into {n} rows of class scores"
+            )
+        m = m.reshape(n, -1)
+    w = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    if w is not None and w.size == 0:
+        w = None  # xgboost's get_weight() is empty when no weights were given
+    if loss.y_pred_kind == "probability":
+        p = sigmoid(np, m)
+        s = sigmoid_product(np, m)
+        g = np.asarray(loss.grad(p, y, weights=w, reduction="none"))
+        h = np.asarray(loss.hess(p, y, weights=w, reduction="none"))
+        grad, hess = g * s, h * s * s + g * s * (1.0 - 2.0 * p)
+    else:
+        grad = np.asarray(loss.grad(m, y, weights=w, reduction="none"))
+        hess = np.asarray(loss.hess(m, y, weights=w, reduction="none"))
+    return (scale * grad).reshape(shape), (scale * hess).reshape(shape)
+
+
+def xgboost_objective(loss: Loss | str, *, scale: float = 1.0) -> Callable[..., Derivatives]:
+    """The loss as an objective for XGBoost's scikit-learn API: ``XGBRegressor(objective=...)``.
+
+    The returned callable has XGBoost's signature ``(y_true, y_pred,
+    sample_weight=None) -> (grad, hess)``; see the module docstring for the
+    link and for ``scale``. Predictions of a model trained this way are raw
+    margins: apply the loss's link (sigmoid for logits) yourself.
+
+    Example:
+        >>> objective = xgboost_objective("bce_with_logits")
+        >>> [v.tolist() for v in objective(np.array([1.0]), np.array([0.0]))]
+        [[-0.5], [0.25]]
+    """
+    loss = _resolve(loss)
+    check_positive(scale, "scale")
+
+    def objective(
+        y_true: np.ndarray, y_pred: np.ndarray, sample_weight: np.ndarray | None = None
+    ) -> Derivatives:
+        return margin_derivatives(loss, y_true, y_pred, sample_weight, scale=scale)
+
+    objective.__name__ = f"losslab_{loss.name}"
+    return objective
+
+
+def xgboost_train_objective(loss: Loss | str, *, scale: float = 1.0) -> Callable[..., Derivatives]:
+    """The loss as ``obj`` for ``xgboost.train(params, dtrain, obj=...)``: ``(predt, dtrain)``.
+
+    Labels and weights come from the DMatrix. Pass ``"disable_default_eval_metric": 1``
+    or a metric of your own, since XGBoost cannot know what the loss is.
+    """
+    loss = _resolve(loss)
+    check_positive(scale, "scale")
+
+    def obj(predt: np.ndarray, dtrain: Any) -> Derivatives:
+        return margin_derivatives(loss, dtrain.get_label(), predt, dtrain.get_weight(), scale=scale)
+
+    obj.__name__ = f"losslab_{loss.name}"
+    return obj
+
+
+def lightgbm_objective(loss: Loss | str, *, scale: float = 1.0) -> Callable[..., Derivatives]:
+    """The loss as an objective for LightGBM's scikit-learn API: ``LGBMRegressor(objective=...)``.
+
+    The callable takes ``(y_true, y_pred, weight)``, which is how LightGBM
+    passes sample weights (None without them). LightGBM starts custom
+    objectives from a score of 0 rather than the mean of y; set
+    ``boost_from_average=False`` on a built-in objective to compare.
+    """
+    loss = _resolve(loss)
+    check_positive(scale, "scale")
+
+    def objective(y_true: np.ndarray, y_pred: np.ndarray, weight: np.ndarray | None) -> Derivatives:
+        return margin_derivatives(loss, y_true, y_pred, weight, scale=scale)
+
+    objective.__name__ = f"losslab_{loss.name}"
+    return objective
+
+
+def lightgbm_train_objective(loss: Loss | str, *, scale: float = 1.0) -> Callable[..., Derivatives]:
+    """The loss for ``lightgbm.train(params={"objective": ...})``: ``(preds, train_data)``."""
+    loss = _resolve(loss)
+    check_positive(scale, "scale")
+
+    def objective(preds: np.ndarray, train_data: Any) -> Derivatives:
+        return margin_derivatives(
+            loss, train_data.get_label(), preds, train_data.get_weight(), scale=scale
+        )
+
+    objective.__name__ = f"losslab_{loss.name}"
+    return objective
+
+
+def torch_loss(loss: Loss | str, *, reduction: str = "mean") -> Callable[..., Any]:
+    """The loss as a PyTorch loss whose backward is the loss's exact gradient.
+
+    Returns ``f(y_pred, y_true, weights=None) -> tensor``: a scalar for
+    "mean" and "sum", per example for "none". It runs a
+    ``torch.autograd.Function`` whose forward calls the loss on detached
+    tensors and whose backward multiplies the incoming gradient by
+    ``loss.grad``; ``y_true`` and ``weights`` are constants (they must not
+    require grad). It is differentiable once (no double backward), which is
+    all an ordinary training loop needs.
+
+    Example:
+        >>> import torch
+        >>> f = torch_loss("mse")
+        >>> x = torch.tensor([1.0, 3.0], requires_grad=True)
+        >>> f(x, torch.tensor([0.0, 0.0])).backward()
+        >>> x.grad.tolist()
+        [1.0, 3.0]
+    """
+    import torch
+
+    loss = _resolve(loss)
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"reduction={reduction!r} must be one of 'mean', 'sum', 'none'")
+
+    def as_tensor(x: Any, like: Any) -> Any:
+        return torch.as_tensor(x, dtype=like.dtype, device=like.device)
+
+    class _LossFunction(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx: Any, y_pred: Any, y_true: Any, weights: Any) -> Any:
+            kwargs = {"weights": weights, "reduction": reduction}
+            value = loss(y_pred.detach(), y_true, **kwargs)
+            ctx.save_for_backward(as_tensor(loss.grad(y_pred.detach(), y_true, **kwargs), y_pred))
+            return as_tensor(value, y_pred)
+
+        @staticmethod
+        @torch.autograd.function.once_differentiable
+        def backward(ctx: Any, grad_output: Any) -> tuple[Any, None, None]:
+            (grad,) = ctx.saved_tensors
+            extra = grad.ndim - grad_output.ndim
+            return grad_output.reshape(*grad_output.shape, *([1] * extra)) * grad, None, None
+
+    def apply(y_pred: Any, y_true: Any, weights: Any = None) -> Any:
+        for name, x in (("y_true", y_true), ("weights", weights)):
+            if getattr(x, "requires_grad", False):
+                raise ValueError(
+                    f"{name} must not require grad: the loss differentiates y_pred only"
+                )
+        if not isinstance(y_pred, torch.Tensor) or not y_pred.is_floating_point():
+            raise TypeError("y_pred must be a floating-point torch tensor")
+        return _LossFunction.apply(y_pred, y_true, weights)
+
+    apply.__name__ = f"torch_{loss.name}"
+    return apply

@@ -1,0 +1,63 @@
+"""The :class:`CustomLoss` object: a :class:`~losslab.losses.Loss` built by a factory.
+
+Losses built here are not in the catalogue (``losslab.losses.get`` does not
+know them), so they cannot pickle by name as catalogue losses do. A
+``CustomLoss`` remembers the factory call that built it instead, and pickles
+as that call, so it crosses process boundaries (Dask, joblib) like any loss.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from losslab.losses import Loss
+from losslab.losses._registry import LossFunction, PredKind, Task
+
+
+class CustomLoss(Loss):
+    """A :class:`~losslab.losses.Loss` that pickles as the factory call that built it.
+
+    It behaves exactly as a catalogue loss: ``loss(y_pred, y_true, *,
+    weights=None, reduction="mean")``, ``loss.grad``, ``loss.hess`` and
+    ``loss.value_and_grad``, with ``name``, ``task``, ``y_pred_kind``,
+    ``params`` and ``summary``.
+    """
+
+    __slots__ = ("_factory", "_factory_args", "_factory_kwargs")
+
+    def __init__(
+        self,
+        name: str,
+        value: LossFunction,
+        grad: LossFunction,
+        hess: LossFunction,
+        *,
+        params: Mapping[str, Any] | None = None,
+        task: Task,
+        y_pred_kind: PredKind,
+        summary: str = "",
+        factory: Callable[..., Loss],
+        factory_args: tuple[Any, ...] = (),
+        factory_kwargs: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(
+            name,
+            value,
+            grad,
+            hess,
+            params=params,
+            task=task,
+            y_pred_kind=y_pred_kind,
+            summary=summary,
+        )
+        object.__setattr__(self, "_factory", factory)
+        object.__setattr__(self, "_factory_args", tuple(factory_args))
+        object.__setattr__(self, "_factory_kwargs", dict(factory_kwargs or {}))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (self._factory, self._factory_args, self._factory_kwargs))
+
+
+def _rebuild(factory: Callable[..., Loss], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Loss:
+    return factory(*args, **kwargs)
