@@ -1,0 +1,269 @@
+"""``/api/datasets`` and ``/api/jobs``: data for the playground and its training jobs.
+
+Start a job with ``POST /api/jobs``, then read ``GET /api/jobs/{id}/stream``
+(Server-Sent Events: ``update`` events about 20 times a second, then one
+``done``). Pause, resume and stop with ``POST /api/jobs/{id}/{action}``.
+Closing the stream stops the job and frees it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import StreamingResponse
+
+from losslab.models import make_model
+from losslab.train import check_targets
+from losslab.web import data as _data
+from losslab.web import limits
+from losslab.web.api_losses import bound_loss
+from losslab.web.errors import FieldError
+from losslab.web.jobs import Job, JobManager, Run, make_drawer
+from losslab.web.schemas import (
+    DatasetList,
+    ErrorResponse,
+    JobCreated,
+    JobStatus,
+    LossSpec,
+    RunInfo,
+    TrainRequest,
+    UploadResponse,
+)
+
+router = APIRouter(prefix="/api", tags=["training"])
+
+REGRESSION_METRICS = ["loss", "mse", "rmse", "mae", "r2"]
+CLASSIFICATION_METRICS = ["loss", "accuracy", "f1", "precision", "recall", "roc_auc", "log_loss"]
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorResponse} for code in (404, 413, 429, 503)
+}
+
+
+def client_of(request: Request) -> str:
+    """Who is asking: the page's ``X-Client-Id``, else the peer address."""
+    header = request.headers.get("x-client-id", "")[:64]
+    if header:
+        return f"id:{header}"
+    return f"ip:{request.client.host if request.client else 'unknown'}"
+
+
+def _manager(request: Request) -> JobManager:
+    return request.app.state.jobs
+
+
+def _store(request: Request) -> _data.UploadStore:
+    return request.app.state.uploads
+
+
+@router.get("/datasets", response_model=DatasetList)
+def list_datasets() -> DatasetList:
+    """The generated datasets, their task and the knobs each takes."""
+    return DatasetList(datasets=_data.catalogue())
+
+
+@router.post(
+    "/datasets/upload",
+    response_model=UploadResponse,
+    responses={code: {"model": ErrorResponse} for code in (400, 413)},
+)
+async def upload_dataset(
+    request: Request,
+    file: Annotated[UploadFile, File(description="a CSV file with a header row")],
+    target: Annotated[str, Form(min_length=1, max_length=200)],
+    task: Annotated[Literal["regression", "binary", "multiclass"] | None, Form()] = None,
+) -> UploadResponse:
+    """Upload a CSV (at most 2 MB): numeric features, one target column named by ``target``."""
+    content = await file.read(limits.MAX_BODY_BYTES + 1)
+    try:
+        upload_id, data = _store(request).add(content, target, task)
+    except (ValueError, TypeError, UnicodeDecodeError) as exc:
+        raise FieldError("file", str(exc)) from exc
+    except Exception as exc:  # pandas' parser errors are not ValueErrors
+        raise FieldError("file", f"could not read the CSV: {exc}") from exc
+    return UploadResponse(
+        upload_id=upload_id,
+        n_samples=data.n_samples,
+        n_features=data.n_features,
+        task=data.task,
+        feature_names=list(data.feature_names),
+        description=data.description,
+    )
+
+
+def _loss(spec: LossSpec, i: int, task: str) -> Any:
+    field = f"losses.{i}"
+    if spec.name == "custom":
+        if not spec.expression:
+            raise FieldError(f"{field}.expression", "a custom loss needs an expression")
+        from losslab import custom
+
+        kind = "value" if task == "regression" else "logit"
+        params = {k: float(v) for k, v in spec.params.items() if v is not None}
+        try:
+            return custom.expression_loss(
+                spec.expression, task="regression" if task == "regression" else "binary",
+                y_pred_kind=kind, name="custom", **params,
+            )  # fmt: skip
+        except (ValueError, TypeError) as exc:
+            raise FieldError(f"{field}.expression", str(exc)) from exc
+    return bound_loss(spec.name, spec.params, field)
+
+
+def _label(spec: LossSpec) -> str:
+    if spec.name == "custom":
+        return f"custom: {spec.expression}"
+    args = ", ".join(f"{k}={v}" for k, v in spec.params.items() if v is not None)
+    return f"{spec.name}({args})" if args else spec.name
+
+
+@router.post("/jobs", response_model=JobCreated, status_code=201, responses=_ERRORS)
+def start_job(body: TrainRequest, request: Request) -> JobCreated:
+    """Start training one model per loss on the dataset; stream it from ``stream``."""
+    manager = _manager(request)
+    client = client_of(request)
+    data = _data.build(body.dataset, _store(request))
+    runs = []
+    for i, spec in enumerate(body.losses):
+        loss = _loss(spec, i, data.task)
+        fits = loss.task == data.task or (loss.task == "multiclass" and data.task == "binary")
+        if not fits:
+            raise FieldError(
+                f"losses.{i}.name",
+                f"loss {spec.name!r} is for {loss.task} data; dataset {data.name!r} is {data.task}",
+            )
+        n_classes = max(data.n_classes, 2)
+        model = make_model(
+            loss, data.n_features, n_classes=n_classes, kind=body.model,
+            hidden=(body.hidden,), activation=body.activation, seed=body.seed,
+        )  # fmt: skip
+        try:
+            check_targets(loss, data.y, model.n_outputs if loss.y_pred_kind == "logits" else None)
+            loss(model(data.X[:5]), data.y[:5])  # the loss's own domain checks (counts >= 0 ...)
+        except (ValueError, TypeError) as exc:
+            raise FieldError(f"losses.{i}.name", str(exc)) from exc
+        runs.append(Run(index=i, label=_label(spec), loss=loss, model=model))
+    manager.admit(client)
+    view = _data.view_of(data)
+    rows = _data.display_rows(data.n_samples, body.seed)
+    job = Job(client, runs, make_drawer(data.X, view, rows))
+    options = {
+        "optimizer": body.optimizer,
+        "lr": body.lr,
+        "epochs": body.epochs,
+        "seed": body.seed,
+    }
+    manager.add(job)
+    job.start(data.X, data.y, options, body.epochs_per_second)
+    metrics = REGRESSION_METRICS if data.task == "regression" else CLASSIFICATION_METRICS
+    return JobCreated(
+        job_id=job.id,
+        runs=[RunInfo(index=r.index, loss=r.loss.name, label=r.label) for r in runs],
+        task=data.task,
+        view=view,  # type: ignore[arg-type]
+        n_features=data.n_features,
+        n_classes=data.n_classes,
+        metrics=metrics,
+        data=_data.points(data, rows),
+        stream=f"/api/jobs/{job.id}/stream",
+    )
+
+
+def _status(job: Job) -> JobStatus:
+    return JobStatus(
+        job_id=job.id,
+        state=job.state,  # type: ignore[arg-type]
+        epochs=[len(r.records) for r in job.runs],
+        messages=[r.message for r in job.runs],
+    )
+
+
+@router.get("/jobs/{job_id}", response_model=JobStatus, responses=_ERRORS)
+def job_status(job_id: str, request: Request) -> JobStatus:
+    """Where a job stands: its state and the epochs each run has done."""
+    return _status(_manager(request).get(job_id))
+
+
+@router.post("/jobs/{job_id}/pause", response_model=JobStatus, responses=_ERRORS)
+def pause_job(job_id: str, request: Request) -> JobStatus:
+    """Pause every run of the job at the end of its current epoch."""
+    job = _manager(request).get(job_id)
+    job.resume.clear()
+    return _status(job)
+
+
+@router.post("/jobs/{job_id}/resume", response_model=JobStatus, responses=_ERRORS)
+def resume_job(job_id: str, request: Request) -> JobStatus:
+    """Resume a paused job."""
+    job = _manager(request).get(job_id)
+    job.resume.set()
+    return _status(job)
+
+
+@router.post("/jobs/{job_id}/stop", response_model=JobStatus, responses=_ERRORS)
+def stop_job(job_id: str, request: Request) -> JobStatus:
+    """Stop the job; its stream sends what is left, then ``done``."""
+    job = _manager(request).get(job_id)
+    job.stop.set()
+    job.resume.set()
+    return _status(job)
+
+
+@router.delete("/jobs/{job_id}", status_code=204, responses=_ERRORS)
+def delete_job(job_id: str, request: Request) -> None:
+    """Stop the job and forget it (the page's Reset)."""
+    manager = _manager(request)
+    manager.get(job_id)
+    manager.remove(job_id)
+
+
+def _event(name: str, payload: dict[str, Any]) -> str:
+    return f"event: {name}\ndata: {json.dumps(payload, separators=(',', ':'))}\n\n"
+
+
+@router.get(
+    "/jobs/{job_id}/stream",
+    responses={200: {"content": {"text/event-stream": {}}}, **_ERRORS},
+    response_class=StreamingResponse,
+)
+async def stream_job(job_id: str, request: Request) -> StreamingResponse:
+    """Server-Sent Events: ``update`` (new records and snapshots) about 20 a second, ``done``.
+
+    When the client goes away the job is stopped and forgotten.
+    """
+    manager = _manager(request)
+    job = manager.get(job_id)
+
+    async def events() -> AsyncIterator[str]:
+        sent = [0] * len(job.runs)
+        versions = [-1] * len(job.runs)
+        job.streams += 1
+        last = time.monotonic()
+        try:
+            yield "retry: 2000\n\n"
+            while True:
+                if await request.is_disconnected():
+                    break
+                job.touch()
+                finished = not job.alive
+                runs = job.collect(sent, versions)
+                if runs:
+                    yield _event("update", {"state": job.state, "runs": runs})
+                    last = time.monotonic()
+                elif time.monotonic() - last > 1.0:
+                    yield _event("update", {"state": job.state, "runs": []})
+                    last = time.monotonic()
+                if finished:
+                    yield _event("done", _status(job).model_dump())
+                    break
+                await asyncio.sleep(limits.STREAM_INTERVAL_S)
+        finally:
+            job.streams -= 1
+            manager.remove(job.id)
+
+    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    return StreamingResponse(events(), media_type="text/event-stream", headers=headers)

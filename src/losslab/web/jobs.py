@@ -1,0 +1,285 @@
+"""Training jobs: one worker thread per loss, paced, pausable, stoppable, with limits.
+
+A job trains one model per loss on the same data with
+:func:`losslab.train.fit`. Its callback is where the web app meets the loop:
+it records each epoch for the stream, draws a snapshot of the fitted model
+at most every :data:`~losslab.web.limits.STREAM_INTERVAL_S`, paces the run
+to ``epochs_per_second``, waits while the job is paused and returns True to
+stop it. Jobs nobody streams are stopped after
+:data:`~losslab.web.limits.IDLE_TIMEOUT_S` and forgotten, freeing their memory.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from losslab import train
+from losslab.models import Model, to_prediction
+from losslab.web import limits
+from losslab.web.errors import NotFoundError, ServerBusyError, TooManyJobsError
+
+Drawer = Callable[[Model, str], dict[str, Any]]
+
+
+def finite(values: Any, digits: int = 6) -> list[Any]:
+    """A nested list of rounded floats with NaN and inf replaced by None (JSON has neither).
+
+    Example:
+        >>> finite([1.23456789, float("nan"), float("inf")])
+        [1.234568, None, None]
+    """
+    array = np.asarray(values, dtype=np.float64)
+    rounded = np.round(array, digits).astype(object)
+    rounded[~np.isfinite(array)] = None
+    return rounded.tolist()
+
+
+def clean_record(record: dict[str, float]) -> dict[str, float | None]:
+    """A History record with non-finite values as None."""
+    return {k: (float(v) if math.isfinite(v) else None) for k, v in record.items()}
+
+
+@dataclass
+class Run:
+    """One loss trained inside a job."""
+
+    index: int
+    label: str
+    loss: Any
+    model: Model
+    records: list[dict[str, Any]] = field(default_factory=list)
+    snapshot: dict[str, Any] | None = None
+    version: int = 0
+    state: str = "running"
+    message: str = ""
+    thread: threading.Thread | None = None
+
+
+class Job:
+    """A set of runs on one dataset, sharing pause and stop switches."""
+
+    def __init__(self, client: str, runs: list[Run], draw: Drawer) -> None:
+        self.id = uuid.uuid4().hex
+        self.client = client
+        self.runs = runs
+        self.draw = draw
+        self.created = time.monotonic()
+        self.last_seen = self.created
+        self.streams = 0
+        self.resume = threading.Event()
+        self.resume.set()
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+
+    @property
+    def alive(self) -> bool:
+        """Whether any run's thread is still working."""
+        return any(r.thread is not None and r.thread.is_alive() for r in self.runs)
+
+    @property
+    def state(self) -> str:
+        """running, paused, stopped, finished or failed."""
+        if self.alive and not self.stop.is_set():
+            return "paused" if not self.resume.is_set() else "running"
+        if any(r.state == "failed" for r in self.runs):
+            return "failed"
+        return "stopped" if self.stop.is_set() else "finished"
+
+    def touch(self) -> None:
+        """Mark the job as seen by its client now."""
+        self.last_seen = time.monotonic()
+
+    def collect(self, sent: list[int], versions: list[int]) -> list[dict[str, Any]]:
+        """New records and snapshots since what was ``sent``; updates the cursors in place."""
+        out = []
+        with self.lock:
+            for run in self.runs:
+                i = run.index
+                update: dict[str, Any] = {"index": i, "state": run.state, "message": run.message}
+                new = run.records[sent[i] :]
+                if new:
+                    update["records"] = new
+                    sent[i] += len(new)
+                if run.version != versions[i] and run.snapshot is not None:
+                    update["snapshot"] = run.snapshot
+                    versions[i] = run.version
+                if "records" in update or "snapshot" in update:
+                    out.append(update)
+        return out
+
+    def start(self, X: np.ndarray, y: np.ndarray, options: dict[str, Any], pace: float | None):
+        """Start one worker thread per run."""
+        for run in self.runs:
+            run.thread = threading.Thread(
+                target=self._work, args=(run, X, y, options, pace), daemon=True,
+                name=f"losslab-job-{self.id[:8]}-{run.index}",
+            )  # fmt: skip
+            run.thread.start()
+
+    def _snapshot(self, run: Run) -> None:
+        picture = self.draw(run.model, run.loss.y_pred_kind)
+        with self.lock:
+            run.snapshot = picture
+            run.version += 1
+
+    def _work(self, run: Run, X, y, options: dict[str, Any], pace: float | None) -> None:
+        start = time.monotonic()
+        last_draw = -math.inf
+
+        def callback(epoch: int, record: dict[str, float], model: Model) -> bool:
+            nonlocal last_draw
+            while not self.resume.wait(0.05):
+                if self.stop.is_set():
+                    return True
+            entry: dict[str, Any] = clean_record(record)
+            theta = np.concatenate([p.ravel() for p in model.params.values()])
+            if theta.size <= 4:
+                entry["theta"] = finite(theta)
+            with self.lock:
+                run.records.append(entry)
+            now = time.monotonic()
+            if now - last_draw >= limits.STREAM_INTERVAL_S:
+                self._snapshot(run)
+                last_draw = now
+            if pace is not None:
+                delay = start + epoch / pace - time.monotonic()
+                if delay > 0 and self.stop.wait(delay):
+                    return True
+            return self.stop.is_set()
+
+        try:
+            self._snapshot(run)
+            history = train.fit(run.model, run.loss, X, y, callbacks=[callback], **options)
+            self._snapshot(run)
+            if history.diverged:
+                run.state, run.message = "diverged", history.diverged_reason or "diverged"
+            elif self.stop.is_set():
+                run.state, run.message = "stopped", "stopped"
+            else:
+                run.state, run.message = "finished", f"{history.epochs_completed} epochs"
+        except (ValueError, TypeError, ArithmeticError) as exc:
+            run.state, run.message = "failed", str(exc)
+
+
+class JobManager:
+    """Every job the server holds, with the per-client and total limits."""
+
+    def __init__(
+        self,
+        max_jobs: int = limits.MAX_JOBS,
+        max_per_client: int = limits.MAX_JOBS_PER_CLIENT,
+        idle_timeout: float = limits.IDLE_TIMEOUT_S,
+        max_seconds: float = limits.MAX_JOB_SECONDS,
+    ) -> None:
+        self.max_jobs = max_jobs
+        self.max_per_client = max_per_client
+        self.idle_timeout = idle_timeout
+        self.max_seconds = max_seconds
+        self._jobs: dict[str, Job] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._jobs)
+
+    def admit(self, client: str) -> None:
+        """Raise unless ``client`` may start one more job.
+
+        Raises:
+            TooManyJobsError: the client holds its share of running jobs (429).
+            ServerBusyError: the server holds its total (503).
+        """
+        self.reap()
+        with self._lock:
+            active = [j for j in self._jobs.values() if j.alive]
+        if sum(j.client == client for j in active) >= self.max_per_client:
+            raise TooManyJobsError(
+                f"at most {self.max_per_client} training jobs per client run at once; "
+                "stop one first"
+            )
+        if len(active) >= self.max_jobs:
+            raise ServerBusyError(
+                f"the server is running its limit of {self.max_jobs} jobs; try again soon"
+            )
+
+    def add(self, job: Job) -> None:
+        """Hold ``job`` (after :meth:`admit`)."""
+        with self._lock:
+            self._jobs[job.id] = job
+
+    def get(self, job_id: str) -> Job:
+        """The job, marked as seen.
+
+        Raises:
+            NotFoundError: an unknown or forgotten id.
+        """
+        self.reap()
+        with self._lock:
+            job = self._jobs.get(job_id)
+        if job is None:
+            raise NotFoundError(f"job {job_id!r} is unknown or has ended")
+        job.touch()
+        return job
+
+    def remove(self, job_id: str) -> None:
+        """Stop the job and forget it, freeing its memory once its threads return."""
+        with self._lock:
+            job = self._jobs.pop(job_id, None)
+        if job is not None:
+            job.stop.set()
+            job.resume.set()
+
+    def reap(self) -> None:
+        """Stop and forget jobs idle without a stream, and jobs past their time."""
+        now = time.monotonic()
+        with self._lock:
+            jobs = list(self._jobs.values())
+        for job in jobs:
+            idle = job.streams == 0 and now - job.last_seen > self.idle_timeout
+            if idle or now - job.created > self.max_seconds:
+                self.remove(job.id)
+
+    def shutdown(self) -> None:
+        """Stop every job."""
+        for job_id in list(self._jobs):
+            self.remove(job_id)
+
+
+def make_drawer(X: np.ndarray, view: str, rows: np.ndarray) -> Drawer:
+    """The function that turns a model into what the page draws for ``view``.
+
+    ``line``: predictions along the feature's range; ``boundary``: the
+    probability of class 1 (or the predicted class) on a 41 x 41 grid;
+    ``parity``: predictions for the drawn rows.
+    """
+    pad = 0.05 * (X.max(axis=0) - X.min(axis=0) + 1e-9)
+    low, high = X.min(axis=0) - pad, X.max(axis=0) + pad
+    if view == "line":
+        grid = np.linspace(low[0], high[0], 101)[:, None]
+    elif view == "boundary":
+        gx, gy = np.linspace(low[0], high[0], 41), np.linspace(low[1], high[1], 41)
+        grid = np.column_stack([a.ravel() for a in np.meshgrid(gx, gy)])
+    else:
+        grid = X[rows]
+
+    def draw(model: Model, y_pred_kind: str) -> dict[str, Any]:
+        with np.errstate(all="ignore"):
+            prediction = to_prediction(model(grid), y_pred_kind)
+        if prediction.ndim == 2:
+            # Rows of class probabilities: class 1's probability for two classes, else the class.
+            k = prediction.shape[1]
+            prediction = prediction[:, 1] if k == 2 else prediction.argmax(axis=1).astype(float)
+        if view == "line":
+            return {"x": finite(grid[:, 0]), "y": finite(prediction)}
+        if view == "boundary":
+            return {"x": finite(gx), "y": finite(gy), "z": finite(prediction.reshape(41, 41))}
+        return {"y": finite(prediction)}
+
+    return draw

@@ -1,0 +1,346 @@
+// The playground: set up data, model, losses and optimizer; train; watch the server's stream.
+import {
+  api, readQuery, writeQuery, parseLosses, formatLosses, COLORS, PLOT_CONFIG, layout,
+} from "./api.js";
+
+const $ = (id) => document.getElementById(id);
+const FIELDS = ["dataset", "n", "seed", "noise", "outliers", "ratio", "flip", "model", "hidden",
+  "opt", "lr", "epochs", "speed", "metric"];
+const PARAM_STEP = { delta: 0.1, q: 0.05, gamma: 0.5, alpha: 0.1, scale: 0.1, pos_weight: 0.5,
+  label_smoothing: 0.05 };
+const HIDDEN_PARAMS = new Set(["class_weights", "ignore_index"]);
+
+const state = { catalogue: [], datasets: [], job: null, source: null, runs: [], info: null,
+  upload: null, pending: false };
+
+function datasetTask() {
+  if (state.upload) return state.upload.task;
+  const found = state.datasets.find((d) => d.name === $("dataset").value);
+  return found ? found.task : "regression";
+}
+
+function lossesFor(task) {
+  return state.catalogue.filter((l) => l.task === task || (task === "binary" && l.task === "multiclass"));
+}
+
+function renderLossList(selected) {
+  const list = $("loss-list");
+  list.replaceChildren();
+  const chosen = new Map(selected.map((s) => [s.name, s.params]));
+  for (const loss of lossesFor(datasetTask())) {
+    const box = document.createElement("div");
+    box.className = "loss-choice";
+    const id = `loss-${loss.name}`;
+    box.innerHTML = `<label class="inline" title="${loss.summary}"><input type="checkbox" id="${id}"
+      data-loss="${loss.name}"> ${loss.name}</label><div class="params"></div>`;
+    box.querySelector("input").checked = chosen.has(loss.name);
+    const params = box.querySelector(".params");
+    for (const [key, value] of Object.entries(loss.params)) {
+      if (HIDDEN_PARAMS.has(key)) continue;
+      const given = chosen.get(loss.name)?.[key];
+      const pid = `${id}-${key}`;
+      const label = document.createElement("label");
+      label.htmlFor = pid;
+      label.textContent = key;
+      const input = document.createElement("input");
+      Object.assign(input, { id: pid, type: "number", step: PARAM_STEP[key] ?? 0.1 });
+      input.dataset.param = key;
+      input.value = given ?? (value === null ? "" : value);
+      if (value === null) input.placeholder = "none";
+      label.append(" ", input);
+      params.append(label);
+    }
+    list.append(box);
+  }
+  const custom = chosen.has("custom");
+  $("loss-custom").checked = custom;
+}
+
+function selectedLosses() {
+  const out = [];
+  for (const box of document.querySelectorAll("#loss-list .loss-choice")) {
+    const check = box.querySelector("input[type=checkbox]");
+    if (!check.checked) continue;
+    const params = {};
+    for (const input of box.querySelectorAll("input[data-param]")) {
+      if (input.value !== "") params[input.dataset.param] = Number(input.value);
+    }
+    out.push({ name: check.dataset.loss, params });
+  }
+  if ($("loss-custom").checked) out.push({ name: "custom", params: {} });
+  return out;
+}
+
+function renderMetrics(task, chosen) {
+  const names = task === "regression" ? ["mse", "rmse", "mae", "r2"]
+    : ["accuracy", "f1", "precision", "recall", "roc_auc", "log_loss"];
+  $("metric").replaceChildren(...names.map((n) => new Option(n, n)));
+  $("metric").value = names.includes(chosen) ? chosen : names[0];
+}
+
+function syncOutputs() {
+  for (const id of ["noise", "outliers", "ratio", "flip"]) $(`${id}-value`).value = $(id).value;
+  const params = state.datasets.find((d) => d.name === $("dataset").value)?.params || [];
+  const knob = { noise: "noise", outliers: "outlier_fraction", ratio: "ratio", flip: "flip_fraction" };
+  for (const [id, name] of Object.entries(knob)) {
+    const usable = !state.upload && params.includes(name);
+    $(id).disabled = !usable;
+    $(id).title = usable ? "" : "not used by this dataset";
+  }
+  const info = state.datasets.find((d) => d.name === $("dataset").value);
+  $("dataset-description").textContent = state.upload ? state.upload.description : info?.description || "";
+}
+
+function saveQuery() {
+  const params = {};
+  for (const f of FIELDS) params[f] = $(f).value;
+  params.losses = formatLosses(selectedLosses());
+  if ($("loss-custom").checked) params.expr = $("custom-expr").value;
+  writeQuery(params);
+}
+
+function requestBody() {
+  const losses = selectedLosses().map((l) => (l.name === "custom"
+    ? { name: "custom", params: {}, expression: $("custom-expr").value } : l));
+  return {
+    dataset: {
+      name: $("dataset").value, n_samples: Number($("n").value), seed: Number($("seed").value),
+      noise: Number($("noise").value), outlier_fraction: Number($("outliers").value),
+      ratio: Number($("ratio").value), flip_fraction: Number($("flip").value),
+      upload_id: state.upload ? state.upload.upload_id : null,
+    },
+    losses, model: $("model").value, hidden: Number($("hidden").value), optimizer: $("opt").value,
+    lr: Number($("lr").value), epochs: Number($("epochs").value),
+    epochs_per_second: Number($("speed").value) || null, seed: Number($("seed").value),
+  };
+}
+
+function setButtons(mode) {
+  $("train").disabled = mode === "running" || mode === "paused";
+  $("pause").disabled = mode !== "running";
+  $("resume").disabled = mode !== "paused";
+  $("stop").disabled = !(mode === "running" || mode === "paused");
+}
+
+function status(text) { $("status").textContent = text; }
+
+// ---------------------------------------------------------------- drawing
+
+function dataTraces() {
+  const info = state.info;
+  const { x, y } = info.data;
+  if (info.view === "line") {
+    return [{ x: x.map((r) => r[0]), y, mode: "markers", type: "scatter", name: "data",
+      marker: { color: "#888", size: 5, opacity: 0.7 } }];
+  }
+  if (info.view === "boundary") {
+    return [{ x: x.map((r) => r[0]), y: x.map((r) => r[1]), mode: "markers", type: "scatter",
+      name: "data", marker: { color: y, colorscale: "Portland", size: 6, opacity: 0.8,
+        line: { width: 0.5, color: "#333" } } }];
+  }
+  return [{ x: y, y: y, mode: "lines", name: "perfect", line: { color: "#aaa", dash: "dot" } }];
+}
+
+function fitTrace(run, i) {
+  const snap = run.snapshot;
+  const color = COLORS[i % COLORS.length];
+  if (!snap) return null;
+  const view = state.info.view;
+  if (view === "line") return { x: snap.x, y: snap.y, mode: "lines", name: run.label, line: { color, width: 3 } };
+  if (view === "boundary") {
+    const level = state.info.n_classes > 2 ? { start: 0.5, end: state.info.n_classes - 1.5, size: 1 }
+      : { start: 0.5, end: 0.5, size: 1 };
+    return { type: "contour", x: snap.x, y: snap.y, z: snap.z, name: run.label, showscale: false,
+      showlegend: true, contours: { coloring: "none", ...level }, line: { color, width: 3 } };
+  }
+  return { x: state.info.data.y, y: snap.y, mode: "markers", name: run.label, marker: { color, size: 5 } };
+}
+
+function redraw() {
+  state.pending = false;
+  if (!state.info) return;
+  const view = state.info.view;
+  const traces = dataTraces();
+  state.runs.forEach((run, i) => { const t = fitTrace(run, i); if (t) traces.push(t); });
+  const titles = { line: ["feature x", "target y"], boundary: ["x0", "x1"], parity: ["true", "predicted"] };
+  Plotly.react("data-plot", traces, layout("Data and each loss's fit", ...titles[view]), PLOT_CONFIG);
+  const metric = $("metric").value;
+  const curve = (key) => state.runs.map((run, i) => ({
+    x: run.epochs, y: run.records.map((r) => r[key]), mode: "lines", name: run.label,
+    line: { color: COLORS[i % COLORS.length], width: 2 } }));
+  Plotly.react("loss-plot", curve("train_loss"),
+    layout("Training loss (each in its own units)", "epoch", "loss", { yaxis: { type: "log", title: { text: "loss (log)" } } }),
+    PLOT_CONFIG);
+  Plotly.react("metric-plot", curve(`train_${metric}`),
+    layout(`Common metric: ${metric}`, "epoch", metric), PLOT_CONFIG);
+}
+
+function scheduleRedraw() {
+  if (state.pending) return;
+  state.pending = true;
+  requestAnimationFrame(redraw);
+}
+
+function clearPlots() {
+  for (const id of ["data-plot", "loss-plot", "metric-plot"]) Plotly.purge(id);
+  Plotly.newPlot("data-plot", [], layout("Data and each loss's fit", "", ""), PLOT_CONFIG);
+  Plotly.newPlot("loss-plot", [], layout("Training loss", "epoch", "loss"), PLOT_CONFIG);
+  Plotly.newPlot("metric-plot", [], layout("Common metric", "epoch", ""), PLOT_CONFIG);
+}
+
+// ---------------------------------------------------------------- training
+
+function closeStream() {
+  if (state.source) { state.source.close(); state.source = null; }
+}
+
+async function discardJob() {
+  closeStream();
+  if (state.job) {
+    const id = state.job;
+    state.job = null;
+    try { await api(`/api/jobs/${id}`, { method: "DELETE" }); } catch { /* already gone */ }
+  }
+}
+
+async function train(event) {
+  event?.preventDefault();
+  saveQuery();
+  await discardJob();
+  if (selectedLosses().length === 0) { status("Choose at least one loss."); return; }
+  status("Starting…");
+  let info;
+  try {
+    info = await api("/api/jobs", { method: "POST", body: requestBody() });
+  } catch (error) {
+    status(`Could not start: ${error.message}`);
+    return;
+  }
+  state.info = info;
+  state.job = info.job_id;
+  state.runs = info.runs.map((r) => ({ ...r, records: [], epochs: [], snapshot: null, state: "running" }));
+  setButtons("running");
+  status(`Training ${info.runs.map((r) => r.label).join(", ")} on ${info.task} data…`);
+  redraw();
+  const source = new EventSource(info.stream);
+  state.source = source;
+  let updates = 0;
+  source.addEventListener("update", (e) => {
+    const message = JSON.parse(e.data);
+    updates += 1;
+    for (const u of message.runs) {
+      const run = state.runs[u.index];
+      if (u.records) for (const r of u.records) { run.records.push(r); run.epochs.push(r.epoch); }
+      if (u.snapshot) run.snapshot = u.snapshot;
+      run.state = u.state;
+    }
+    window.losslabUpdates = updates;
+    if (message.state === "paused") setButtons("paused");
+    else if (message.state === "running") setButtons("running");
+    const epochs = state.runs.map((r) => r.epochs.at(-1) ?? 0);
+    status(`${message.state}: epoch ${Math.max(...epochs)} of ${$("epochs").value}`);
+    scheduleRedraw();
+  });
+  source.addEventListener("done", (e) => {
+    const done = JSON.parse(e.data);
+    closeStream();
+    state.job = null;
+    setButtons("idle");
+    const notes = state.runs.map((r, i) => `${r.label}: ${done.messages[i]}`).join("; ");
+    status(`${done.state}. ${notes}`);
+    scheduleRedraw();
+  });
+  source.onerror = () => {
+    if (state.source === source && source.readyState === EventSource.CLOSED) {
+      status("The stream closed.");
+      setButtons("idle");
+    }
+  };
+}
+
+async function control(action) {
+  const id = state.job;
+  if (!id) return;
+  try {
+    const s = await api(`/api/jobs/${id}/${action}`, { method: "POST" });
+    if (state.job !== id) return; // the stream ended meanwhile and said so
+    setButtons(s.state === "paused" ? "paused" : s.state === "running" ? "running" : "idle");
+    status(`${s.state}.`);
+  } catch (error) {
+    status(error.message);
+  }
+}
+
+async function reset() {
+  await discardJob();
+  state.info = null;
+  state.runs = [];
+  setButtons("idle");
+  clearPlots();
+  status("Reset. Choose a setup and press Train.");
+}
+
+async function upload() {
+  const file = $("csv-file").files[0];
+  const target = $("csv-target").value.trim();
+  if (!file || !target) { $("csv-status").textContent = "Choose a file and name the target column."; return; }
+  const form = new FormData();
+  form.append("file", file);
+  form.append("target", target);
+  try {
+    state.upload = await api("/api/datasets/upload", { method: "POST", form });
+    $("csv-status").textContent = `Loaded ${state.upload.n_samples} rows, ${state.upload.n_features} features (${state.upload.task}).`;
+    renderLossList([]);
+    renderMetrics(state.upload.task, $("metric").value);
+    syncOutputs();
+  } catch (error) {
+    $("csv-status").textContent = `Upload refused: ${error.message}`;
+  }
+}
+
+// ---------------------------------------------------------------- start
+
+async function init() {
+  const [catalogue, datasets] = await Promise.all([api("/api/losses"), api("/api/datasets")]);
+  state.catalogue = catalogue.losses;
+  state.datasets = datasets.datasets;
+  $("dataset").replaceChildren(...state.datasets.map((d) => new Option(`${d.name} (${d.task})`, d.name)));
+  const query = readQuery();
+  for (const f of FIELDS) if (query[f] !== undefined && f !== "metric") $(f).value = query[f];
+  if (!query.dataset) $("dataset").value = "linear_outliers";
+  if (query.expr) $("custom-expr").value = query.expr;
+  const selected = query.losses ? parseLosses(query.losses)
+    : (datasetTask() === "regression" ? parseLosses("mse,mae") : parseLosses("bce_with_logits,hinge"));
+  renderLossList(selected);
+  renderMetrics(datasetTask(), query.metric);
+  syncOutputs();
+  clearPlots();
+  setButtons("idle");
+  $("setup").addEventListener("submit", train);
+  $("setup").addEventListener("input", (e) => { syncOutputs(); saveQuery(); if (e.target.id === "metric") scheduleRedraw(); });
+  $("setup").addEventListener("change", (e) => { if (e.target.id === "metric") scheduleRedraw(); saveQuery(); });
+  $("dataset").addEventListener("change", () => {
+    state.upload = null;
+    const task = datasetTask();
+    const defaults = task === "regression" ? "mse,mae" : task === "binary" ? "bce_with_logits,hinge" : "cross_entropy";
+    renderLossList(parseLosses(defaults));
+    renderMetrics(task, $("metric").value);
+    syncOutputs();
+    saveQuery();
+  });
+  $("pause").addEventListener("click", () => control("pause"));
+  $("resume").addEventListener("click", () => control("resume"));
+  $("stop").addEventListener("click", () => control("stop"));
+  $("reset").addEventListener("click", reset);
+  $("csv-upload").addEventListener("click", upload);
+  $("copy-link").addEventListener("click", async () => {
+    saveQuery();
+    try { await navigator.clipboard.writeText(location.href); status("Link copied."); }
+    catch { status(`Share this link: ${location.href}`); }
+  });
+  window.addEventListener("pagehide", () => closeStream());
+  saveQuery();
+  document.body.dataset.ready = "true";
+}
+
+init().catch((error) => status(`Could not load the playground: ${error.message}`));

@@ -1,0 +1,181 @@
+"""The pages in Debian's chromium, driven by Playwright against a live uvicorn server.
+
+Skipped with the reason when playwright or chromium is missing, unless
+LOSSLAB_REQUIRE_BROWSER=1 (CI), where that fails. Screenshots go to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from losslab import lessons
+
+READY = "body[data-ready=true]"
+
+
+def wait_until(page, expression: str, timeout: float = 10.0):
+    """Poll a JavaScript expression until it is truthy; return its value."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = page.evaluate(expression)
+        if value:
+            return value
+        time.sleep(0.05)
+    status = page.evaluate("document.getElementById('status')?.textContent")
+    raise AssertionError(f"{expression} stayed falsy for {timeout} s; status: {status}")
+
+
+def points(page, plot: str, trace: int = 0) -> int:
+    return page.evaluate(f"(document.getElementById('{plot}').data?.[{trace}]?.y || []).length")
+
+
+def test_playground_trains_live_and_keeps_state_in_the_url(page, screenshot):
+    url = page.base + "/?dataset=linear_outliers&losses=mse,huber:delta=1&epochs=3000&speed=150"
+    page.goto(url)
+    page.wait_for_selector(READY)
+    assert page.is_checked("#loss-huber")
+    page.click("#train")
+    wait_until(page, "document.getElementById('loss-plot').data?.[0]?.y?.length > 5")
+    first = points(page, "loss-plot")
+    time.sleep(0.6)
+    second = points(page, "loss-plot")
+    assert second > first, "the loss curve did not grow while training"
+    assert page.evaluate("document.getElementById('loss-plot').data.length") == 2
+    assert page.evaluate("window.losslabUpdates") >= 5
+    # Pause holds the curve still; resume lets it grow again.
+    page.click("#pause")
+    wait_until(page, "!document.getElementById('resume').disabled")
+    time.sleep(0.3)
+    held = points(page, "loss-plot")
+    time.sleep(0.4)
+    assert points(page, "loss-plot") == held
+    page.click("#resume")
+    wait_until(page, f"document.getElementById('loss-plot').data[0].y.length > {held}")
+    data_traces = page.evaluate("document.getElementById('data-plot').data.length")
+    assert data_traces == 3  # the data and one fitted line per loss
+    screenshot(page, "playground")
+    page.click("#stop")
+    wait_until(page, "document.getElementById('status').textContent.startsWith('stopped')")
+    assert "losses=mse%2Chuber%3Adelta%3D1" in page.url or "losses=mse,huber" in page.url
+    page.click("#reset")
+    wait_until(page, "(document.getElementById('loss-plot').data || []).length === 0")
+    assert not page.errors
+
+
+def test_playground_classification_draws_a_boundary(page, screenshot):
+    page.goto(
+        page.base
+        + "/?dataset=moons&losses=bce_with_logits,hinge&model=mlp&epochs=150&speed=300"
+        + "&lr=0.5&metric=accuracy"
+    )
+    page.wait_for_selector(READY)
+    page.click("#train")
+    wait_until(page, "document.getElementById('status').textContent.startsWith('finished')", 20)
+    kinds = page.evaluate("document.getElementById('data-plot').data.map(t => t.type)")
+    assert kinds.count("contour") == 2
+    assert points(page, "metric-plot") == 150
+    screenshot(page, "playground-boundary")
+
+
+HUBER = "document.getElementById('loss-plot').data.find(t => t.name.startsWith('huber'))"
+
+
+def test_explorer_slider_changes_the_curve(page, screenshot):
+    page.goto(page.base + "/explorer?losses=huber,mse")
+    page.wait_for_selector(READY)
+    wait_until(page, "document.getElementById('loss-plot').data?.length === 2")
+    before = page.evaluate(f"{HUBER}.y.slice()")
+    page.focus("#param-delta")
+    for _ in range(10):
+        page.keyboard.press("ArrowRight")  # the keyboard moves sliders too
+    wait_until(page, f"{HUBER}.name.includes('delta=2')")
+    after = page.evaluate(f"{HUBER}.y")
+    assert after != before
+    assert max(after) > max(before)  # a larger delta keeps the quadratic part longer
+    assert "delta=2" in page.url
+    page.fill("#expression", "where(y_pred > y_true, 2*abs(y_pred - y_true), abs(y_pred - y_true))")
+    page.click("#check-expression")
+    wait_until(page, "document.getElementById('loss-plot').data.length === 3")
+    assert "sign" in page.inner_text("#expression-grad")
+    page.fill("#expression", "__import__('os')")
+    page.click("#check-expression")
+    wait_until(
+        page, "document.getElementById('expression-message').textContent.includes('not allowed')"
+    )
+    screenshot(page, "explorer")
+    assert not page.errors
+
+
+def test_lessons_check_answers_right_and_wrong(page, screenshot):
+    page.goto(page.base + "/lessons")
+    page.wait_for_selector(READY)
+    page.fill("#ratio-answer", "2")
+    page.click("#ratio-check")
+    wait_until(page, "document.getElementById('ratio-feedback').textContent.includes('Not quite')")
+    assert "wrong" in page.get_attribute("#ratio-feedback", "class")
+    page.fill("#ratio-answer", "4")
+    page.click("#ratio-check")
+    wait_until(page, "document.getElementById('ratio-feedback').textContent.startsWith('Right')")
+    assert page.get_attribute("#ratio-feedback a", "href").startswith("/explorer")
+    for i, term in enumerate(lessons.MATCHING_TERMS):
+        page.select_option(f"#match-{i}", lessons.MATCHING_ANSWERS[term])
+    page.click("#matching-check")
+    wait_until(
+        page, "document.getElementById('matching-feedback').textContent.includes('All five')"
+    )
+    page.check("input[name=confidence][value='0.51']")
+    page.click("#confidence-check")
+    wait_until(
+        page, "document.getElementById('confidence-feedback').textContent.includes('Not quite')"
+    )
+    page.check("input[name=confidence][value='0.99']")
+    page.click("#confidence-check")
+    wait_until(
+        page, "document.getElementById('confidence-feedback').textContent.startsWith('Right')"
+    )
+    page.fill("#rain-mse-a", "4.4")
+    page.fill("#rain-mse-b", "30")
+    page.click("#rain-mse-check")
+    wait_until(
+        page, "document.getElementById('rain-mse-feedback').textContent.includes('another look')"
+    )
+    assert page.get_attribute("#rain-mse-b", "class") == "wrong"
+    page.fill("#rain-mse-b", "32")
+    page.click("#rain-mse-check")
+    wait_until(page, "document.getElementById('rain-mse-feedback').textContent.startsWith('Right')")
+    screenshot(page, "lessons", full_page=True)
+    assert not page.errors
+
+
+def test_landscape_page_loads(page, screenshot):
+    page.goto(page.base + "/landscape")
+    page.wait_for_selector(READY)
+    status = page.inner_text("#status")
+    if "not available yet" in status:
+        screenshot(page, "landscape")
+        pytest.skip("losslab.landscape is not written yet: the page says so")
+    wait_until(page, "document.getElementById('landscape-a').data?.length === 3")
+    page.click("#train")
+    wait_until(page, "document.getElementById('landscape-a').data[2].x.length > 10", 20)
+    wait_until(page, "document.getElementById('landscape-b').data[2].x.length > 10", 20)
+    screenshot(page, "landscape")
+    assert not page.errors
+
+
+def test_keyboard_reaches_the_train_button(page):
+    page.goto(page.base + "/")
+    page.wait_for_selector(READY)
+    assert page.evaluate("document.getElementById('train').tagName") == "BUTTON"
+    unlabelled = page.evaluate(
+        """[...document.querySelectorAll('input, select')].filter(e => e.type !== 'hidden'
+        && !e.labels?.length && !e.getAttribute('aria-label')).map(e => e.id)"""
+    )
+    assert unlabelled == []
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "train":
+            break
+    else:
+        pytest.fail("Tab never reached the Train button")
