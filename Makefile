@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # A CPU build of PyTorch, the reference the tests compare against.
 TORCH ?= torch==2.13.0
 
-.PHONY: demo test lint format clean
+.PHONY: demo test lint format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,7 @@ $(VENV)/.test-installed: pyproject.toml $(VENV)/.installed
 	touch $@
 
 demo: $(VENV)/.installed
-	$(BIN)/losslab explain mse --pred 12,23,6,38,18 --true 10,25,5,40,15
-	$(BIN)/losslab explain mse --pred 11,20,10,50,12 --true 10,25,5,40,15
+	$(BIN)/losslab demo --out losslab-demo
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check src tests
@@ -30,6 +29,10 @@ lint: $(VENV)/.test-installed
 
 test: lint
 	$(BIN)/python -m pytest -n 2
+
+# Timings against a NumPy bandwidth proxy: OpenBLAS tuning variables would slow NumPy down.
+bench: $(VENV)/.test-installed
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN)/python benchmarks/run.py $(ARGS)
 
 format: $(VENV)/.test-installed
 	$(BIN)/ruff format src tests

@@ -83,10 +83,27 @@ class Loss:
         return self._value(y_pred, y_true, weights=weights, reduction=reduction, **self._params)
 
     def grad(
-        self, y_pred: Any, y_true: Any, *, weights: Any = None, reduction: str = "mean"
+        self,
+        y_pred: Any,
+        y_true: Any,
+        *,
+        weights: Any = None,
+        reduction: str = "mean",
+        out: Any = None,
     ) -> Array:
-        """Gradient of the call with respect to ``y_pred``, same shape as ``y_pred``."""
-        return self._grad(y_pred, y_true, weights=weights, reduction=reduction, **self._params)
+        """Gradient of the call with respect to ``y_pred``, same shape as ``y_pred``.
+
+        ``out``, a C-contiguous writeable NumPy array of the shape and dtype of
+        ``y_pred``, receives the gradient and is returned. NumPy float inputs
+        take the fused kernels (:mod:`losslab.config` switches them off).
+        """
+        from losslab.losses import _fused
+
+        fused = _fused.dispatch(self, "grad", y_pred, y_true, weights, reduction, out)
+        if fused is not NotImplemented:
+            return fused
+        grad = self._grad(y_pred, y_true, weights=weights, reduction=reduction, **self._params)
+        return _fused.into_out(grad, out, y_pred, y_true, weights)
 
     def hess(
         self,
@@ -96,28 +113,55 @@ class Loss:
         weights: Any = None,
         reduction: str = "mean",
         full: bool = False,
+        out: Any = None,
     ) -> Array:
         """Diagonal of the Hessian of the call with respect to ``y_pred``.
 
         With ``full=True`` (losses on rows of logits only) the per-example
-        K x K blocks, shape ``y_pred.shape + (K,)``.
+        K x K blocks, shape ``y_pred.shape + (K,)``. ``out`` receives the
+        result as in :meth:`grad`.
         """
-        if full:
-            if "full" not in inspect.signature(self._hess).parameters:
-                raise ValueError(
-                    f"full=True: loss {self.name!r} is elementwise, its Hessian is diagonal"
-                )
-            return self._hess(
-                y_pred, y_true, weights=weights, reduction=reduction, full=True, **self._params
+        from losslab.losses import _fused
+
+        if not full:
+            fused = _fused.dispatch(self, "hess", y_pred, y_true, weights, reduction, out)
+            if fused is not NotImplemented:
+                return fused
+            hess = self._hess(y_pred, y_true, weights=weights, reduction=reduction, **self._params)
+            return _fused.into_out(hess, out, y_pred, y_true, weights)
+        if "full" not in inspect.signature(self._hess).parameters:
+            raise ValueError(
+                f"full=True: loss {self.name!r} is elementwise, its Hessian is diagonal"
             )
-        return self._hess(y_pred, y_true, weights=weights, reduction=reduction, **self._params)
+        if out is not None:
+            raise ValueError("out= is not supported with full=True")
+        return self._hess(
+            y_pred, y_true, weights=weights, reduction=reduction, full=True, **self._params
+        )
 
     def value_and_grad(
-        self, y_pred: Any, y_true: Any, *, weights: Any = None, reduction: str = "mean"
+        self,
+        y_pred: Any,
+        y_true: Any,
+        *,
+        weights: Any = None,
+        reduction: str = "mean",
+        out: Any = None,
     ) -> tuple[Array, Array]:
-        """The loss and its gradient, as ``(value, grad)``."""
+        """The loss and its gradient, as ``(value, grad)``.
+
+        For NumPy float inputs one fused pass computes both; ``out`` receives
+        the gradient as in :meth:`grad`.
+        """
+        from losslab.losses import _fused
+
+        fused = _fused.dispatch(self, "value_and_grad", y_pred, y_true, weights, reduction, out)
+        if fused is not NotImplemented:
+            return fused
         kwargs = {"weights": weights, "reduction": reduction}
-        return self(y_pred, y_true, **kwargs), self.grad(y_pred, y_true, **kwargs)
+        value = self(y_pred, y_true, **kwargs)
+        grad = self._grad(y_pred, y_true, **kwargs, **self._params)
+        return value, _fused.into_out(grad, out, y_pred, y_true, weights)
 
     def __repr__(self) -> str:
         args = "".join(f", {k}={v!r}" for k, v in self._params.items())

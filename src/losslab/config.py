@@ -1,0 +1,85 @@
+"""Run-time switches of losslab.
+
+The fast path: for NumPy float32 and float64 arrays, ``Loss.grad``,
+``Loss.hess`` and ``Loss.value_and_grad`` run numba-compiled kernels that
+compute the reduced loss and its gradient (or Hessian diagonal) in one pass
+over the data (:mod:`losslab.losses._fused`). They agree with the plain
+NumPy path to rounding error. Turn them off, to compare or to debug, with
+
+- ``losslab.config.set_fused(False)`` for the whole process,
+- ``with losslab.config.fused(False): ...`` for a block (per thread and per
+  asyncio task, as it uses a context variable),
+- the environment variable ``LOSSLAB_FUSED=0`` (read at every call, so it
+  may be set after import; ``set_fused`` and ``fused`` take precedence).
+
+When numba is not installed the plain path is used and nothing else changes.
+
+Compiled kernels are cached on disk (numba's ``cache=True``) in the
+``__pycache__`` folder beside ``_fused.py``; where the installed package is
+read-only, point ``NUMBA_CACHE_DIR`` at a writable folder, otherwise every
+new process compiles again (a few seconds per loss and dtype on first use).
+
+Example:
+    >>> from losslab import config
+    >>> with config.fused(False):
+    ...     config.fused_enabled()
+    False
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+__all__ = ["fused", "fused_enabled", "set_fused"]
+
+_ENV_VAR = "LOSSLAB_FUSED"
+_OFF = frozenset({"0", "false", "no", "off"})
+
+# None: follow the environment variable.
+_process_setting: bool | None = None
+_block_setting: ContextVar[bool | None] = ContextVar("losslab_fused", default=None)
+
+
+def fused_enabled() -> bool:
+    """Whether the fused kernels are used where they apply (numba installed or not).
+
+    The innermost :func:`fused` block decides, else :func:`set_fused`, else
+    ``LOSSLAB_FUSED`` (on unless it is ``0``, ``false``, ``no`` or ``off``).
+    """
+    block = _block_setting.get()
+    if block is not None:
+        return block
+    if _process_setting is not None:
+        return _process_setting
+    return os.environ.get(_ENV_VAR, "1").strip().lower() not in _OFF
+
+
+def set_fused(enabled: bool | None) -> None:
+    """Turn the fused kernels on or off for the process; None goes back to ``LOSSLAB_FUSED``.
+
+    Raises:
+        TypeError: If ``enabled`` is not True, False or None.
+    """
+    global _process_setting
+    if enabled is not None and not isinstance(enabled, bool):
+        raise TypeError(f"enabled must be True, False or None, got {enabled!r}")
+    _process_setting = enabled
+
+
+@contextmanager
+def fused(enabled: bool) -> Iterator[None]:
+    """Within the block, use the fused kernels (True) or the plain path (False).
+
+    Raises:
+        TypeError: If ``enabled`` is not True or False.
+    """
+    if not isinstance(enabled, bool):
+        raise TypeError(f"enabled must be True or False, got {enabled!r}")
+    token = _block_setting.set(enabled)
+    try:
+        yield
+    finally:
+        _block_setting.reset(token)
