@@ -1,0 +1,50 @@
+"""Experiments: compare losses over seeds, and the seeds' headline claims measured.
+
+:func:`compare` trains every (loss, seed) pair on one dataset and ranks the
+losses by a metric they share; :mod:`losslab.experiments.demo` holds the
+experiments behind ``losslab demo``. The helpers compute what the figures in
+:mod:`losslab.plots` draw: bands over seeds, fitted lines, decision regions,
+reliability tables and loss curves.
+"""
+
+from losslab.experiments import demo
+from losslab.experiments._calibration import reliability
+from losslab.experiments._compare import Comparison, Run, compare, dataset_spec, task_metrics
+from losslab.experiments._curves import AXES, loss_curves, parameter_family
+from losslab.experiments._grids import BoundaryGrid, LineFits, decision_grid, line_fits
+from losslab.experiments._specs import parse_loss, resolve_dataset, resolve_losses, split_specs
+from losslab.experiments._summary import (
+    HIGHER_IS_BETTER,
+    bands,
+    default_target,
+    epochs_to_target,
+    metric_mode,
+    summarise,
+)
+
+__all__ = [
+    "AXES",
+    "HIGHER_IS_BETTER",
+    "BoundaryGrid",
+    "Comparison",
+    "LineFits",
+    "Run",
+    "bands",
+    "compare",
+    "dataset_spec",
+    "decision_grid",
+    "default_target",
+    "demo",
+    "epochs_to_target",
+    "line_fits",
+    "loss_curves",
+    "metric_mode",
+    "parameter_family",
+    "parse_loss",
+    "reliability",
+    "resolve_dataset",
+    "resolve_losses",
+    "split_specs",
+    "summarise",
+    "task_metrics",
+]

@@ -1,0 +1,433 @@
+"""Train several losses over several seeds on one dataset, and compare them fairly.
+
+Raw values of different losses are not comparable (MSE is in squared units,
+MAE in units, Huber mixes the two), so :func:`compare` ranks losses by one
+metric every run shares: validation RMSE for regression, validation accuracy
+for classification (the goal most users state, and defined for every
+classification loss, hinge included, whose outputs are not probabilities;
+pass ``metric="val_log_loss"`` to rank by calibrated probabilities).
+
+A seed controls the train/validation split, the model initialisation (MLPs;
+linear models start at zero) and the mini-batch shuffling. Everything is
+checked before the first run starts, so bad input fails fast.
+
+>>> result = compare("linear:n_samples=60", ["mse", "mae"], epochs=20, seeds=2)
+>>> result.summary[["label", "runs"]].to_numpy().tolist()
+[['mse', 2], ['mae', 2]]
+>>> result.metric, len(result.results)
+('val_rmse', 84)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from losslab import optim as _optim
+from losslab.datasets import Dataset, Split
+from losslab.experiments._specs import check_task, resolve_dataset, resolve_losses
+from losslab.experiments._summary import bands, default_target, metric_mode, summarise
+from losslab.models import ACTIVATIONS, Model, make_model, to_prediction
+from losslab.train import History, check_targets, fit
+
+__all__ = ["Comparison", "Run", "compare", "dataset_spec", "task_metrics"]
+
+_METRICS = {
+    "regression": ("loss", "mse", "rmse", "mae", "r2"),
+    "binary": ("loss", "accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "ece"),
+}
+_METRICS["multiclass"] = _METRICS["binary"]
+
+
+def task_metrics(task: str) -> tuple[str, ...]:
+    """The metric names recorded for ``task`` (``loss`` is the training objective itself)."""
+    return _METRICS[task]
+
+
+@dataclass
+class Run:
+    """One trained (loss, seed) pair.
+
+    Attributes:
+        label: The loss's label in the comparison.
+        seed: The seed of split, initialisation and shuffling.
+        history: What :func:`losslab.train.fit` recorded.
+        model: The trained model (at its last recorded epoch).
+        split: The train/validation split it saw.
+    """
+
+    label: str
+    seed: int
+    history: History
+    model: Model
+    split: Split
+
+
+@dataclass
+class Comparison:
+    """What :func:`compare` returns.
+
+    Attributes:
+        dataset: The dataset.
+        losses: Loss objects by label, in the order given.
+        metric: The common metric losses are ranked by (a results column).
+        target: The value of ``metric`` counted as reached.
+        results: Tidy table, one row per run per epoch: ``label``, ``loss``
+            (catalogue name), ``seed``, ``epoch``, ``train_loss``, ``val_loss``,
+            ``train_<metric>`` and ``val_<metric>`` for every metric of the
+            task, ``grad_norm``, ``param_norm``, ``lr``, ``wall_time``.
+        summary: Per loss, best first (see :func:`~losslab.experiments.summarise`).
+        runs: Every finished run, with its model.
+        note: Why losses are ranked by ``metric`` and not by their own values.
+        config: The arguments, JSON-ready, to run the comparison again.
+        interrupted: Whether Ctrl-C stopped it before every run finished.
+        n_planned: Number of runs asked for.
+    """
+
+    dataset: Dataset
+    losses: dict[str, Any]
+    metric: str
+    target: float
+    results: pd.DataFrame
+    summary: pd.DataFrame
+    runs: list[Run] = field(default_factory=list)
+    note: str = ""
+    config: dict[str, Any] = field(default_factory=dict)
+    interrupted: bool = False
+    n_planned: int = 0
+
+    @property
+    def mode(self) -> str:
+        """``"max"`` when a larger ``metric`` is better, else ``"min"``."""
+        return metric_mode(self.metric)
+
+    @property
+    def task(self) -> str:
+        """The dataset's task."""
+        return self.dataset.task
+
+    def bands(self, column: str) -> pd.DataFrame:
+        """Median and IQR of a results column over seeds, per loss and epoch."""
+        return bands(self.results, column)
+
+    def run(self, label: str, seed: int | None = None) -> Run:
+        """The run of ``label`` with ``seed`` (the first seed that finished when None)."""
+        for run in self.runs:
+            if run.label == label and (seed is None or run.seed == seed):
+                return run
+        raise ValueError(f"label: no finished run of {label!r} with seed {seed}")
+
+    def models(self, seed: int | None = None) -> dict[str, tuple[Model, Any]]:
+        """Per label with a finished run of ``seed`` (default: the first), ``(model, loss)``."""
+        if seed is None and self.runs:
+            seed = self.runs[0].seed
+        return {
+            run.label: (run.model, self.losses[run.label]) for run in self.runs if run.seed == seed
+        }
+
+    def validation_probabilities(self, label: str, seed: int | None = None):
+        """``(probabilities, labels)`` of a classification run on its validation rows."""
+        run = self.run(label, seed)
+        proba = to_prediction(run.model(run.split.X_val), self.losses[label].y_pred_kind)
+        return proba, run.split.y_val
+
+    def long(self) -> pd.DataFrame:
+        """The results with one row per run, epoch and split (``train`` / ``val``).
+
+        Columns ``label``, ``loss``, ``seed``, ``epoch``, ``split``, ``objective``
+        (the training loss evaluated on that split), the task's metrics,
+        ``grad_norm`` and ``wall_time``.
+        """
+        keys = ["label", "loss", "seed", "epoch"]
+        parts = []
+        for split in ("train", "val"):
+            columns = {
+                c: c.removeprefix(f"{split}_").replace("loss", "objective", 1)
+                if c == f"{split}_loss"
+                else c.removeprefix(f"{split}_")
+                for c in self.results.columns
+                if c.startswith(f"{split}_")
+            }
+            part = self.results[keys + list(columns) + ["grad_norm", "wall_time"]]
+            part = part.rename(columns=columns)
+            part.insert(4, "split", split)
+            parts.append(part)
+        return pd.concat(parts, ignore_index=True).sort_values(
+            ["label", "seed", "epoch", "split"], kind="stable", ignore_index=True
+        )
+
+    def _repr_html_(self) -> str:
+        return f"<p>{self.note}</p>" + self.summary.to_html(index=False)
+
+
+def dataset_spec(dataset: Dataset) -> str:
+    """A ``load_spec`` string that rebuilds ``dataset`` (``"linear_outliers:seed=0,..."``)."""
+    params = ",".join(f"{k}={v}" for k, v in dataset.params.items())
+    return f"{dataset.name}:{params}" if params else dataset.name
+
+
+def _seeds(seeds: int | Sequence[int]) -> list[int]:
+    if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, bool):
+        if seeds < 1:
+            raise ValueError(f"seeds: need at least 1 seed, got {seeds}")
+        return list(range(int(seeds)))
+    values = list(seeds)
+    if not values or not all(isinstance(s, (int, np.integer)) for s in values):
+        raise ValueError(f"seeds: expected a count or a list of integers, got {seeds!r}")
+    if len(set(values)) != len(values):
+        raise ValueError(f"seeds: repeated seeds in {values}")
+    return [int(s) for s in values]
+
+
+def _metric(metric: str | None, task: str) -> str:
+    if metric is None:
+        return "val_rmse" if task == "regression" else "val_accuracy"
+    column = metric if metric.startswith(("train_", "val_")) else f"val_{metric}"
+    base = column.removeprefix("train_").removeprefix("val_")
+    if base not in task_metrics(task) or base == "loss":
+        allowed = ", ".join(m for m in task_metrics(task) if m != "loss")
+        raise ValueError(
+            f"metric: {metric!r} is not a {task} metric shared by every loss; "
+            f"choose one of {allowed} (optionally prefixed train_ or val_)"
+        )
+    return column
+
+
+def _check_number(name: str, value: Any, *, integer: bool = False) -> None:
+    kinds = (int, np.integer) if integer else (int, float, np.integer, np.floating)
+    if isinstance(value, bool) or not isinstance(value, kinds) or not math.isfinite(value):
+        raise ValueError(f"{name}: expected a finite number, got {value!r}")
+    if value <= 0 if not integer else value < 1:
+        raise ValueError(f"{name}: must be {'>= 1' if integer else '> 0'}, got {value!r}")
+
+
+def _build(loss, dataset: Dataset, model: str, hidden, activation: str, seed: int) -> Model:
+    n_classes = max(dataset.n_classes, 2)
+    return make_model(
+        loss, dataset.n_features, n_classes=n_classes, kind=model, hidden=hidden,
+        activation=activation, seed=seed,
+    )  # fmt: skip
+
+
+def _dry_run(loss, label: str, dataset: Dataset, split: Split, built: Model) -> None:
+    """Evaluate the loss once on the untrained model: a loss that cannot train fails here."""
+    try:
+        n_outputs = built.n_outputs if loss.y_pred_kind == "logits" else None
+        y = check_targets(loss, split.y_train, n_outputs)
+        value = float(loss(built(split.X_train), y))
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"losses: {label!r} cannot train on {dataset.name!r}: {error}") from None
+    if not math.isfinite(value):
+        raise ValueError(f"losses: {label!r} is not finite on {dataset.name!r} at the start")
+
+
+def compare(
+    dataset: str | Dataset,
+    losses: str | Sequence[Any],
+    *,
+    model: str = "linear",
+    hidden: Sequence[int] = (16,),
+    activation: str = "tanh",
+    optimizer: str = "gd",
+    lr: float = 0.1,
+    epochs: int = 100,
+    seeds: int | Sequence[int] = 5,
+    metric: str | None = None,
+    target: float | None = None,
+    val_fraction: float = 0.25,
+    batch_size: int | None = None,
+    weight_decay: float = 0.0,
+    schedule: str | None = None,
+    optimizer_params: dict[str, Any] | None = None,
+    progress: bool = False,
+) -> Comparison:
+    """Train every (loss, seed) pair on ``dataset`` and compare the losses by a common metric.
+
+    Args:
+        dataset: A dataset name, a spec such as ``"linear_outliers:outlier_fraction=0.1"``,
+            or a :class:`~losslab.datasets.Dataset`.
+        losses: Loss names, specs (``"huber:delta=1"``) or loss objects; or one
+            string of specs separated by commas.
+        model: ``"linear"`` or ``"mlp"``; the head follows each loss.
+        hidden: Hidden widths for ``model="mlp"``.
+        activation: Hidden activation for ``model="mlp"``.
+        optimizer: ``"gd"``, ``"sgd"``, ``"momentum"``, ``"nesterov"`` or ``"adam"``.
+        lr: Learning rate.
+        epochs: Epochs per run.
+        seeds: A number of seeds (0, 1, ...) or the seeds themselves.
+        metric: The results column to rank by, e.g. ``"val_mae"`` or ``"accuracy"``
+            (``val_`` is assumed); default val RMSE (regression) or val accuracy.
+        target: The value of ``metric`` whose first epoch is reported; default
+            within 5 % of the best loss's median final value.
+        val_fraction: Share of rows held out for validation.
+        batch_size: Mini-batch size (not with ``"gd"``).
+        weight_decay: L2 coefficient.
+        schedule: ``"constant"``, ``"step"`` or ``"cosine"``.
+        optimizer_params: Extra optimizer arguments (``momentum``, ``beta1``, ...).
+        progress: Show a Rich progress bar.
+
+    Returns:
+        The :class:`Comparison`. Ctrl-C stops it early: the runs already
+        finished are kept and ``interrupted`` is True.
+
+    Raises:
+        ValueError: Before any training, naming the argument: an unknown dataset,
+            loss, optimizer or metric, a loss that does not fit the task, or a bad number.
+    """
+    data = resolve_dataset(dataset)
+    resolved = resolve_losses(losses)
+    for label, loss in resolved.items():
+        check_task(loss, label, data.task, data.name)
+    if model not in ("linear", "mlp"):
+        raise ValueError(f"model: must be 'linear' or 'mlp', got {model!r}")
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation: must be one of {tuple(ACTIVATIONS)}, got {activation!r}")
+    hidden = tuple(hidden)
+    if not all(isinstance(h, (int, np.integer)) and h >= 1 for h in hidden):
+        raise ValueError(f"hidden: expected positive integer widths, got {hidden!r}")
+    if optimizer not in _optim.available():
+        raise ValueError(f"optimizer: must be one of {_optim.available()}, got {optimizer!r}")
+    _check_number("lr", lr)
+    _check_number("epochs", epochs, integer=True)
+    if batch_size is not None:
+        _check_number("batch_size", batch_size, integer=True)
+        if optimizer == "gd":
+            raise ValueError("batch_size: 'gd' is full batch; use optimizer 'sgd' for mini-batches")
+    if not 0.0 < val_fraction < 1.0:
+        raise ValueError(f"val_fraction: must be in (0, 1), got {val_fraction}")
+    if target is not None and (
+        isinstance(target, bool)
+        or not isinstance(target, (int, float, np.integer, np.floating))
+        or not math.isfinite(target)
+    ):
+        raise ValueError(f"target: expected a finite number, got {target!r}")
+    try:
+        _optim.make_schedule(schedule)
+        _optim.make_optimizer(optimizer, lr, **(optimizer_params or {}))
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"optimizer_params: {error}") from None
+    seed_list = _seeds(seeds)
+    column = _metric(metric, data.task)
+    for label, loss in resolved.items():
+        split = data.split(val_fraction, seed_list[0])
+        _dry_run(loss, label, data, split, _build(loss, data, model, hidden, activation, 0))
+
+    config = {
+        "dataset": dataset if isinstance(dataset, str) else dataset_spec(data),
+        "losses": list(resolved),
+        "model": model, "hidden": list(hidden), "activation": activation,
+        "optimizer": optimizer, "lr": lr, "epochs": int(epochs), "seeds": seed_list,
+        "metric": column, "target": target, "val_fraction": val_fraction,
+        "batch_size": batch_size, "weight_decay": weight_decay, "schedule": schedule,
+        "optimizer_params": optimizer_params or {},
+    }  # fmt: skip
+    plan = [(label, seed) for seed in seed_list for label in resolved]
+    runs: list[Run] = []
+    interrupted = False
+    with _Progress(progress, len(plan) * int(epochs)) as bar:
+        try:
+            for label, seed in plan:
+                loss = resolved[label]
+                split = data.split(val_fraction, seed)
+                built = _build(loss, data, model, hidden, activation, seed)
+                bar.describe(f"{label} seed {seed}")
+                history = fit(
+                    built, loss, split.X_train, split.y_train, X_val=split.X_val,
+                    y_val=split.y_val, optimizer=optimizer, lr=lr, epochs=int(epochs),
+                    batch_size=batch_size, weight_decay=weight_decay, schedule=schedule,
+                    optimizer_params=optimizer_params, seed=seed, callbacks=[bar.callback],
+                )  # fmt: skip
+                if history.interrupted:
+                    interrupted = True
+                    break
+                bar.finish_run(int(epochs))
+                runs.append(Run(label, seed, history, built, split))
+        except KeyboardInterrupt:
+            interrupted = True
+    return _assemble(data, resolved, column, target, runs, config, interrupted, len(plan))
+
+
+def _results(runs: list[Run]) -> pd.DataFrame:
+    frames = []
+    for run in runs:
+        frame = run.history.to_frame().reset_index()
+        frame.insert(0, "label", run.label)
+        frame.insert(1, "loss", run.history.loss)
+        frame.insert(2, "seed", run.seed)
+        frames.append(frame)
+    if not frames:
+        return pd.DataFrame(columns=["label", "loss", "seed", "epoch", "wall_time"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def _assemble(data, resolved, column, target, runs, config, interrupted, n_planned) -> Comparison:
+    results = _results(runs)
+    if column not in results.columns:
+        results[column] = pd.Series(dtype=float)
+    diverged: dict[str, list[tuple[int, int]]] = {}
+    for run in runs:
+        if run.history.diverged:
+            diverged.setdefault(run.label, []).append((run.seed, int(run.history.diverged_epoch)))
+    labels = list(resolved)
+    mode = metric_mode(column)
+    if target is None:
+        finals = summarise(results, labels, column, math.nan, diverged)["final_median"]
+        target = default_target(list(finals), mode)
+    summary = summarise(results, labels, column, target, diverged)
+    direction = "lower" if mode == "min" else "higher"
+    note = (
+        f"Raw values of different losses are not comparable (each is in its own units), "
+        f"so losses are ranked by {column} ({direction} is better), a metric every run "
+        f"shares. Median and IQR over {len(config['seeds'])} seeds; target {column} "
+        f"{'<=' if mode == 'min' else '>='} {target:.4g}."
+    )
+    if interrupted:
+        note += f" Interrupted: {len(runs)} of {n_planned} runs finished."
+    return Comparison(
+        data, resolved, column, float(target), results, summary, runs, note, config,
+        interrupted, n_planned,
+    )  # fmt: skip
+
+
+class _Progress:
+    """A Rich bar over all epochs of all runs, or nothing when disabled."""
+
+    def __init__(self, enabled: bool, total: int) -> None:
+        self.enabled, self.total, self.done = enabled, total, 0
+
+    def __enter__(self) -> _Progress:
+        if self.enabled:
+            from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self.bar = Progress(
+                TextColumn("{task.description}"), BarColumn(),
+                TextColumn("{task.percentage:>3.0f}%"),
+                TimeRemainingColumn(),
+            )  # fmt: skip
+            self.bar.start()
+            self.task = self.bar.add_task("compare", total=self.total)
+        return self
+
+    def describe(self, text: str) -> None:
+        if self.enabled:
+            self.bar.update(self.task, description=text)
+
+    def callback(self, epoch: int, record: dict[str, float], model: Model) -> bool:
+        if self.enabled:
+            self.bar.update(self.task, completed=self.done + epoch)
+        return False
+
+    def finish_run(self, epochs: int) -> None:
+        # A diverged run stops early; count its remaining epochs as done.
+        self.done += epochs
+        if self.enabled:
+            self.bar.update(self.task, completed=self.done)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.enabled:
+            self.bar.stop()

@@ -1,0 +1,136 @@
+"""Turn what a user types (``"huber:delta=1"``, ``"moons:noise=0.3"``) into losses and datasets.
+
+Every error is a ValueError that starts with the argument's name
+(``losses: ...``, ``dataset: ...``), so a command line can print it as it is.
+
+>>> label, loss = parse_loss("huber:delta=2")
+>>> label, loss
+('huber:delta=2', Loss('huber', delta=2))
+>>> check_task(loss, "huber:delta=2", "regression", "linear")
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Sequence
+from typing import Any
+
+from losslab import datasets as _datasets
+from losslab import losses as _losses
+from losslab.datasets import Dataset
+
+__all__ = ["check_task", "loss_label", "parse_loss", "resolve_dataset", "resolve_losses"]
+
+
+def _literal(text: str) -> Any:
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text  # A bare word stays a string.
+
+
+def parse_loss(spec: str) -> tuple[str, Any]:
+    """A ``"name:key=value,..."`` spec as ``(label, Loss)``; the label is the spec as typed.
+
+    Raises:
+        ValueError: An unknown loss, a parameter it does not have, or a bad value;
+            the message starts with ``losses:``.
+    """
+    spec = spec.strip()
+    name, _, rest = spec.partition(":")
+    params: dict[str, Any] = {}
+    for item in filter(None, (part.strip() for part in rest.split(","))):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"losses: in {spec!r} expected key=value, got {item!r}")
+        params[key.strip()] = _literal(value.strip())
+    try:
+        loss = _losses.get(name.strip(), **params)
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"losses: {error}") from None
+    return spec, loss
+
+
+def loss_label(loss: Any) -> str:
+    """A short label for a loss object: its name and the parameters that differ from defaults."""
+    try:
+        defaults = _losses.parameters(loss.name)
+    except ValueError:
+        defaults = {}
+    changed = {k: v for k, v in getattr(loss, "params", {}).items() if defaults.get(k) != v}
+    if not changed:
+        return str(loss.name)
+    return f"{loss.name}:" + ",".join(f"{k}={v}" for k, v in changed.items())
+
+
+def resolve_losses(losses: str | Sequence[Any]) -> dict[str, Any]:
+    """Labels and loss objects from names, specs or loss objects, or one string of specs.
+
+    A string holding several specs is split on commas that start a new loss
+    (``"mse,mae,huber:delta=1"``); a comma followed by ``key=`` continues the
+    previous spec's parameters (``"huber:delta=1,quantile:q=0.9"`` is two losses).
+
+    Raises:
+        ValueError: No loss, a bad spec, or two losses with the same label.
+    """
+    items = split_specs(losses) if isinstance(losses, str) else list(losses)
+    if not items:
+        raise ValueError("losses: give at least one loss")
+    resolved: dict[str, Any] = {}
+    for item in items:
+        if isinstance(item, str):
+            label, loss = parse_loss(item)
+        elif hasattr(item, "grad") and hasattr(item, "task") and hasattr(item, "y_pred_kind"):
+            label, loss = loss_label(item), item
+        else:
+            raise ValueError(
+                f"losses: expected loss names, specs or Loss objects, got {type(item).__name__}"
+            )
+        if label in resolved:
+            raise ValueError(f"losses: {label!r} is listed twice")
+        resolved[label] = loss
+    return resolved
+
+
+def split_specs(text: str) -> list[str]:
+    """Split ``"mse,huber:delta=1,q=2,mae"`` into specs: a ``key=value`` part joins the last one."""
+    specs: list[str] = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        if "=" in part and ":" not in part and specs:
+            specs[-1] += "," + part
+        else:
+            specs.append(part)
+    return specs
+
+
+def resolve_dataset(dataset: str | Dataset) -> Dataset:
+    """A Dataset from a name or ``"name:key=value"`` spec; a Dataset passes through.
+
+    Raises:
+        ValueError: An unknown dataset or bad loader arguments; the message starts
+            with ``dataset:``.
+    """
+    if isinstance(dataset, Dataset):
+        return dataset
+    if not isinstance(dataset, str):
+        raise ValueError(
+            f"dataset: expected a name, a spec or a Dataset, got {type(dataset).__name__}"
+        )
+    try:
+        return _datasets.load_spec(dataset)
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"dataset: {error}") from None
+
+
+def check_task(loss: Any, label: str, task: str, dataset_name: str) -> None:
+    """Raise ValueError unless ``loss`` can train on a dataset of ``task``.
+
+    Multiclass losses (rows of logits) also take binary data, as two classes.
+    """
+    fits = loss.task == task or (loss.task == "multiclass" and task == "binary")
+    if not fits:
+        raise ValueError(
+            f"losses: {label!r} is a {loss.task} loss, dataset {dataset_name!r} is {task}"
+        )

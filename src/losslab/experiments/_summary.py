@@ -1,0 +1,169 @@
+"""Statistics over seeds: bands for convergence plots and the per-loss summary table.
+
+Everything here reads the tidy results table of :func:`~losslab.experiments.compare`
+(one row per run per epoch, columns ``label``, ``seed``, ``epoch`` and the
+History's columns), so it works on a table loaded back from disk as well.
+
+>>> import pandas as pd
+>>> table = pd.DataFrame({"label": ["a"] * 4, "seed": [0, 0, 1, 1], "epoch": [0, 1, 0, 1],
+...                       "val_rmse": [2.0, 1.0, 4.0, 3.0]})
+>>> bands(table, "val_rmse")[["label", "epoch", "median", "q25", "q75"]].to_numpy().tolist()
+[['a', 0, 3.0, 2.5, 3.5], ['a', 1, 2.0, 1.5, 2.5]]
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "HIGHER_IS_BETTER",
+    "bands",
+    "default_target",
+    "epochs_to_target",
+    "metric_mode",
+    "summarise",
+]
+
+HIGHER_IS_BETTER = frozenset({"accuracy", "precision", "recall", "f1", "roc_auc", "r2"})
+"""Metrics where larger is better; every other column (losses, errors, ECE) is minimised."""
+
+Mode = Literal["min", "max"]
+
+
+def metric_mode(column: str) -> Mode:
+    """``"max"`` for accuracy-like columns (``val_accuracy``, ``train_r2``), else ``"min"``."""
+    base = column.removeprefix("train_").removeprefix("val_")
+    return "max" if base in HIGHER_IS_BETTER else "min"
+
+
+def bands(results: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Median and inter-quartile range of ``column`` over seeds, per loss and epoch.
+
+    Returns:
+        Columns ``label``, ``epoch``, ``median``, ``q25``, ``q75`` and ``n``
+        (runs still recorded at that epoch: a diverged run stops early).
+    """
+    if results.empty:
+        return pd.DataFrame(columns=["label", "epoch", "median", "q25", "q75", "n"])
+    grouped = results.groupby(["label", "epoch"], sort=False)[column]
+    frame = pd.DataFrame(
+        {
+            "median": grouped.median(),
+            "q25": grouped.quantile(0.25),
+            "q75": grouped.quantile(0.75),
+            "n": grouped.count(),
+        }
+    ).reset_index()
+    return frame
+
+
+def epochs_to_target(values: np.ndarray, epochs: np.ndarray, target: float, mode: Mode) -> float:
+    """The first epoch whose value reaches ``target`` (at most for "min", at least for "max").
+
+    NaN when it never does.
+
+    >>> epochs_to_target(np.array([0.5, 0.8, 0.95]), np.array([0, 1, 2]), 0.9, "max")
+    2.0
+    """
+    reached = values <= target if mode == "min" else values >= target
+    hits = np.flatnonzero(reached)
+    return float(epochs[hits[0]]) if hits.size else math.nan
+
+
+def default_target(final_medians: Sequence[float], mode: Mode) -> float:
+    """Within 5 % of the best loss's median final value: the finish line when none is given.
+
+    >>> default_target([2.0, 1.0], "min"), default_target([0.8, 0.9], "max")
+    (1.05, 0.855)
+    """
+    values = np.asarray([v for v in final_medians if math.isfinite(v)], dtype=float)
+    if values.size == 0:
+        return math.nan
+    best = float(values.min() if mode == "min" else values.max())
+    return best + 0.05 * abs(best) if mode == "min" else best - 0.05 * abs(best)
+
+
+def _iqr(values: pd.Series) -> float:
+    return float(values.quantile(0.75) - values.quantile(0.25)) if len(values) else math.nan
+
+
+def per_run(results: pd.DataFrame, metric: str, mode: Mode, target: float) -> pd.DataFrame:
+    """One row per run: final and best ``metric``, epochs to ``target``, epochs run, wall time."""
+    rows = []
+    for (label, seed), run in results.groupby(["label", "seed"], sort=False):
+        values = run[metric].to_numpy(dtype=float)
+        epochs = run["epoch"].to_numpy()
+        rows.append(
+            {
+                "label": label,
+                "seed": seed,
+                "final": values[-1],
+                "best": np.nanmin(values) if mode == "min" else np.nanmax(values),
+                "epochs_to_target": epochs_to_target(values, epochs, target, mode),
+                "epochs": int(epochs[-1]),
+                "wall_time": float(run["wall_time"].iloc[-1]),
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=["label", "seed", "final", "best", "epochs_to_target", "epochs", "wall_time"],
+    )
+
+
+def summarise(
+    results: pd.DataFrame,
+    labels: Sequence[str],
+    metric: str,
+    target: float,
+    diverged: dict[str, list[tuple[int, int]]],
+) -> pd.DataFrame:
+    """The per-loss summary, best first by the median final value of ``metric``.
+
+    Args:
+        results: The tidy results table.
+        labels: Every loss label, in the order given (losses without a finished run
+            get a row of NaN).
+        metric: The common metric every loss is ranked by.
+        target: The value of ``metric`` that counts as reached.
+        diverged: Per label, ``(seed, epoch)`` of each run that diverged.
+
+    Returns:
+        One row per loss: ``rank``, ``label``, ``runs``, ``final_median``,
+        ``final_iqr``, ``best_median``, ``best_iqr``, ``epochs_to_target`` (median
+        over the runs that reached it), ``reached_target`` (how many did),
+        ``wall_time`` (median seconds per run), ``diverged`` (count) and
+        ``diverged_at`` (``"seed 3 @ epoch 12"``, ...).
+    """
+    mode = metric_mode(metric)
+    runs = per_run(results, metric, mode, target)
+    rows = []
+    for label in labels:
+        mine = runs[runs["label"] == label]
+        reached = mine["epochs_to_target"].dropna()
+        events = diverged.get(label, [])
+        rows.append(
+            {
+                "label": label,
+                "runs": len(mine),
+                "final_median": float(mine["final"].median()) if len(mine) else math.nan,
+                "final_iqr": _iqr(mine["final"]),
+                "best_median": float(mine["best"].median()) if len(mine) else math.nan,
+                "best_iqr": _iqr(mine["best"]),
+                "epochs_to_target": float(reached.median()) if len(reached) else math.nan,
+                "reached_target": len(reached),
+                "wall_time": float(mine["wall_time"].median()) if len(mine) else math.nan,
+                "diverged": len(events),
+                "diverged_at": ", ".join(f"seed {s} @ epoch {e}" for s, e in events),
+            }
+        )
+    summary = pd.DataFrame(rows)
+    summary = summary.sort_values(
+        "final_median", ascending=mode == "min", na_position="last", kind="stable"
+    ).reset_index(drop=True)
+    summary.insert(0, "rank", np.arange(1, len(summary) + 1))
+    return summary

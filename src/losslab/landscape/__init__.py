@@ -1,0 +1,91 @@
+"""Loss landscapes: exact surfaces, slices of networks, curvature, trajectories, figures.
+
+Training is finding the lowest point of a landscape (seed 000). This package
+draws that landscape exactly and measures its shape: where the bowl is convex,
+where a saddle or a plateau slows the optimizer down.
+"""
+
+from losslab.landscape._curvature import (
+    Eigenvalues,
+    Objective,
+    PointClass,
+    TraceEstimate,
+    classify_point,
+    extreme_eigenvalues,
+    hessian,
+    hutchinson_trace,
+)
+from losslab.landscape._demos import convex_bowl, sigmoid_plateau, xor_saddle, xor_saddle_point
+from losslab.landscape._directions import (
+    filter_normalize,
+    hessian_directions,
+    random_direction,
+    random_plane,
+)
+from losslab.landscape._figures import (
+    compare_figure,
+    contour_figure,
+    line_figure,
+    pca_figure,
+    png_base64,
+    save_figure,
+    surface3d_figure,
+)
+from losslab.landscape._page import Section, landscape_section, render_page, write_page
+from losslab.landscape._params import Coordinate, flatten, parse_coordinate, set_flat, unflatten
+from losslab.landscape._run import PLANES, run_landscape
+from losslab.landscape._surface import Line, Surface, grid_surface, interpolate, plane_surface
+from losslab.landscape._trajectory import (
+    PCAPlane,
+    TrajectoryRecorder,
+    pca_plane,
+    random_walk_control,
+    train_with_trajectory,
+)
+
+__all__ = [
+    "PLANES",
+    "Coordinate",
+    "Eigenvalues",
+    "Line",
+    "Objective",
+    "PCAPlane",
+    "PointClass",
+    "Section",
+    "Surface",
+    "TraceEstimate",
+    "TrajectoryRecorder",
+    "classify_point",
+    "compare_figure",
+    "contour_figure",
+    "convex_bowl",
+    "extreme_eigenvalues",
+    "filter_normalize",
+    "flatten",
+    "grid_surface",
+    "hessian",
+    "hessian_directions",
+    "hutchinson_trace",
+    "interpolate",
+    "landscape_section",
+    "line_figure",
+    "parse_coordinate",
+    "pca_figure",
+    "pca_plane",
+    "plane_surface",
+    "png_base64",
+    "random_direction",
+    "random_plane",
+    "random_walk_control",
+    "render_page",
+    "run_landscape",
+    "save_figure",
+    "set_flat",
+    "sigmoid_plateau",
+    "surface3d_figure",
+    "train_with_trajectory",
+    "unflatten",
+    "write_page",
+    "xor_saddle",
+    "xor_saddle_point",
+]

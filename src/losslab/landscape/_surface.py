@@ -1,0 +1,376 @@
+"""Exact loss surfaces: two free parameters, a plane through parameter space, a line.
+
+A surface is ``L(θ) = (1/n) Σ_i l(f(x_i; θ), y_i)`` evaluated exactly at
+every point of a grid, with all grid points of a chunk in one array
+(:mod:`losslab.landscape._batched`): no Python loop over grid points.
+
+- :func:`grid_surface`: two named entries of ``model.params`` vary over a
+  grid, the rest stay fixed. For a linear model with one output the
+  prediction is affine in the two entries, ``z = z₀ + a u + b v`` (``u`` is a
+  feature column, or ones for a bias), so a chunk of grid points is one
+  ``(g, 2) @ (2, n)`` product. MSE on such a model uses sufficient
+  statistics: with ``e = z₀ − y``,
+  ``L(a, b) = ē² + a² ū² + b² v̄² + 2a ēu + 2b ēv + 2ab ūv`` (bars are means),
+  exact in ``O(G)`` after ``O(n)``.
+- :func:`plane_surface`: ``θ(α, β) = θ₀ + α d₁ + β d₂`` for two directions.
+- :func:`interpolate`: ``θ(t) = (1 − t) θ_a + t θ_b``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from losslab.landscape._batched import (
+    DEFAULT_CHUNK_BYTES,
+    DEFAULT_MAX_BYTES,
+    batched_loss,
+    bytes_per_setting,
+    check_data,
+    evaluate_chunked,
+    plan_chunks,
+)
+from losslab.landscape._params import (
+    Coordinate,
+    check_trainable,
+    flatten,
+    parse_coordinate,
+    unflatten,
+)
+from losslab.models import Linear
+from losslab.train import resolve_loss
+
+__all__ = ["Line", "Surface", "grid_surface", "interpolate", "plane_surface"]
+
+
+@dataclass(frozen=True)
+class Surface:
+    """A loss surface on a grid.
+
+    Attributes:
+        x: Grid values along the first axis, shape ``(nx,)``.
+        y: Grid values along the second axis, shape ``(ny,)``.
+        values: Loss at each grid point, shape ``(ny, nx)`` (row ``j`` is ``y[j]``).
+        x_label: What the first axis is (a parameter entry, or ``α``).
+        y_label: What the second axis is.
+        loss: Name of the loss.
+        method: ``"sufficient statistics"``, ``"affine"`` or ``"batched forward"``.
+        seconds: Wall time of the evaluation.
+        extra: Anything else worth keeping (plane directions, eigenvalues).
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    values: np.ndarray
+    x_label: str
+    y_label: str
+    loss: str
+    method: str
+    seconds: float
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def argmin(self) -> tuple[float, float, float]:
+        """``(x, y, loss)`` at the lowest grid point."""
+        j, i = np.unravel_index(int(np.argmin(self.values)), self.values.shape)
+        return float(self.x[i]), float(self.y[j]), float(self.values[j, i])
+
+
+@dataclass(frozen=True)
+class Line:
+    """The loss along a line ``θ(t) = (1 − t) θ_a + t θ_b``."""
+
+    t: np.ndarray
+    values: np.ndarray
+    loss: str
+
+
+def _resolution(resolution: int | Sequence[int]) -> tuple[int, int]:
+    res = (resolution, resolution) if np.isscalar(resolution) else tuple(resolution)
+    if len(res) != 2 or any(int(r) != r or r < 2 for r in res):
+        raise ValueError(f"resolution must be an integer >= 2 or two of them, got {resolution!r}")
+    return int(res[0]), int(res[1])
+
+
+def _ranges(ranges: Any, center: np.ndarray, span: float) -> list[tuple[float, float]]:
+    if ranges is None:
+        return [(c - span * max(1.0, abs(c)), c + span * max(1.0, abs(c))) for c in center]
+    out = [tuple(map(float, r)) for r in ranges]
+    if len(out) != 2 or any(len(r) != 2 or not r[0] < r[1] for r in out):
+        raise ValueError(f"ranges must be two (low, high) pairs with low < high, got {ranges!r}")
+    return out  # type: ignore[return-value]
+
+
+def _prepare(model: Any, loss: Any, X: Any, y: Any) -> tuple[Any, np.ndarray, np.ndarray]:
+    check_trainable(model)
+    loss = resolve_loss(loss)
+    X, y = check_data(model, loss, X, y)
+    return loss, X, y
+
+
+def _column(model: Linear, coord: Coordinate, X: np.ndarray) -> np.ndarray:
+    """How the prediction moves per unit of ``coord`` (one-output linear model)."""
+    return X[:, coord.index[0]] if coord.name == "weight" else np.ones(len(X))
+
+
+def grid_surface(
+    model: Any,
+    loss: Any,
+    X: Any,
+    y: Any,
+    *,
+    params: Sequence[str] = ("weight[0]", "bias"),
+    ranges: Sequence[Sequence[float]] | None = None,
+    span: float = 2.0,
+    resolution: int | Sequence[int] = 101,
+    chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    n_jobs: int | None = None,
+    exact_statistics: bool = True,
+) -> Surface:
+    """The exact loss over a grid of two parameter entries, the others fixed at their values.
+
+    Args:
+        model: A losslab Linear or MLP model; it is not modified.
+        loss: A loss name or object.
+        X: Features ``(n, d)``.
+        y: Targets fitting the loss.
+        params: Two entries of ``model.params``, e.g. ``("weight[0]", "bias")``.
+        ranges: ``((low, high), (low, high))`` for the two entries; by default
+            each is ``value ± span · max(1, |value|)``.
+        span: Half-width of the default ranges, relative.
+        resolution: Grid points per axis (one number or two).
+        chunk_bytes: Working memory per chunk of grid points.
+        max_bytes: Refuse jobs whose estimated memory exceeds this.
+        n_jobs: Threads evaluating chunks (default: CPU count, at most 8).
+        exact_statistics: Use sufficient statistics for MSE on a one-output
+            linear model with identity head (exact up to rounding).
+
+    Returns:
+        The :class:`Surface`, ``values[j, i] = L(x[i], y[j])``.
+
+    Raises:
+        ValueError: for an entry the model does not have (naming ``params``),
+            a grid over the memory limit (naming ``resolution``), a model
+            without parameters (naming ``model``), or bad data.
+
+    Example:
+        >>> import numpy as np
+        >>> from losslab.models import LinearRegression
+        >>> X = np.array([[0.0], [1.0], [2.0]]); y = np.array([1.0, 3.0, 5.0])
+        >>> s = grid_surface(LinearRegression(1), "mse", X, y, ranges=((0, 4), (-1, 3)),
+        ...                  resolution=5)
+        >>> s.argmin()
+        (2.0, 1.0, 0.0)
+    """
+    check_trainable(model)
+    if isinstance(params, str) or len(params) != 2:
+        raise ValueError(f"params must name two parameter entries, got {params!r}")
+    coords = [parse_coordinate(model, p, "params") for p in params]
+    if coords[0].flat == coords[1].flat:
+        raise ValueError(f"params must name two different entries, got {params!r}")
+    nx, ny = _resolution(resolution)
+    per_setting = bytes_per_setting(model, np.shape(X)[0] if np.ndim(X) == 2 else 0)
+    chunk = plan_chunks(
+        nx * ny, per_setting, chunk_bytes=chunk_bytes, max_bytes=max_bytes, argument="resolution"
+    )
+    loss, X, y = _prepare(model, loss, X, y)
+    theta = flatten(model.params)
+    center = theta[[c.flat for c in coords]]
+    (x0, x1), (y0, y1) = _ranges(ranges, center, span)
+    gx, gy = np.linspace(x0, x1, nx), np.linspace(y0, y1, ny)
+    points = np.stack([a.ravel() for a in np.meshgrid(gx, gy)], axis=1)  # row j = gy[j]
+    start = time.perf_counter()
+    affine = isinstance(model, Linear) and model.n_outputs == 1
+    if affine:
+        base_theta = theta.copy()
+        base_theta[[c.flat for c in coords]] = 0.0
+        base = X @ unflatten(model.params, base_theta)["weight"][:, 0] + base_theta[-1]
+        directions = np.stack([_column(model, c, X) for c in coords])  # (2, n)
+    if affine and exact_statistics and loss.name == "mse" and model.head == "identity":
+        method = "sufficient statistics"
+        e, u, v = base - y, directions[0], directions[1]
+        m = {
+            k: float(np.mean(a * b))
+            for k, (a, b) in {
+                "ee": (e, e),
+                "uu": (u, u),
+                "vv": (v, v),
+                "eu": (e, u),
+                "ev": (e, v),
+                "uv": (u, v),
+            }.items()
+        }
+        a, b = points[:, 0], points[:, 1]
+        values = (
+            m["ee"]
+            + a * a * m["uu"]
+            + b * b * m["vv"]
+            + 2 * a * m["eu"]
+            + 2 * b * m["ev"]
+            + 2 * a * b * m["uv"]
+        )
+        # Rounding can leave a tiny negative where the exact minimum is 0.
+        values = np.maximum(values, 0.0)
+    elif affine:
+        method = "affine"
+        from losslab.models._heads import head_forward
+
+        def evaluate(chunk_points: np.ndarray) -> np.ndarray:
+            z = chunk_points @ directions + base
+            y_pred = head_forward(model.head, z)
+            y_true = np.broadcast_to(y, y_pred.shape)
+            return np.asarray(loss(y_pred, y_true, reduction="none")).mean(axis=1)
+
+        values = evaluate_chunked(evaluate, points, chunk, n_jobs=n_jobs)
+    else:
+        method = "batched forward"
+
+        def evaluate(chunk_points: np.ndarray) -> np.ndarray:
+            flat = np.repeat(theta[None, :], len(chunk_points), axis=0)
+            flat[:, coords[0].flat] = chunk_points[:, 0]
+            flat[:, coords[1].flat] = chunk_points[:, 1]
+            return batched_loss(model, loss, X, y, _split_rows(model, flat, coords))
+
+        values = evaluate_chunked(evaluate, points, chunk, n_jobs=n_jobs)
+    seconds = time.perf_counter() - start
+    return Surface(
+        gx,
+        gy,
+        values.reshape(ny, nx),
+        coords[0].label,
+        coords[1].label,
+        loss.name,
+        method,
+        seconds,
+        {"center": center, "params": tuple(c.label for c in coords)},
+    )
+
+
+def _split_rows(
+    model: Any, flat: np.ndarray, coords: Sequence[Coordinate] | None = None
+) -> dict[str, np.ndarray]:
+    """Rows of flat vectors as a batch dict; only the arrays holding ``coords`` are batched."""
+    batch, start = {}, 0
+    names = None if coords is None else {c.name for c in coords}
+    for name, p in model.params.items():
+        if names is None or name in names:
+            batch[name] = flat[:, start : start + p.size].reshape((len(flat), *p.shape))
+        start += p.size
+    return batch
+
+
+def plane_surface(
+    model: Any,
+    loss: Any,
+    X: Any,
+    y: Any,
+    directions: np.ndarray,
+    *,
+    center: np.ndarray | None = None,
+    ranges: Sequence[Sequence[float]] = ((-1.0, 1.0), (-1.0, 1.0)),
+    resolution: int | Sequence[int] = 51,
+    chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    n_jobs: int | None = None,
+    labels: tuple[str, str] = ("α", "β"),
+) -> Surface:
+    """The exact loss on the plane ``θ(α, β) = θ₀ + α d₁ + β d₂``.
+
+    Args:
+        model: A losslab Linear or MLP model; not modified.
+        loss: A loss name or object.
+        X: Features.
+        y: Targets.
+        directions: ``(2, P)`` array, the directions ``d₁, d₂`` (flat vectors).
+        center: ``θ₀`` (flat); default the model's current parameters.
+        ranges: ``((α_low, α_high), (β_low, β_high))``.
+        resolution: Grid points per axis.
+        chunk_bytes: Working memory per chunk.
+        max_bytes: Refuse jobs whose estimated memory exceeds this.
+        n_jobs: Threads evaluating chunks.
+        labels: Axis labels.
+
+    Raises:
+        ValueError: for directions or a center of the wrong shape (naming
+            them), a grid over the memory limit, a model without parameters.
+    """
+    check_trainable(model)
+    theta = flatten(model.params) if center is None else np.asarray(center, dtype=np.float64)
+    directions = np.asarray(directions, dtype=np.float64)
+    if theta.shape != (flatten(model.params).size,):
+        raise ValueError(
+            f"center must have shape ({flatten(model.params).size},), got {theta.shape}"
+        )
+    if directions.shape != (2, theta.size):
+        raise ValueError(f"directions must have shape (2, {theta.size}), got {directions.shape}")
+    nx, ny = _resolution(resolution)
+    per_setting = bytes_per_setting(model, np.shape(X)[0] if np.ndim(X) == 2 else 0)
+    chunk = plan_chunks(
+        nx * ny, per_setting, chunk_bytes=chunk_bytes, max_bytes=max_bytes, argument="resolution"
+    )
+    loss, X, y = _prepare(model, loss, X, y)
+    (x0, x1), (y0, y1) = _ranges(ranges, np.zeros(2), 1.0)
+    gx, gy = np.linspace(x0, x1, nx), np.linspace(y0, y1, ny)
+    points = np.stack([a.ravel() for a in np.meshgrid(gx, gy)], axis=1)
+
+    def evaluate(chunk_points: np.ndarray) -> np.ndarray:
+        flat = theta + chunk_points @ directions
+        return batched_loss(model, loss, X, y, _split_rows(model, flat))
+
+    start = time.perf_counter()
+    values = evaluate_chunked(evaluate, points, chunk, n_jobs=n_jobs)
+    return Surface(
+        gx,
+        gy,
+        values.reshape(ny, nx),
+        labels[0],
+        labels[1],
+        loss.name,
+        "batched forward",
+        time.perf_counter() - start,
+        {"center": theta, "directions": directions},
+    )
+
+
+def interpolate(
+    model: Any,
+    loss: Any,
+    X: Any,
+    y: Any,
+    theta_a: np.ndarray,
+    theta_b: np.ndarray,
+    *,
+    t: np.ndarray | None = None,
+) -> Line:
+    """The loss along ``θ(t) = (1 − t) θ_a + t θ_b`` (Goodfellow et al., 2015).
+
+    ``t`` defaults to 101 points on [−0.5, 1.5]: ``t = 0`` is ``θ_a``, ``t = 1`` is ``θ_b``.
+
+    Example:
+        >>> import numpy as np
+        >>> from losslab.models import LinearRegression
+        >>> X = np.array([[0.0], [1.0]]); y = np.array([0.0, 1.0])
+        >>> line = interpolate(LinearRegression(1), "mse", X, y, np.zeros(2), np.array([1.0, 0.0]),
+        ...                    t=np.array([0.0, 1.0]))
+        >>> line.values.tolist()
+        [0.5, 0.0]
+    """
+    check_trainable(model)
+    size = flatten(model.params).size
+    theta_a, theta_b = (np.asarray(v, dtype=np.float64) for v in (theta_a, theta_b))
+    for name, vec in (("theta_a", theta_a), ("theta_b", theta_b)):
+        if vec.shape != (size,):
+            raise ValueError(f"{name} must have shape ({size},), got {vec.shape}")
+    t = np.linspace(-0.5, 1.5, 101) if t is None else np.asarray(t, dtype=np.float64)
+    loss, X, y = _prepare(model, loss, X, y)
+    chunk = plan_chunks(t.size, bytes_per_setting(model, len(X)), argument="t")
+
+    def evaluate(ts: np.ndarray) -> np.ndarray:
+        flat = theta_a + ts[:, :1] * (theta_b - theta_a)
+        return batched_loss(model, loss, X, y, _split_rows(model, flat))
+
+    return Line(t, evaluate_chunked(evaluate, t[:, None], chunk), loss.name)
