@@ -4,6 +4,8 @@ Each section runs one experiment of :mod:`losslab.experiments.demo`, draws it
 with :mod:`losslab.plots`, and adds a row to the summary table: the claim,
 what was measured, and whether the measurement agrees (a qualitative check
 on one seed; the tests check the claims with margins over several seeds).
+Section g draws the loss landscape (:func:`losslab.landscape.landscape_section`):
+a convex bowl and the XOR saddle, with their Hessian eigenvalues.
 """
 
 from __future__ import annotations
@@ -290,6 +292,40 @@ def _confidence(report: plots.Report, seed: int) -> list[dict[str, object]]:
     ]
 
 
+def _landscape(report: plots.Report, seed: int) -> list[dict[str, object]]:
+    from losslab.landscape import landscape_section
+
+    # A 31-point grid with contours only keeps the section near two seconds on two cores.
+    result = landscape_section(resolution=31, surface3d=False, seed=seed)
+    numbers = result.numbers
+    section = report.section(f"g. {result.title}", result.intro)
+    section.table(
+        pd.DataFrame({"quantity": list(numbers), "value": list(numbers.values())}), digits=6
+    )
+    for name, caption, figure in result.figures:
+        section.figure(name, figure, caption)
+    bowl_min = float(numbers["bowl: smallest Hessian eigenvalue"])
+    saddle_min = float(numbers["XOR saddle: smallest eigenvalue (Lanczos)"])
+    return [
+        _row(
+            "g",
+            "linear regression under MSE is a convex bowl",
+            f"smallest Hessian eigenvalue {bowl_min:.4g} > 0 "
+            f"(largest {float(numbers['bowl: largest Hessian eigenvalue']):.4g})",
+            bowl_min > 0,
+        ),
+        _row(
+            "g",
+            "a tanh network on XOR has a saddle at zero weights",
+            f"gradient norm {float(numbers['XOR saddle: gradient norm']):.1e}, smallest "
+            f"eigenvalue {saddle_min:.4f} (predicted −‖c‖ = "
+            f"{float(numbers['XOR saddle: smallest eigenvalue predicted, -||c||']):.4f}), "
+            f"largest {float(numbers['XOR saddle: largest eigenvalue']):.4f}",
+            numbers["XOR saddle: kind"] == "saddle" and saddle_min < 0,
+        ),
+    ]
+
+
 def _shapes(report: plots.Report) -> None:
     section = report.section(
         "The losses and their derivatives",
@@ -319,6 +355,7 @@ SECTIONS: tuple[Callable[[plots.Report, int], list[dict[str, object]]], ...] = (
     _asymmetric,
     _overfitting,
     _confidence,
+    _landscape,
 )
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from losslab import datasets, losses
+from losslab import config, datasets, losses
 from losslab.landscape import (
     flatten,
     grid_surface,
@@ -47,7 +47,8 @@ def test_mse_sufficient_statistics_equal_the_chunked_sum():
     model = LinearRegression(3, init="glorot", seed=0)
     kwargs = {"params": ("weight[2]", "bias"), "resolution": 31}
     fast = grid_surface(model, "mse", data.X, data.y, **kwargs)
-    slow = grid_surface(model, "mse", data.X, data.y, exact_statistics=False, **kwargs)
+    with config.fused(False):
+        slow = grid_surface(model, "mse", data.X, data.y, exact_statistics=False, **kwargs)
     assert fast.method == "sufficient statistics"
     assert slow.method == "affine"
     # Expanding the square loses a few ulps of the largest term; 1e-10 relative is ample.
@@ -141,3 +142,104 @@ def test_model_without_parameters_is_refused():
     model.params = {}
     with pytest.raises(ValueError, match="model has no trainable parameters"):
         grid_surface(model, "mse", np.zeros((3, 1)), np.zeros(3))
+
+
+# The elementwise catalogue, each with a model whose head fits it and targets in its domain.
+_KERNEL_CASES = {
+    "mse": {},
+    "mae": {},
+    "huber": {"delta": 0.7},
+    "pseudo_huber": {"delta": 0.7},
+    "log_cosh": {},
+    "quantile": {"q": 0.3},
+    "barron": {"alpha": 0.5, "scale": 0.8},
+    "poisson_nll": {},
+    "bce": {},
+    "bce_with_logits": {"pos_weight": 2.0},
+    "focal": {"gamma": 2.0, "alpha": 0.25},
+    "hinge": {},
+    "squared_hinge": {},
+}
+
+
+def _kernel_case(name):
+    """Model, X, y and the two free entries for loss ``name`` (targets in its domain)."""
+    rng = np.random.default_rng(0)
+    loss = losses.get(name, **_KERNEL_CASES[name])
+    if loss.task == "regression":
+        data = datasets.linear(n_samples=300, n_features=2, seed=1)
+        y = np.abs(data.y) if name == "poisson_nll" else data.y
+        model = LinearRegression(2, init="glorot", seed=0)
+        return loss, model, data.X, y, ("weight[1]", "bias")
+    X = rng.standard_normal((300, 2))
+    y = (X[:, 0] + rng.standard_normal(300) > 0).astype(np.float64)
+    head = "sigmoid" if name == "bce" else "identity"
+    model = LogisticRegression(2, head=head, init="glorot", seed=0)
+    return loss, model, X, y, ("weight[0]", "weight[1]")
+
+
+def test_kernel_cases_cover_every_elementwise_loss():
+    from losslab._kernels import elementwise, grid
+
+    assert set(_KERNEL_CASES) == set(elementwise.KERNELS) == set(grid.KERNELS)
+
+
+@pytest.mark.parametrize("name", list(_KERNEL_CASES))
+def test_grid_kernel_equals_chunked_path(name):
+    pytest.importorskip("numba")
+    loss, model, X, y, params = _kernel_case(name)
+    kwargs = {"params": params, "resolution": (11, 6), "ranges": ((-3, 2), (-1.5, 2.5))}
+    fast = grid_surface(model, loss, X, y, exact_statistics=False, **kwargs)
+    with config.fused(False):
+        slow = grid_surface(model, loss, X, y, exact_statistics=False, **kwargs)
+    assert fast.method == "affine kernel"
+    assert slow.method == "affine"
+    # Same per-element formula; only the summation order differs (blocks of 512 vs pairwise).
+    np.testing.assert_allclose(fast.values, slow.values, rtol=1e-12)
+
+
+def test_grid_kernel_weights_match_the_weighted_plain_loss():
+    pytest.importorskip("numba")
+    from losslab._kernels import grid
+
+    rng = np.random.default_rng(3)
+    n = 1500  # three blocks, the last one partial
+    x, offset, y = rng.standard_normal((3, n))
+    w = rng.uniform(0.0, 2.0, n)
+    us, vs = np.linspace(-2, 2, 7), np.linspace(-1, 1, 3)  # 7 points: a partial group of 4
+    sums = np.zeros((vs.size, us.size))
+    grid.huber(offset, x, np.ones(n), y, w, us, vs, False, 0.5, 0.0, 0.0, sums)
+    huber = losses.get("huber", delta=0.5)
+    expected = [
+        [float(huber(u * x + v + offset, y, weights=w, reduction="sum")) for u in us] for v in vs
+    ]
+    np.testing.assert_allclose(sums, expected, rtol=1e-12)
+
+
+def test_custom_loss_and_multiclass_take_the_chunked_path():
+    data = datasets.linear(n_samples=40, seed=0)
+    mae = losses.get("mae")
+    # Named like a catalogue loss, but its value is not the catalogue's: no kernel for it.
+    custom = losses.Loss(
+        "mae",
+        lambda p, t, **kw: mae(p, t, **kw),
+        mae.grad,
+        mae.hess,
+        task="regression",
+        y_pred_kind="value",
+    )
+    s = grid_surface(LinearRegression(1), custom, data.X, data.y, resolution=4)
+    assert s.method == "affine"
+    multi = datasets.blobs_multiclass(n_samples=30, seed=0)
+    model = SoftmaxRegression(multi.n_features, multi.n_classes)
+    s = grid_surface(
+        model, "cross_entropy", multi.X, multi.y, params=("weight[0, 1]", "bias[2]"), resolution=3
+    )
+    assert s.method == "batched forward"
+
+
+def test_kernel_path_keeps_the_plain_path_domain_errors():
+    data = datasets.linear(n_samples=40, seed=0)
+    y = data.y - data.y.max() - 1.0  # negative counts
+    with pytest.raises(ValueError, match="y_true"):
+        grid_surface(LinearRegression(1), "poisson_nll", data.X, y, resolution=4)

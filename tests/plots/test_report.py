@@ -123,9 +123,10 @@ def test_demo_command_runs_fast_and_writes_report(tmp_path) -> None:
     assert result.exit_code == 0, result.output
     page = (tmp_path / "demo" / "index.html").read_text()
     assert URL.search(page) is None
-    for section in ("a. ", "b. ", "c. ", "d. ", "e. ", "f. "):
+    for section in ("a. ", "b. ", "c. ", "d. ", "e. ", "f. ", "g. "):
         assert f"<h2>{section}" in page
     assert "NO" not in result.output.split()  # every claim holds on seed 0
     assert "report:" in result.output
-    # Measured 15 s on 2 cores (report included); the issue allows 120 s.
-    assert seconds < 60
+    # Measured 15-20 s on 2 idle cores (report included); the issue allows 120 s, which
+    # this test holds even when the suite's other worker shares the cores.
+    assert seconds < 120

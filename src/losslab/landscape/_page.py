@@ -72,29 +72,64 @@ def render_page(
 
 @dataclass(frozen=True)
 class Section:
-    """An HTML fragment (no ``<html>`` wrapper) and the numbers it shows."""
+    """A titled part of a report: an opening paragraph, a table of numbers, figures.
 
-    html: str
+    Attributes:
+        title: The heading.
+        intro: The opening paragraph, plain text.
+        numbers: Name/value rows.
+        figures: ``(name, caption, figure)`` triples; reports that save
+            figures themselves (:func:`losslab.demo.run_demo`) take them from here.
+    """
+
+    title: str
+    intro: str
     numbers: dict[str, float | str]
+    figures: tuple[tuple[str, str, Figure], ...] = ()
+
+    @property
+    def html(self) -> str:
+        """The HTML fragment (no ``<html>`` wrapper), figures inline as base64 PNG."""
+        return (
+            f"<section><h2>{html.escape(self.title)}</h2><p>{html.escape(self.intro)}</p>"
+            + numbers_table(self.numbers)
+            + "".join(_figure_html(caption, fig) for _, caption, fig in self.figures)
+            + "</section>"
+        )
 
 
-def landscape_section(*, resolution: int = 41) -> Section:
-    """Convex bowl against XOR saddle, for the demo report: HTML fragment and numbers.
+_TITLE = "Loss landscapes: a convex bowl and a saddle"
+_INTRO = (
+    "Linear regression under MSE is a bowl: its Hessian is the same positive-definite "
+    "matrix everywhere, so gradient descent from anywhere reaches the one minimum. A "
+    "network on XOR has a saddle at zero weights: zero gradient, curving up along one "
+    "eigenvector and down along another."
+)
+
+
+def landscape_section(*, resolution: int = 41, surface3d: bool = True, seed: int = 0) -> Section:
+    """Convex bowl against XOR saddle, for the demo report: numbers, figures, HTML fragment.
 
     The bowl: linear regression under MSE on ``datasets.linear()``, the
     exact surface over (slope, intercept) with the GD trajectory, and the
     Hessian's eigenvalues (constant, all positive). The saddle: the 2-2-1 tanh
     XOR network at zero weights (see :func:`~losslab.landscape.xor_saddle`),
     on the plane of the Hessian eigenvectors of ``λ_max`` and ``λ_min``.
+
+    Args:
+        resolution: Grid points per axis of both surfaces.
+        surface3d: Draw the bowl as contours above a 3-D surface; False draws
+            the contours alone (cheaper to render and to save as SVG).
+        seed: Seed of both data sets.
     """
-    bowl = convex_bowl()
+    bowl = convex_bowl(seed=seed)
     data = bowl["data"]
     model = LinearRegression(data.n_features)
     _, path = train_with_trajectory(model, "mse", data.X, data.y, lr=0.1, epochs=60)
     surface = grid_surface(
         model, "mse", data.X, data.y, ranges=((-1, 4), (-2, 3)), resolution=resolution
     )
-    saddle = xor_saddle()
+    saddle = xor_saddle(seed=seed)
     objective, theta = saddle["objective"], saddle["theta"]
     directions, _ = hessian_directions(objective, theta)
     plane = plane_surface(
@@ -119,22 +154,25 @@ def landscape_section(*, resolution: int = 41) -> Section:
         "XOR saddle: smallest eigenvalue predicted, -||c||": saddle["predicted_smallest"],
         "XOR saddle: largest eigenvalue": point.largest_eigenvalue,
     }
-    bowl_fig = compare_figure([surface], [path[:, [0, 1]]])
-    fragment = (
-        "<section><h2>Loss landscapes: a convex bowl and a saddle</h2>"
-        "<p>Linear regression under MSE is a bowl: its Hessian is the same positive-definite "
-        "matrix everywhere, so gradient descent from anywhere reaches the one minimum. A "
-        "network on XOR has a saddle at zero weights: zero gradient, curving up along one "
-        "eigenvector and down along another.</p>"
-        + numbers_table(numbers)
-        + _figure_html("Linear regression, MSE: exact surface and GD trajectory", bowl_fig)
-        + _figure_html(
+    trajectory = path[:, [0, 1]]
+    bowl_fig = (
+        compare_figure([surface], [trajectory])
+        if surface3d
+        else contour_figure(surface, trajectory)
+    )
+    figures = (
+        (
+            "landscape_bowl",
+            "Linear regression, MSE: exact surface and GD trajectory",
+            bowl_fig,
+        ),
+        (
+            "landscape_xor_saddle",
             "XOR 2-2-1 tanh at zero weights: plane of the extreme Hessian eigenvectors",
             contour_figure(plane),
-        )
-        + "</section>"
+        ),
     )
-    return Section(fragment, numbers)
+    return Section(_TITLE, _INTRO, numbers, figures)
 
 
 def write_page(

@@ -11,15 +11,21 @@ every point of a grid, with all grid points of a chunk in one array
   ``(g, 2) @ (2, n)`` product. MSE on such a model uses sufficient
   statistics: with ``e = z₀ − y``,
   ``L(a, b) = ē² + a² ū² + b² v̄² + 2a ēu + 2b ēv + 2ab ūv`` (bars are means),
-  exact in ``O(G)`` after ``O(n)``.
+  exact in ``O(G)`` after ``O(n)``. Other catalogue losses with an
+  elementwise kernel run the compiled grid kernel
+  (:mod:`losslab._kernels.grid`): one pass over the examples per grid point,
+  the catalogue's per-element formula, no ``(G, n)`` array; anything else
+  (custom losses, several outputs, numba missing or the fused path turned
+  off with :func:`losslab.config.fused`) takes the chunked product above.
 - :func:`plane_surface`: ``θ(α, β) = θ₀ + α d₁ + β d₂`` for two directions.
 - :func:`interpolate`: ``θ(t) = (1 − t) θ_a + t θ_b``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,7 +64,8 @@ class Surface:
         x_label: What the first axis is (a parameter entry, or ``α``).
         y_label: What the second axis is.
         loss: Name of the loss.
-        method: ``"sufficient statistics"``, ``"affine"`` or ``"batched forward"``.
+        method: ``"sufficient statistics"``, ``"affine kernel"`` (compiled, one
+            pass), ``"affine"`` (chunked NumPy) or ``"batched forward"``.
         seconds: Wall time of the evaluation.
         extra: Anything else worth keeping (plane directions, eigenvalues).
     """
@@ -145,7 +152,8 @@ def grid_surface(
         resolution: Grid points per axis (one number or two).
         chunk_bytes: Working memory per chunk of grid points.
         max_bytes: Refuse jobs whose estimated memory exceeds this.
-        n_jobs: Threads evaluating chunks (default: CPU count, at most 8).
+        n_jobs: Threads evaluating chunks (default: CPU count, at most 8), or
+            running the compiled grid kernel (default: numba's thread count).
         exact_statistics: Use sufficient statistics for MSE on a one-output
             linear model with identity head (exact up to rounding).
 
@@ -216,7 +224,6 @@ def grid_surface(
         # Rounding can leave a tiny negative where the exact minimum is 0.
         values = np.maximum(values, 0.0)
     elif affine:
-        method = "affine"
         from losslab.models._heads import head_forward
 
         def evaluate(chunk_points: np.ndarray) -> np.ndarray:
@@ -225,7 +232,13 @@ def grid_surface(
             y_true = np.broadcast_to(y, y_pred.shape)
             return np.asarray(loss(y_pred, y_true, reduction="none")).mean(axis=1)
 
-        values = evaluate_chunked(evaluate, points, chunk, n_jobs=n_jobs)
+        # The plain path judges the targets once (domain errors are its own), at one point.
+        evaluate_chunked(evaluate, points[:1], 1, n_jobs=1)
+        values = _kernel_surface(model, loss, y, base, directions, gx, gy, n_jobs)
+        method = "affine kernel"
+        if values is None:
+            method = "affine"
+            values = evaluate_chunked(evaluate, points, chunk, n_jobs=n_jobs)
     else:
         method = "batched forward"
 
@@ -248,6 +261,68 @@ def grid_surface(
         seconds,
         {"center": center, "params": tuple(c.label for c in coords)},
     )
+
+
+def _kernel_surface(
+    model: Linear,
+    loss: Any,
+    y: np.ndarray,
+    base: np.ndarray,
+    directions: np.ndarray,
+    gx: np.ndarray,
+    gy: np.ndarray,
+    n_jobs: int | None,
+) -> np.ndarray | None:
+    """Mean loss at every grid point from the compiled grid kernel; None where it does not apply.
+
+    It applies to catalogue losses with an elementwise kernel on a one-output
+    linear model whose head is identity or sigmoid, when the fused path is on
+    and numba is installed.
+    """
+    from losslab import config
+    from losslab.losses import _fused
+
+    if not (config.fused_enabled() and _fused.available() and _fused._is_catalogue(loss)):
+        return None
+    from losslab._kernels import grid
+
+    kernel = grid.KERNELS.get(loss.name)
+    params = _fused._parameters(loss, np.dtype(np.float64))
+    if kernel is None or params is None or model.head not in ("identity", "sigmoid"):
+        return None
+    if y.ndim != 1 or y.shape != base.shape:
+        return None
+    # |z| is at most this bound everywhere on the grid; below it every prediction is finite,
+    # as the plain path requires (it raises otherwise, so let it).
+    bound = (
+        np.max(np.abs(base))
+        + np.max(np.abs(gx)) * np.max(np.abs(directions[0]))
+        + np.max(np.abs(gy)) * np.max(np.abs(directions[1]))
+    )
+    if not bound < 1e300:
+        return None
+    sums = np.zeros((gy.size, gx.size))
+    arrays = [np.ascontiguousarray(a, dtype=np.float64) for a in (base, *directions, y)]
+    with _kernel_threads(n_jobs, sums.size * y.size):
+        kernel(*arrays, np.empty(0), gx, gy, model.head == "sigmoid", *params, sums)
+    return sums.ravel() / y.size
+
+
+@contextlib.contextmanager
+def _kernel_threads(n_jobs: int | None, n_terms: int) -> Iterator[None]:
+    """Run numba's parallel loops on ``n_jobs`` threads (one for small jobs) within the block."""
+    import numba
+
+    from losslab.losses._fused import SERIAL_BELOW
+
+    previous = numba.get_num_threads()
+    # Waking the thread pool costs more than a small job's whole pass.
+    wanted = 1 if n_terms < SERIAL_BELOW else (n_jobs or previous)
+    numba.set_num_threads(max(1, min(wanted, numba.config.NUMBA_NUM_THREADS)))
+    try:
+        yield
+    finally:
+        numba.set_num_threads(previous)
 
 
 def _split_rows(
