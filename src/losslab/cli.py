@@ -285,3 +285,379 @@ def lesson_command(
         _fail(f"NAME: {exc}")
     console.print(Text(f"Lesson: {name}: {lessons.lesson_summary(name)}", style="bold"))
     _print_steps(console, steps)
+
+
+@app.command("serve")
+def serve_command(
+    host: Annotated[
+        str, typer.Option(help="Address to listen on; loopback unless you mean otherwise.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+) -> None:
+    """Start the web playground (FastAPI under uvicorn) and print its address."""
+    try:
+        import uvicorn
+
+        from losslab.web import create_app
+    except ImportError as exc:
+        _fail(f"the web playground needs fastapi, uvicorn and plotly installed ({exc})")
+    shown = f"[{host}]" if ":" in host else host
+    _console().print(Text(f"losslab playground on http://{shown}:{port}/", style="bold green"))
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        warning = f"listening on {host}: reachable from other machines"
+        _console().print(Text(warning, style="yellow"))
+    uvicorn.run(create_app(), host=host, port=port, log_level="warning")
+
+
+# ---------------------------------------------------------------- experiments
+
+_SUMMARY_COLUMNS = (
+    ("rank", "rank"),
+    ("label", "loss"),
+    ("runs", "runs"),
+    ("final_median", "final (median)"),
+    ("final_iqr", "final (IQR)"),
+    ("best_median", "best (median)"),
+    ("epochs_to_target", "epochs to target"),
+    ("reached_target", "reached"),
+    ("wall_time", "s / run"),
+    ("diverged", "diverged"),
+    ("diverged_at", "where"),
+)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return "-" if value != value else f"{value:.4g}"
+    return str(value)
+
+
+def _widths(text: str) -> tuple[int, ...]:
+    try:
+        widths = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise _BadInput(f"--hidden: expected widths like 32,16, got {text!r}") from None
+    if not widths or min(widths) < 1:
+        raise _BadInput(f"--hidden: expected positive widths like 32,16, got {text!r}")
+    return widths
+
+
+@app.command("compare")
+def compare_command(
+    dataset: Annotated[
+        str,
+        typer.Option(
+            "--dataset", help='A dataset spec, e.g. "linear_outliers:outlier_fraction=0.1".'
+        ),
+    ],
+    losses_: Annotated[
+        str,
+        typer.Option(
+            "--losses", help='Loss specs separated by commas, e.g. "mse,mae,huber:delta=1".'
+        ),
+    ],
+    model: Annotated[str, typer.Option("--model", help="linear or mlp.")] = "linear",
+    hidden: Annotated[str, typer.Option("--hidden", help="MLP hidden widths, e.g. 32,16.")] = "16",
+    activation: Annotated[str, typer.Option("--activation", help="MLP activation.")] = "tanh",
+    optimizer: Annotated[
+        str, typer.Option("--optimizer", help="gd, sgd, momentum, nesterov, adam.")
+    ] = "gd",
+    lr: Annotated[float, typer.Option("--lr", help="Learning rate.")] = 0.1,
+    epochs: Annotated[int, typer.Option("--epochs", help="Epochs per run.")] = 100,
+    seeds: Annotated[int, typer.Option("--seeds", help="Number of seeds (0, 1, ...).")] = 5,
+    metric: Annotated[
+        str | None,
+        typer.Option(
+            "--metric", help="Common metric to rank by (default val rmse / val accuracy)."
+        ),
+    ] = None,
+    target: Annotated[float | None, typer.Option("--target", help="Metric value to reach.")] = None,
+    batch_size: Annotated[
+        int | None, typer.Option("--batch-size", help="Mini-batch size (sgd).")
+    ] = None,
+    val_fraction: Annotated[float, typer.Option("--val-fraction", help="Validation share.")] = 0.25,
+    report: Annotated[
+        str | None, typer.Option("--report", help="Folder for a self-contained HTML report.")
+    ] = None,
+    progress: Annotated[
+        bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")
+    ] = True,
+) -> None:
+    """Train several losses over several seeds and rank them by a common metric."""
+    import shlex
+
+    from losslab.experiments import compare
+    from losslab.plots import check_folder, comparison_report
+
+    try:
+        widths = _widths(hidden)
+        if report is not None:
+            check_folder(report)
+        result = compare(
+            dataset, losses_, model=model, hidden=widths, activation=activation,
+            optimizer=optimizer, lr=lr, epochs=epochs, seeds=seeds, metric=metric, target=target,
+            batch_size=batch_size, val_fraction=val_fraction, progress=progress,
+        )  # fmt: skip
+    except (_BadInput, ValueError) as exc:
+        _fail(str(exc))
+    console = _console()
+    table = RichTable(title=f"Ranked by {result.metric}", title_justify="left", header_style="bold")
+    for _, header in _SUMMARY_COLUMNS:
+        table.add_column(header, justify="left" if header in ("loss", "where") else "right")
+    for row in result.summary.to_dict("records"):
+        table.add_row(*(Text(_cell(row[key])) for key, _ in _SUMMARY_COLUMNS))
+    console.print(table)
+    console.print(result.note, markup=False)
+    if report is not None:
+        # The command is rebuilt from the parsed options: every default spelled out.
+        words = [
+            "losslab", "compare", "--dataset", dataset, "--losses", losses_, "--model", model,
+            "--hidden", hidden, "--activation", activation, "--optimizer", optimizer,
+            "--lr", str(lr), "--epochs", str(epochs), "--seeds", str(seeds),
+            "--val-fraction", str(val_fraction), "--report", report,
+        ]  # fmt: skip
+        for option, value in (
+            ("--metric", metric),
+            ("--target", target),
+            ("--batch-size", batch_size),
+        ):
+            if value is not None:
+                words += [option, str(value)]
+        page = comparison_report(result, command=shlex.join(words)).write(report)
+        console.print(Text(f"report: {page}", style="bold green"))
+    if result.interrupted:
+        console.print(Text("Interrupted: the report holds the runs that finished.", style="yellow"))
+        raise typer.Exit(code=130)
+
+
+@app.command("demo")
+def demo_command(
+    out: Annotated[str, typer.Option("--out", help="Folder for the report.")] = "losslab-demo",
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the experiments.")] = 0,
+) -> None:
+    """Run the seeds' headline experiments and write them as one HTML report."""
+    from losslab.demo import run_demo
+
+    try:
+        result = run_demo(out, seed=seed)
+    except ValueError as exc:
+        _fail(str(exc))
+    table = RichTable(title="losslab demo", title_justify="left", header_style="bold")
+    for header in ("section", "claim", "measured", "holds"):
+        table.add_column(header)
+    for row in result.summary.to_dict("records"):
+        cells = (row["section"], row["claim"], row["measured"], "yes" if row["holds"] else "NO")
+        table.add_row(*(Text(str(c)) for c in cells))
+    console = _console()
+    console.print(table)
+    console.print(Text(f"report: {result.report} ({result.seconds:.1f} s)", style="bold green"))
+
+
+# ---------------------------------------------------------------- sweeps (losslab.sweep)
+
+
+def _sweep_module() -> Any:
+    try:
+        from losslab import sweep
+    except ImportError as exc:
+        _fail(f"sweeps need dask, distributed, pyarrow and pydantic installed ({exc})")
+    return sweep
+
+
+def _seconds(value: float) -> str:
+    if value < 120:
+        return f"{value:.1f} s"
+    return f"{value / 60:.1f} min" if value < 7200 else f"{value / 3600:.1f} h"
+
+
+@app.command("sweep")
+def sweep_command(
+    config: Annotated[str, typer.Argument(help="A sweep file (TOML), e.g. examples/sweep.toml.")],
+    out: Annotated[
+        str | None,
+        typer.Option("--out", "-o", help="Results folder; rerunning into it resumes."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Count the runs and time a tiny one; run nothing.")
+    ] = False,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="A running Dask scheduler, tcp://HOST:8786; default: a LocalCluster here.",
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", min=1, help="LocalCluster processes (default: one per core)."),
+    ] = None,
+    batch_size: Annotated[
+        int | None,
+        typer.Option("--batch-size", min=1, help="Runs per task (default: sized to ~0.75 s)."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Use --out even if it holds another config's sweep.")
+    ] = False,
+) -> None:
+    """Run every combination of a sweep file on Dask; finished runs are kept and skipped.
+
+    Exit status: 0 when every run finished (diverged runs included), 1 when
+    some failed (failed/<run_id>.json) or did not finish (a rerun retries them), 130/143 when
+    SIGINT/SIGTERM stopped it (a rerun resumes).
+    """
+    sweep = _sweep_module()
+    try:
+        settings = sweep.load_config(config)
+        plan = sweep.expand(settings)
+    except sweep.SweepConfigError as exc:
+        _fail(str(exc))
+    console = _console()
+    if dry_run:
+        done = sweep.Store(out).finished() if out else set()
+        try:
+            n_workers = workers or (
+                sweep.cluster_threads(scheduler) if scheduler else os.cpu_count() or 1
+            )
+        except OSError as exc:
+            _fail(f"--scheduler: cannot use {scheduler}: {exc}")
+        estimate = sweep.estimate(plan, n_workers=n_workers, done=done)
+        table = RichTable(title=f"Sweep {settings.name!r} (dry run)", title_justify="left")
+        table.add_column("quantity", style="bold")
+        table.add_column("value", justify="right")
+        rows = (
+            ("runs", str(estimate.n_runs)),
+            ("already done", str(estimate.n_done)),
+            ("to run", str(estimate.n_runs - estimate.n_done)),
+            ("dataset/loss pairs skipped (task mismatch)", str(len(plan.skipped))),
+            ("seconds per run (calibrated here)", f"{estimate.seconds_per_run:.3g}"),
+            ("workers", str(estimate.n_workers)),
+            ("estimated time", _seconds(estimate.seconds)),
+        )
+        for name, value in rows:
+            table.add_row(Text(name), Text(value))
+        console.print(table)
+        return
+    if out is None:
+        _fail("--out: give a results folder (or --dry-run to only count the runs)")
+    from losslab.sweep._progress import SweepProgress
+
+    try:
+        with SweepProgress(console) as bar:
+            outcome = sweep.run_sweep(
+                settings, out, scheduler=scheduler, n_workers=workers, batch_size=batch_size,
+                force=force, on_start=bar.start, on_result=bar.update,
+            )  # fmt: skip
+    except sweep.ConfigChangedError as exc:
+        _fail(f"--out: {exc}")
+    except OSError as exc:
+        if exc.filename is not None:
+            _fail(f"--out: {exc}")
+        # A TimeoutError: no scheduler at the address, or no worker joined it.
+        _fail(f"--scheduler: cannot use {scheduler}: {exc}" if scheduler else str(exc))
+    console.print(
+        f"{outcome.planned} runs planned, {outcome.already_done} already done; now "
+        f"{outcome.ok} ok, {outcome.diverged} diverged, {outcome.failed} failed "
+        f"in {_seconds(outcome.seconds)}; results in {out}"
+    )
+    if outcome.interrupted:
+        console.print(
+            Text(f"stopped by {outcome.interrupted}: finished runs are saved; run the same "
+                 "command again to resume", style="yellow")
+        )  # fmt: skip
+        raise typer.Exit(code=143 if outcome.interrupted == "SIGTERM" else 130)
+    if outcome.failed or outcome.unfinished:
+        if outcome.unfinished:
+            note = f"{outcome.unfinished} runs were cut short on a worker; rerun to do them"
+            console.print(Text(note, style="yellow"))
+        if outcome.failed:
+            console.print(Text(f"{outcome.failed} runs failed: see {out}/failed/", style="red"))
+        raise typer.Exit(code=1)
+
+
+@app.command("report")
+def report_command(
+    folder: Annotated[str, typer.Argument(help="A sweep's results folder (losslab sweep --out).")],
+    out: Annotated[
+        str | None, typer.Option("--out", "-o", help="The HTML file (default FOLDER/report.html).")
+    ] = None,
+    metric: Annotated[
+        str | None,
+        typer.Option("--metric", help="Compare on this History column (default: the sweep's)."),
+    ] = None,
+) -> None:
+    """Write the HTML report of a sweep: best rates, parameter sensitivity, seeds, divergence."""
+    sweep = _sweep_module()
+    try:
+        path = sweep.write_report(folder, out, metric=metric)
+    except ValueError as exc:
+        _fail(f"FOLDER: {exc}")
+    _console().print(Text(f"report: {path}", style="bold green"))
+
+
+@app.command("landscape")
+def landscape_command(
+    out: Annotated[str, typer.Option("--out", help="Folder for the figures and index.html.")],
+    dataset: Annotated[
+        str, typer.Option("--dataset", help="Dataset spec, e.g. linear or xor:n_samples=100.")
+    ] = "linear",
+    model: Annotated[str, typer.Option("--model", help="linear or mlp.")] = "linear",
+    loss: Annotated[
+        list[str] | None, typer.Option("--loss", help="A loss; repeat to compare several.")
+    ] = None,
+    plane: Annotated[
+        str, typer.Option("--plane", help="For MLPs: random, pca or hessian.")
+    ] = "random",
+    resolution: Annotated[int, typer.Option("--resolution", help="Grid points per axis.")] = 61,
+    epochs: Annotated[int, typer.Option("--epochs", help="GD epochs of the recorded run.")] = 200,
+    lr: Annotated[float, typer.Option("--lr", help="Learning rate.")] = 0.1,
+    seed: Annotated[int, typer.Option("--seed", help="Initialisation and direction seed.")] = 0,
+) -> None:
+    """Draw loss landscapes with the training trajectory: PNG + SVG figures and an HTML page."""
+    from losslab.landscape import run_landscape  # matplotlib loads only for this command
+
+    try:
+        result = run_landscape(
+            dataset, loss or ["mse"], out, model=model, plane=plane,  # type: ignore[arg-type]
+            resolution=resolution, epochs=epochs, lr=lr, seed=seed,
+        )  # fmt: skip
+    except (ValueError, TypeError) as exc:
+        _fail(f"landscape: {exc}")
+    console = _console()
+    table = _table(("quantity", "value"), [(k, str(v)) for k, v in result["numbers"].items()])
+    console.print(table)
+    for path in result["files"]:
+        console.print(Text(str(path)))
+
+
+@app.command("custom")
+def custom_command(
+    expression: Annotated[
+        str, typer.Argument(help="Per-element loss in y_pred, y_true and named parameters.")
+    ],
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="name=value; repeat for more.")
+    ] = None,
+    check: Annotated[
+        bool, typer.Option("--check/--no-check", help="Run the finite-difference checks.")
+    ] = True,
+    task: Annotated[str, typer.Option("--task", help="regression or binary.")] = "regression",
+    y_pred_kind: Annotated[
+        str, typer.Option("--y-pred", help="What y_pred is: value, log_rate, logit, probability.")
+    ] = "value",
+    plot: Annotated[
+        str | None,
+        typer.Option("--plot", help="PNG path for the plot (a temporary file if unset)."),
+    ] = None,
+) -> None:
+    """Derive the gradient and Hessian of a loss written as an expression, check and plot them."""
+    from losslab.custom._cli import parse_params, run_custom_check  # sympy loads only here
+
+    try:
+        result = run_custom_check(
+            expression, parse_params(param or []), check,
+            task=task, y_pred_kind=y_pred_kind, plot=plot,
+        )  # fmt: skip
+    except (ValueError, TypeError) as exc:  # UnsafeExpressionError is a ValueError
+        _fail(f"EXPRESSION: {exc}")
+    if result["passed"] is False:
+        raise typer.Exit(1)

@@ -1,0 +1,257 @@
+"""Expanding a sweep into runs, each named by the hash of its canonical config.
+
+A run is one point of the grid: dataset (with its arguments) × model ×
+loss (with its parameters) × optimizer × learning rate × seed. Its id is the
+first 16 hex digits of the SHA-256 of its canonical JSON (sorted keys, ints
+turned into floats where the argument is a float), so the same run has the
+same id in every sweep and every process, and results can be found again.
+
+>>> from losslab.sweep._config import loads
+>>> config = loads('''
+... seeds = [0, 1]
+... [[datasets]]
+... name = "linear"
+... [[losses]]
+... name = "huber"
+... grid = {delta = [0.5, 1]}
+... [[optimizers]]
+... lr = [0.1, 1]
+... ''')
+>>> plan = expand(config)
+>>> len(plan.runs), plan.runs[0].loss_params, len(plan.runs[0].run_id)
+(8, {'delta': 0.5}, 16)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import itertools
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from losslab import datasets, losses
+from losslab.sweep._config import SweepConfig
+
+__all__ = ["Plan", "Run", "config_hash", "expand", "fits", "higher_is_better", "resolve_metric"]
+
+_REGRESSION_METRICS = ("mse", "rmse", "mae", "r2")
+_CLASSIFICATION_METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "ece")
+_HIGHER_IS_BETTER = ("accuracy", "precision", "recall", "f1", "roc_auc", "r2")
+
+
+def _digest(data: Any) -> str:
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Run:
+    """One training run of a sweep; :attr:`run_id` is the hash of :meth:`canonical`."""
+
+    dataset: str
+    dataset_params: dict[str, Any]
+    model: str
+    hidden: tuple[int, ...]
+    activation: str
+    loss: str
+    loss_params: dict[str, Any]
+    optimizer: str
+    lr: float
+    optimizer_params: dict[str, float]
+    batch_size: int | None
+    schedule: str | None
+    weight_decay: float
+    epochs: int
+    seed: int
+    val_fraction: float
+    divergence_factor: float
+    run_id: str = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "run_id", _digest(self.canonical())[:16])
+
+    def canonical(self) -> dict[str, Any]:
+        """The run's config as plain JSON-ready data, the input of its id."""
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "run_id"}
+        return json.loads(json.dumps(data))  # a deep copy; tuples become lists
+
+    @classmethod
+    def from_canonical(cls, data: Mapping[str, Any]) -> Run:
+        """The run back from :meth:`canonical` (as stored in the manifest)."""
+        values = {key: value for key, value in data.items() if key != "run_id"}
+        values["hidden"] = tuple(values["hidden"])
+        return cls(**values)
+
+    def label(self) -> str:
+        """A short human name: ``huber(delta=0.5) gd lr=0.1 seed=0 on linear``."""
+        params = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
+                           for k, v in sorted(self.loss_params.items()))  # fmt: skip
+        return (
+            f"{self.loss}({params}) {self.optimizer} lr={self.lr:g} seed={self.seed} "
+            f"on {self.dataset}"
+        )
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The runs of a sweep.
+
+    Attributes:
+        runs: Every run, in grid order, without duplicates.
+        config_hash: SHA-256 of the validated config; a results folder belongs
+            to one config.
+        skipped: ``(dataset, loss)`` pairs left out because the loss does not
+            fit the dataset's task.
+        tasks: Task of each dataset name.
+    """
+
+    runs: list[Run]
+    config_hash: str
+    skipped: list[tuple[str, str]]
+    tasks: dict[str, str]
+
+    def __len__(self) -> int:
+        return len(self.runs)
+
+
+def config_hash(config: SweepConfig) -> str:
+    """SHA-256 of the validated config (comments and layout do not count)."""
+    return _digest(config.model_dump(mode="json"))
+
+
+def fits(loss_task: str, data_task: str) -> bool:
+    """Whether a loss for ``loss_task`` can train on data of ``data_task``.
+
+    Multiclass losses read binary labels too (two logit columns).
+
+    >>> fits("multiclass", "binary"), fits("binary", "regression")
+    (True, False)
+    """
+    return loss_task == data_task or (loss_task == "multiclass" and data_task == "binary")
+
+
+def resolve_metric(metric: str, task: str) -> str:
+    """The History column a sweep compares on: ``"auto"`` resolved for ``task``.
+
+    Raises:
+        ValueError: If ``metric`` is not a History column for ``task``.
+    """
+    if metric == "auto":
+        return "val_rmse" if task == "regression" else "val_accuracy"
+    names = _REGRESSION_METRICS if task == "regression" else _CLASSIFICATION_METRICS
+    allowed = ["train_loss", "val_loss"] + [f"{p}_{m}" for p in ("train", "val") for m in names]
+    if metric not in allowed:
+        raise ValueError(f"metric {metric!r} is not recorded for {task}; use one of {allowed}")
+    return metric
+
+
+def higher_is_better(metric: str) -> bool:
+    """Whether larger values of ``metric`` are better (accuracy, R², ...).
+
+    >>> higher_is_better("val_accuracy"), higher_is_better("val_rmse")
+    (True, False)
+    """
+    return metric.rsplit("_", 1)[-1] in _HIGHER_IS_BETTER or metric.endswith("roc_auc")
+
+
+def _grid(fixed: Mapping[str, Any], grid: Mapping[str, list[Any]]) -> Iterator[dict[str, Any]]:
+    keys = sorted(grid)
+    for values in itertools.product(*(grid[key] for key in keys)):
+        yield {**fixed, **dict(zip(keys, values, strict=True))}
+
+
+def _as_defaults(params: dict[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """Make ``1`` and ``1.0`` the same run where the argument is not an integer."""
+    out = {}
+    for key, value in sorted(params.items()):
+        default = defaults.get(key)
+        integer_default = isinstance(default, int) and not isinstance(default, bool)
+        if isinstance(value, int) and not isinstance(value, bool) and not integer_default:
+            value = float(value)
+        out[key] = value
+    return out
+
+
+def _loader_defaults(name: str) -> dict[str, Any]:
+    loader = getattr(datasets, name, None)
+    if not callable(loader):
+        return {}
+    return {
+        key: param.default
+        for key, param in inspect.signature(loader).parameters.items()
+        if param.default is not inspect.Parameter.empty
+    }
+
+
+def expand(config: SweepConfig) -> Plan:
+    """Every run of ``config``, in grid order (dataset, model, loss, optimizer, lr, seed).
+
+    Each dataset is built once here to learn its task; pairs of a loss and a
+    dataset of another task are skipped.
+
+    Raises:
+        SweepConfigError: If a dataset cannot be built, a loss fits no
+            dataset, or the metric is not recorded for a dataset's task.
+    """
+    data_points: list[tuple[str, dict[str, Any], str]] = []
+    tasks: dict[str, str] = {}
+    for index, spec in enumerate(config.datasets):
+        for params in _grid(spec.params, spec.grid):
+            params = _as_defaults(params, _loader_defaults(spec.name))
+            try:
+                task = datasets.load(spec.name, **params).task
+            except (OSError, TypeError, ValueError) as error:
+                raise config.error(("datasets", index, "params"), str(error)) from None
+            data_points.append((spec.name, params, task))
+            tasks[spec.name] = task
+            try:
+                resolve_metric(config.metric, task)
+            except ValueError as error:
+                raise config.error(("metric",), str(error)) from None
+    runs: dict[str, Run] = {}
+    skipped: list[tuple[str, str]] = []
+    for index, spec in enumerate(config.losses):
+        loss_task = losses.describe(spec.name)["task"]
+        if not any(fits(loss_task, task) for *_, task in data_points):
+            found = ", ".join(sorted({f"{name} ({task})" for name, _, task in data_points}))
+            raise config.error(
+                ("losses", index, "name"),
+                f"loss {spec.name!r} is for {loss_task} data; no dataset fits: {found}",
+            )
+    for (data_name, data_params, task), model, loss_spec in itertools.product(
+        data_points, config.models, config.losses
+    ):
+        loss_task = losses.describe(loss_spec.name)["task"]
+        if not fits(loss_task, task):
+            skipped.append((data_name, loss_spec.name))
+            continue
+        defaults = losses.parameters(loss_spec.name)
+        for loss_params, opt in itertools.product(
+            _grid(loss_spec.params, loss_spec.grid), config.optimizers
+        ):
+            for lr, seed in itertools.product(opt.lr, config.seeds):
+                run = Run(
+                    dataset=data_name,
+                    dataset_params=data_params,
+                    model=model.kind,
+                    # A linear model ignores the MLP settings: keep them out of its identity.
+                    hidden=tuple(model.hidden) if model.kind == "mlp" else (),
+                    activation=model.activation if model.kind == "mlp" else "",
+                    loss=loss_spec.name,
+                    loss_params=_as_defaults(loss_params, defaults),
+                    optimizer=opt.name,
+                    lr=float(lr),
+                    optimizer_params=dict(sorted(opt.params.items())),
+                    batch_size=opt.batch_size,
+                    schedule=opt.schedule,
+                    weight_decay=float(opt.weight_decay),
+                    epochs=config.epochs,
+                    seed=seed,
+                    val_fraction=config.val_fraction,
+                    divergence_factor=config.divergence_factor,
+                )
+                runs.setdefault(run.run_id, run)
+    return Plan(list(runs.values()), config_hash(config), sorted(set(skipped)), tasks)

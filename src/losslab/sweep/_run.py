@@ -1,0 +1,195 @@
+"""One run of a sweep, and a batch of runs: what a Dask worker executes.
+
+:func:`run_one` trains one :class:`~losslab.sweep._plan.Run` with
+:func:`losslab.train.fit` and returns its per-epoch History as a DataFrame
+with the run's config in constant columns, ready to be written as Parquet.
+:func:`run_batch` runs several and never raises for a run: a run that
+raises comes back as ``failed`` with its traceback, so one bad grid point
+does not stop the sweep. Nothing here writes files; the client does.
+
+A run's seed drives the train/validation split, the model initialisation and
+the mini-batch shuffling, so a run gives the same numbers in any process.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import json
+import os
+import sys
+import time
+import traceback
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from losslab import datasets, losses
+from losslab.models import make_model
+from losslab.sweep._plan import Run
+from losslab.train import fit
+
+__all__ = ["CONFIG_COLUMNS", "RunResult", "limit_threads", "run_batch", "run_one", "to_parquet"]
+
+CONFIG_COLUMNS = (
+    "run_id", "dataset", "dataset_params", "task", "model", "hidden", "activation", "loss",
+    "loss_params", "optimizer", "base_lr", "optimizer_params", "batch_size", "schedule",
+    "weight_decay", "epochs", "seed", "val_fraction", "diverged", "diverged_epoch",
+    "diverged_reason", "stopped_early",
+)  # fmt: skip
+"""Columns every run file holds besides ``epoch`` and the History's metrics."""
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a worker sends back for one run.
+
+    Attributes:
+        run_id: The run.
+        status: ``"ok"``, ``"diverged"``, ``"failed"`` (it raised) or
+            ``"interrupted"`` (a KeyboardInterrupt reached the worker: not a
+            finished run, so nothing is written and a resume runs it again).
+        parquet: The History with config columns as Parquet bytes (None
+            unless ok or diverged): encoded on the worker, so the client only
+            writes bytes and keeps up with many workers.
+        error: The traceback of a failed run.
+        seconds: Wall time of the run.
+    """
+
+    run_id: str
+    status: str
+    parquet: bytes | None = None
+    error: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def frame(self) -> pd.DataFrame | None:
+        """The History frame decoded from :attr:`parquet`."""
+        return None if self.parquet is None else pd.read_parquet(io.BytesIO(self.parquet))
+
+
+def to_parquet(frame: pd.DataFrame) -> bytes:
+    """A run's frame as Parquet bytes, as stored in ``runs/<run_id>.parquet``."""
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, engine="pyarrow", index=False)
+    return buffer.getvalue()
+
+
+def limit_threads() -> None:
+    """Give compiled kernels one thread in this process (numba's thread count).
+
+    A sweep is parallel across runs, one run per core; threads inside a run
+    only oversubscribe the cores, and numba's parallel kernels then spend
+    their time waiting for each other (tens of times slower on small arrays).
+    Before numba is imported, ``NUMBA_NUM_THREADS`` (unless set) does it
+    without the cost of importing numba; after, ``numba.set_num_threads``.
+    """
+    numba = sys.modules.get("numba")
+    if numba is None:
+        os.environ.setdefault("NUMBA_NUM_THREADS", "1")
+    else:
+        numba.set_num_threads(1)
+
+
+@functools.lru_cache(maxsize=32)
+def _dataset(name: str, params_json: str) -> datasets.Dataset:
+    return datasets.load(name, **json.loads(params_json))
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+def run_one(run: Run) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Train one run; return its History frame (with config columns) and a summary.
+
+    Returns:
+        ``(frame, summary)``: one row per recorded epoch (``epoch`` 0 is
+        before training), and a dict with ``run_id``, ``status``
+        (``"ok"``, ``"diverged"`` or ``"interrupted"``), ``epochs_completed``
+        and the last record.
+    """
+    data = _dataset(run.dataset, _dumps(run.dataset_params))
+    parts = data.split(run.val_fraction, seed=run.seed)
+    loss = losses.get(run.loss, **run.loss_params)
+    model = make_model(
+        loss,
+        data.n_features,
+        n_classes=max(data.n_classes, 2),
+        kind=run.model,  # type: ignore[arg-type]
+        hidden=run.hidden or (16,),
+        activation=run.activation or "tanh",
+        seed=run.seed,
+    )
+    history = fit(
+        model, loss, parts.X_train, parts.y_train, X_val=parts.X_val, y_val=parts.y_val,
+        optimizer=run.optimizer, lr=run.lr, epochs=run.epochs, batch_size=run.batch_size,
+        weight_decay=run.weight_decay, schedule=run.schedule,
+        optimizer_params=dict(run.optimizer_params), seed=run.seed,
+        divergence_factor=run.divergence_factor,
+    )  # fmt: skip
+    frame = history.to_frame().reset_index()
+    frame["epoch"] = frame["epoch"].astype("int64")
+    config = {
+        "run_id": run.run_id,
+        "dataset": run.dataset,
+        "dataset_params": _dumps(run.dataset_params),
+        "task": data.task,
+        "model": run.model,
+        "hidden": _dumps(list(run.hidden)),
+        "activation": run.activation,
+        "loss": run.loss,
+        "loss_params": _dumps(run.loss_params),
+        "optimizer": run.optimizer,
+        "base_lr": float(run.lr),
+        "optimizer_params": _dumps(run.optimizer_params),
+        "batch_size": int(run.batch_size or 0),  # 0: full batch
+        "schedule": run.schedule or "",
+        "weight_decay": float(run.weight_decay),
+        "epochs": int(run.epochs),
+        "seed": int(run.seed),
+        "val_fraction": float(run.val_fraction),
+        "diverged": bool(history.diverged),
+        "diverged_epoch": int(history.diverged_epoch if history.diverged_epoch is not None else -1),
+        "diverged_reason": history.diverged_reason or "",
+        "stopped_early": bool(history.stopped_early),
+    }
+    for column, value in config.items():
+        frame[column] = value
+    if history.interrupted:
+        status = "interrupted"
+    else:
+        status = "diverged" if history.diverged else "ok"
+    summary = {"run_id": run.run_id, "status": status, "epochs_completed": len(frame) - 1}
+    summary.update(history.final)
+    return frame, summary
+
+
+def run_batch(runs: list[Run]) -> list[RunResult]:
+    """Run each of ``runs`` in turn; a run that raises is reported, not raised.
+
+    >>> from losslab.sweep._plan import Run
+    >>> run = Run("linear", {"n_samples": 40}, "linear", (), "", "mse", {}, "gd", 0.1, {},
+    ...           None, None, 0.0, 3, 0, 0.25, 1e6)
+    >>> [(result.status, len(result.frame)) for result in run_batch([run])]
+    [('ok', 4)]
+    """
+    limit_threads()
+    results = []
+    for run in runs:
+        start = time.perf_counter()
+        try:
+            frame, summary = run_one(run)
+        except Exception:
+            results.append(
+                RunResult(
+                    run.run_id, "failed", error=traceback.format_exc(),
+                    seconds=time.perf_counter() - start,
+                )
+            )  # fmt: skip
+            continue
+        status = summary["status"]
+        data = to_parquet(frame) if status != "interrupted" else None
+        results.append(RunResult(run.run_id, status, data, seconds=time.perf_counter() - start))
+    return results

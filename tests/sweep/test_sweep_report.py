@@ -1,0 +1,61 @@
+"""The sweep report: sections, figures embedded, nothing fetched from elsewhere."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sweep_helpers import TINY
+
+from losslab.sweep import Store, expand, loads_config, run_one, write_report
+
+
+@pytest.fixture(scope="module")
+def finished_sweep(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("report")
+    text = TINY.replace("lr = [0.05, 0.5]", "lr = [0.05, 0.5, 5.0]")
+    config = loads_config(text)
+    plan = expand(config)
+    store = Store(tmp_path / "out")
+    store.prepare(plan, config.model_dump(mode="json"))
+    for run in plan.runs[:-1]:
+        frame, _ = run_one(run)
+        store.write_run(run.run_id, frame)
+    store.write_failure(plan.runs[-1], "Traceback ...\nRuntimeError: simulated")
+    return store
+
+
+def test_report_has_every_section(finished_sweep):
+    page = write_report(finished_sweep.root).read_text(encoding="utf-8")
+    titles = re.findall(r"<h2>(.*?)</h2>", page)
+    assert titles[0] == "Overview"
+    for words in (
+        "best learning rate per loss",
+        "sensitivity of huber to delta",
+        "spread across seeds",
+        "diverged regions",
+        "Failed runs",
+    ):
+        assert any(words in title for title in titles), words
+    assert "RuntimeError: simulated" in page
+    assert page.count("data:image/png;base64,") >= 5
+
+
+def test_report_is_self_contained(finished_sweep):
+    page = write_report(finished_sweep.root, finished_sweep.root / "r.html").read_text()
+    assert re.search(r"(src|href)=\"(https?:)?//", page) is None
+    assert "http://" not in page
+    assert "https://" not in page
+
+
+def test_diverged_runs_show_in_the_map(finished_sweep):
+    frame = finished_sweep.read_runs()
+    assert frame.loc[(frame["base_lr"] == 5.0) & (frame["loss"] == "mse"), "diverged"].all()
+    page = write_report(finished_sweep.root).read_text()
+    assert "<td>mse</td>" in page
+    assert "lr=5" in page
+
+
+def test_no_manifest_is_a_clear_error(tmp_path):
+    with pytest.raises(ValueError, match=r"no manifest\.json"):
+        write_report(tmp_path)
