@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
+from losslab.losses import Loss, get
 from losslab.models._base import Model
 from losslab.models._heads import head_for_kind
 from losslab.models._linear import Linear
@@ -14,7 +15,7 @@ __all__ = ["make_model"]
 
 
 def make_model(
-    loss,
+    loss: Loss | str,
     n_features: int,
     *,
     n_classes: int = 2,
@@ -31,7 +32,7 @@ def make_model(
     zero, MLPs with the seeded He/Glorot initialisation.
 
     Args:
-        loss: A loss object (anything with ``y_pred_kind``).
+        loss: A loss object (anything with ``y_pred_kind``) or a catalogue name.
         n_features: Input width.
         n_classes: Number of classes, used for ``logits`` losses.
         kind: ``"linear"`` or ``"mlp"``.
@@ -39,6 +40,8 @@ def make_model(
         activation: Hidden activation for ``kind="mlp"``.
         seed: Initialisation seed.
     """
+    if isinstance(loss, str):
+        loss = get(loss)
     head = head_for_kind(loss.y_pred_kind)
     n_outputs = n_classes if loss.y_pred_kind == "logits" else 1
     if loss.y_pred_kind == "logits" and n_classes < 2:
