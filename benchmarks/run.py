@@ -37,6 +37,9 @@ import losslab.losses as losses
 from losslab import config
 from losslab._kernels.bandwidth import triad
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from training import training  # benchmarks/training.py, beside this file
+
 THREADS = 2
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "benchmarks" / "baseline.json"
@@ -192,52 +195,12 @@ def bench_one(name: str, n: int, dtype: type, repeats: int, rng: np.random.Gener
         loss.value_and_grad(pred, true, **kwargs)
         row[key] = tracemalloc.get_traced_memory()[1] / pred.nbytes
     tracemalloc.stop()
+    row["load"] = os.getloadavg()[0]
     row["vs_bandwidth"] = row["fused_out"] / row["triad_numba"]
     row["torch_speedup"] = row["torch"] / row["fused"]
     if "sklearn" in row:
         row["sklearn_speedup"] = row["sklearn"] / row["fused_out"]
     return row
-
-
-def training(epochs: int) -> dict:
-    """Full-batch GD of logistic regression on 100000 x 20: losslab (NumPy) vs PyTorch."""
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(100_000, 20))
-    y = (X @ rng.normal(size=20) + rng.normal(size=100_000) > 0).astype(np.float64)
-    loss = losses.get("bce_with_logits")
-    lr = 0.5
-
-    def losslab_fit() -> float:
-        w, bias = np.zeros(20), 0.0
-        z, grad = np.empty(100_000), np.empty(100_000)
-        for _ in range(epochs):
-            np.matmul(X, w, out=z)
-            z += bias
-            value, _ = loss.value_and_grad(z, y, out=grad)
-            w -= lr * (X.T @ grad)
-            bias -= lr * float(grad.sum())
-        return float(value)
-
-    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
-
-    def torch_fit() -> float:
-        w = torch.zeros(20, dtype=torch.float64, requires_grad=True)
-        bias = torch.zeros((), dtype=torch.float64, requires_grad=True)
-        opt = torch.optim.SGD([w, bias], lr=lr)
-        for _ in range(epochs):
-            opt.zero_grad()
-            value = F.binary_cross_entropy_with_logits(Xt @ w + bias, yt)
-            value.backward()
-            opt.step()
-        return float(value.detach())
-
-    results = {}
-    for key, fit in (("losslab", losslab_fit), ("torch", torch_fit)):
-        fit()
-        start = time.perf_counter()
-        final = fit()
-        results[key] = {"epochs_per_s": epochs / (time.perf_counter() - start), "loss": final}
-    return results
 
 
 def machine() -> dict:
@@ -309,14 +272,23 @@ def verdict(r: dict) -> str:
     return "; ".join(parts) or "-"
 
 
-def write_report(rows: list[dict], train: dict, info: dict, command: str, elapsed: float) -> None:
+def write_report(
+    rows: list[dict], train: list[dict], info: dict, command: str, elapsed: float, loads: dict
+) -> None:
     out = [
         "# Benchmarks",
         "",
         "Made by `" + command + f"` in {elapsed:.0f} s (one process; medians over repeats",
-        "after a warm-up). Regenerate with `make bench`; `make bench ARGS=--check` compares",
-        "a new run with `benchmarks/baseline.json` and fails if a loss's time relative to",
-        "the bandwidth proxy got more than 20% worse.",
+        "after a warm-up). Regenerate with `make bench` (the same command);",
+        "`make bench ARGS=--check` compares a new run with `benchmarks/baseline.json` and",
+        "fails if a loss's time relative to the bandwidth proxy got more than 20% worse.",
+        "",
+        "Load average (1 min, `os.getloadavg()`, 2 cores) during the run: "
+        + f"{loads['start']:.2f} at the start, {loads['end']:.2f} at the end, "
+        + f"{loads['min']:.2f} to {loads['max']:.2f} over the rows (column *load*). Other",
+        "engineers' processes share this machine: a load above ~1 means the timings include",
+        "waiting for a core; compare ratios within a row (measured seconds apart) rather",
+        "than absolute times across rows.",
         "",
         "Machine: " + ", ".join(f"{k} {v}" for k, v in info.items()) + ".",
         "All libraries pinned to 2 threads (torch.set_num_threads, numba.set_num_threads,",
@@ -334,8 +306,8 @@ def write_report(rows: list[dict], train: dict, info: dict, command: str, elapse
         "",
         "| loss | dtype | n | triad ms | fused(out) ms | fused ms | plain ms | torch ms "
         "| sklearn ms | ÷bandwidth | torch/fused | sklearn/fused | alloc | alloc(out) "
-        "| target |",
-        "|" + " --- |" * 16,
+        "| load | target |",
+        "|" + " --- |" * 17,
     ]
     for r in rows:
         sk_ms = f"{1e3 * r['sklearn']:.1f}" if "sklearn" in r else "-"
@@ -345,21 +317,35 @@ def write_report(rows: list[dict], train: dict, info: dict, command: str, elapse
             f"| {1e3 * r['fused_out']:.2f} | {1e3 * r['fused']:.2f} | {1e3 * r['plain']:.1f} "
             f"| {1e3 * r['torch']:.1f} | {sk_ms} | {r['vs_bandwidth']:.2f} "
             f"| {r['torch_speedup']:.2f} | {sk_ratio} | {r['alloc']:.2f} | {r['alloc_out']:.3f} "
-            f"| {verdict(r)} |"
+            f"| {r['load']:.2f} | {verdict(r)} |"
         )
     out += [
         "",
         "## Training throughput",
         "",
-        "Full-batch gradient descent of logistic regression on 100,000 x 20 (float64,",
-        "lr 0.5): a NumPy loop around `bce_with_logits.value_and_grad(z, y, out=buf)` vs",
-        "the same model, loss and optimizer (SGD) in PyTorch with autograd.",
+        "Full-batch gradient descent, `bce_with_logits`, float64, lr 0.5, through losslab's",
+        'own `losslab.train.fit(..., optimizer="gd", metrics_every=0)` (benchmarks/training.py):',
+        "logistic regression on 100,000 x 20 (zero init) and a tanh MLP (64, 64) on moons",
+        "10,000 x 2 (losslab's seeded init copied into torch). PyTorch: the same model, loss",
+        "and `torch.optim.SGD`, `zero_grad, forward, loss, backward, step`, 2 threads.",
+        "*with metrics* is `fit` with the default `metrics_every=1` (all metrics, norms and",
+        "a record every epoch). Best of 3 timed runs after a warm-up; the final losses agree.",
+        "Target: losslab / torch >= 1.0.",
         "",
-        "| implementation | epochs / s | final loss |",
-        "| --- | --- | --- |",
+        "| case | epochs | losslab epochs/s | with metrics epochs/s | torch epochs/s "
+        "| losslab / torch | final loss losslab | final loss torch | load | target |",
+        "|" + " --- |" * 10,
     ]
-    for key, result in train.items():
-        out.append(f"| {key} | {result['epochs_per_s']:.1f} | {result['loss']:.6f} |")
+    for t in train:
+        met = "met" if t["ratio"] >= 1.0 else "MISSED"
+        out.append(
+            f"| {t['case']} {t['shape'][0]} x {t['shape'][1]} | {t['epochs']} "
+            f"| {t['losslab']['epochs_per_s']:.1f} "
+            f"| {t['losslab_metrics_every_epoch']['epochs_per_s']:.1f} "
+            f"| {t['torch']['epochs_per_s']:.1f} | {t['ratio']:.2f} "
+            f"| {t['losslab']['final_loss']:.6f} | {t['torch']['final_loss']:.6f} "
+            f"| {max(t['load']):.2f} | {met} (>= 1.0x torch) |"
+        )
     notes = ROOT / "benchmarks" / "NOTES.md"
     if notes.exists():
         out += ["", notes.read_text().strip()]
@@ -398,6 +384,7 @@ def main(argv: list[str] | None = None) -> int:
     n, repeats = (10**6, 5) if args.quick else (10**7, 5)
     rng = np.random.default_rng(0)
     started = time.perf_counter()
+    load_start = os.getloadavg()[0]
     rows = []
     with threadpool_limits(THREADS):
         for dtype in (np.float32, np.float64):
@@ -405,11 +392,18 @@ def main(argv: list[str] | None = None) -> int:
                 size = n // 10 if name in ROWS else n
                 rows.append(bench_one(name, size, dtype, repeats, rng))
                 print(f"  {name} {np.dtype(dtype).name} done", file=sys.stderr)
-        train = training(20 if args.quick else 100)
+        train = training(quick=args.quick)
     elapsed = time.perf_counter() - started
+    row_loads = [r["load"] for r in rows] + [x for t in train for x in t["load"]]
+    loads = {"start": load_start, "end": os.getloadavg()[0]}
+    loads.update(min=min(row_loads), max=max(row_loads))
     print_table(rows)
-    for key, result in train.items():
-        print(f"training {key}: {result['epochs_per_s']:.1f} epochs/s")
+    for t in train:
+        print(
+            f"training {t['case']}: losslab {t['losslab']['epochs_per_s']:.1f}, torch "
+            f"{t['torch']['epochs_per_s']:.1f} epochs/s, ratio {t['ratio']:.2f}"
+        )
+    print("load average: " + ", ".join(f"{k} {v:.2f}" for k, v in loads.items()))
     if args.check:
         return check(rows, mode)
     stored = json.loads(BASELINE.read_text()) if BASELINE.exists() else {}
@@ -418,11 +412,12 @@ def main(argv: list[str] | None = None) -> int:
         "ratios": {f"{r['loss']}/{r['dtype']}": r["vs_bandwidth"] for r in rows},
         "rows": rows,
         "training": train,
+        "load": loads,
     }
     BASELINE.write_text(json.dumps(stored, indent=1) + "\n")
     if mode == "full" and set(args.losses) == set(ELEMENTWISE + ROWS):
-        command = "make bench"
-        write_report(rows, train, machine(), command, elapsed)
+        command = "env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .venv/bin/python benchmarks/run.py"
+        write_report(rows, train, machine(), command, elapsed, loads)
     return 0
 
 

@@ -346,3 +346,100 @@ def test_cost_matrix_checks(regression_setup):
         )
     with pytest.raises(ValueError, match="cost_matrix must hold finite non-negative costs"):
         train.fit(binary, "bce_with_logits", X, labels, cost_matrix=[[0, -1], [5, 0]])
+
+
+# ---------------------------------------------------------------- metrics_every
+
+
+@pytest.mark.parametrize(("every", "epochs"), [(1, 7), (3, 7), (3, 9), (0, 7)])
+def test_metrics_every_records_some_epochs_and_trains_the_same(every, epochs):
+    data = datasets.blobs(n_samples=80)
+    full, full_model = _run(data, "bce_with_logits", lr=0.3, epochs=epochs)
+    sparse, sparse_model = _run(data, "bce_with_logits", lr=0.3, epochs=epochs, metrics_every=every)
+    expected = [0, *range(every, epochs + 1, every)] if every else [0]
+    expected += [] if expected[-1] == epochs else [epochs]
+    assert sparse["epoch"].tolist() == expected
+    # Skipping records changes nothing else: each record is the full run's at that epoch.
+    for record in sparse.records:
+        twin = full.records[int(record["epoch"])]
+        assert record.keys() == twin.keys()
+        for key in record.keys() - {"wall_time"}:
+            assert record[key] == twin[key] or (math.isnan(record[key]) and math.isnan(twin[key]))
+    for name, value in full_model.params.items():
+        np.testing.assert_array_equal(sparse_model.params[name], value)
+
+
+def test_metrics_every_still_catches_divergence_between_records():
+    data = datasets.linear(n_samples=60, n_features=2)
+    dense = train.fit(models.LinearRegression(2), "mse", data.X, data.y, lr=5.0, epochs=100)
+    sparse = train.fit(
+        models.LinearRegression(2), "mse", data.X, data.y, lr=5.0, epochs=100, metrics_every=0
+    )
+    assert sparse.diverged
+    assert sparse.diverged_epoch == dense.diverged_epoch == sparse.epochs_completed
+    assert sparse["epoch"].tolist() == [0, sparse.diverged_epoch]
+    assert sparse.final["train_loss"] == dense.final["train_loss"]
+
+
+def test_metrics_every_overflow_restores_the_last_recorded_model():
+    data = datasets.linear(n_samples=60, n_features=2)
+    model = models.LinearRegression(2)
+    history = train.fit(
+        model, "mse", data.X, data.y, lr=50.0, epochs=1000, divergence_factor=math.inf,
+        metrics_every=0,
+    )  # fmt: skip
+    assert history.diverged
+    assert "NaN or inf" in history.diverged_reason
+    assert history["epoch"].tolist() == [0]
+    assert model.parameter_norm() == pytest.approx(history.final["param_norm"])
+
+
+@pytest.mark.parametrize("every", [-1, 1.5, "2"])
+def test_metrics_every_must_be_a_non_negative_integer(regression_setup, every):
+    model, X, y = regression_setup
+    with pytest.raises(ValueError, match="metrics_every must be an integer >= 0"):
+        train.fit(model, "mse", X, y, metrics_every=every)
+
+
+# ---------------------------------------------------------------- many seeds at once
+
+
+@pytest.mark.parametrize(
+    ("loss_name", "data"),
+    [
+        ("bce_with_logits", datasets.blobs(n_samples=150)),
+        ("mse", datasets.linear(n_samples=120, n_features=3)),
+        ("huber", datasets.linear(n_samples=120, n_features=3)),
+    ],
+    ids=["bce_with_logits", "mse", "huber"],
+)
+def test_fit_seeds_equals_one_fit_per_seed(loss_name, data):
+    seeds = [0, 1, 7, 12]
+    batched = train.fit_seeds(loss_name, data.X, data.y, seeds, lr=0.2, epochs=60)
+    assert batched.seeds == seeds
+    assert batched.train_loss.shape == (4,)
+    for seed, model, value in zip(seeds, batched.models, batched.train_loss, strict=True):
+        single = models.Linear(data.n_features, 1, init="glorot", seed=seed)
+        history = train.fit(
+            single, loss_name, data.X, data.y, optimizer="gd", lr=0.2, epochs=60,
+            metrics_every=0,
+        )  # fmt: skip
+        assert not history.diverged
+        for name, param in single.params.items():
+            np.testing.assert_allclose(model.params[name], param, rtol=1e-12, atol=1e-14)
+        assert value == pytest.approx(history.final["train_loss"], rel=1e-12)
+    # The seeds start at different parameters (convex losses may still end at one optimum).
+    starts = [models.Linear(data.n_features, 1, init="glorot", seed=s) for s in seeds[:2]]
+    assert not np.allclose(starts[0].params["weight"], starts[1].params["weight"])
+
+
+def test_fit_seeds_refuses_what_it_cannot_stack():
+    data = datasets.blobs(n_samples=40)
+    with pytest.raises(ValueError, match="identity head"):
+        train.fit_seeds("bce", data.X, data.y, [0, 1])
+    with pytest.raises(ValueError, match="identity head"):
+        train.fit_seeds("cross_entropy", data.X, data.y, [0, 1])
+    with pytest.raises(ValueError, match="at least one seed"):
+        train.fit_seeds("mse", data.X, data.y, [])
+    with pytest.raises(ValueError, match="epochs must be an integer >= 1"):
+        train.fit_seeds("mse", data.X, data.y, [0], epochs=0)

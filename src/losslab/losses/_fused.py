@@ -22,9 +22,11 @@ none. Inputs that are not C-contiguous, weights that need broadcasting and a
 ``y_true`` of another dtype are copied first.
 
 Agreement with the plain path: float64 to rtol 1e-12 (the formulas are the
-same, term for term; only libm and summation order differ); float32 to rtol
-1e-5 (the kernels compute in float64 and round once, the plain path rounds
-every intermediate to float32; sums are accumulated in float64).
+same, term for term; only the exp/log1p implementations, which are within a
+few ulp of libm, and summation order differ); float32 to rtol 1e-5 (the
+kernels compute in float64 and round once, the plain path rounds every
+intermediate to float32; sums are accumulated in float64). The kernels are
+vectorised (SIMD) loops; see :mod:`losslab._kernels.elementwise` for how.
 """
 
 from __future__ import annotations
@@ -142,7 +144,7 @@ def dispatch(
     return NotImplemented
 
 
-SERIAL_BELOW = 1 << 16
+SERIAL_BELOW = 1 << 18
 """Inputs with fewer elements run the kernels on one thread."""
 
 
@@ -150,6 +152,11 @@ SERIAL_BELOW = 1 << 16
 def _threads_for(size: int) -> Iterator[None]:
     # Waking the thread pool costs more than a small array's whole pass, and far more when
     # the cores are busy (training loops call the loss thousands of times on ~100 rows).
+    # Worse, numba's OpenMP threads spin for a while after a parallel loop and steal the
+    # cores from OpenBLAS's threads in the matmuls that follow: on 2 cores, full-batch
+    # logistic regression on 10^5 rows ran its loss 20x and its backward 7x slower with
+    # 2 kernel threads than with 1. The vectorised kernels take ~0.25 ms for 10^5
+    # elements on one thread, so below 2^18 elements one thread is the faster choice.
     if size >= SERIAL_BELOW:
         yield
         return
@@ -161,6 +168,21 @@ def _threads_for(size: int) -> Iterator[None]:
         yield
     finally:
         numba.set_num_threads(previous)
+
+
+def _fresh(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+    """A new array for a kernel to write, its pages touched first on one thread.
+
+    A large new array is fresh memory from the OS: its pages are mapped on first write.
+    When the kernel's two threads take those page faults together they contend (measured
+    on the benchmark machine, 2 cores, transparent huge pages: a parallel triad into a new
+    10^7-element float32 array took 38 ms, 5 ms after a one-thread ``fill``, 2.5 ms into
+    reused memory). So large arrays are filled here first, on one thread.
+    """
+    arr = np.empty(shape, dtype=dtype)
+    if arr.size >= SERIAL_BELOW:
+        arr.fill(0)
+    return arr
 
 
 def _is_catalogue(loss: Any) -> bool:
@@ -218,7 +240,7 @@ def _plan(
 ) -> tuple[int, bool, np.ndarray]:
     order = 2 if op == "hess" else 1
     want_value = op == "value_and_grad"
-    values = np.empty(example_shape if want_value and reduction == "none" else 0, dtype=dtype)
+    values = _fresh(example_shape if want_value and reduction == "none" else (0,), dtype)
     return order, want_value, values
 
 
@@ -250,7 +272,7 @@ def _elementwise(
     w, weight_sum = prepared
     pred = _contiguous(y_pred, dtype).reshape(-1)
     true = _contiguous(y_true, dtype).reshape(-1)
-    result = np.empty(y_pred.shape, dtype=dtype) if out is None else out
+    result = _fresh(y_pred.shape, dtype) if out is None else out
     order, want_value, values = _plan(op, reduction, y_pred.shape, dtype)
     divisor = weight_sum if reduction == "mean" else 1.0
     sums = np.zeros((-(-pred.size // elementwise.CHUNK), 4))
@@ -299,7 +321,7 @@ def _cross_entropy(
     if np.sum(label_sums[:, 1]) != 0 or (reduction == "mean" and not normalizer > 0):
         return NotImplemented
     pred = _contiguous(y_pred, dtype).reshape(-1, n_classes)
-    result = np.empty(y_pred.shape, dtype=dtype) if out is None else out
+    result = _fresh(y_pred.shape, dtype) if out is None else out
     order, want_value, values = _plan(op, reduction, example_shape, dtype)
     divisor = normalizer if reduction == "mean" else 1.0
     sums = np.zeros((label_sums.shape[0], 4))
@@ -337,7 +359,7 @@ def _kl_div(
     n_classes = y_pred.shape[-1]
     pred = _contiguous(y_pred, dtype).reshape(-1, n_classes)
     true = _contiguous(y_true, dtype).reshape(-1, n_classes)
-    result = np.empty(y_pred.shape, dtype=dtype) if out is None else out
+    result = _fresh(y_pred.shape, dtype) if out is None else out
     order, want_value, values = _plan(op, reduction, example_shape, dtype)
     divisor = weight_sum if reduction == "mean" else 1.0
     sums = np.zeros((-(-pred.shape[0] // rows.ROWS_PER_CHUNK), 4))
