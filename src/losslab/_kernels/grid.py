@@ -19,14 +19,17 @@ prediction. Every kernel has the signature
 
 The per-element loss is the catalogue's scalar function
 (:mod:`losslab._kernels.elementwise`), the plain path's formula term for
-term, so a surface agrees with the chunked NumPy evaluation to rounding. No
-``(G, n)`` array is formed: each grid row runs on one thread, over blocks of
-:data:`BLOCK` examples that stay in L1 cache while every grid point of the
-row reads them, four grid points at a time (four independent sums keep the
-floating-point adder busy; each point still adds its terms in order), with a
-float64 partial sum per block (the rounding error grows with
-``BLOCK + n / BLOCK``, not ``n``). The examples are read, not checked: the
-caller validates them and the range of the predictions first.
+term (for the exp/log1p losses and pseudo-Huber, its branch-free variant,
+within a few ulp), so a surface agrees with the chunked NumPy evaluation to
+rounding. No ``(G, n)`` array is formed: each grid row runs on one thread,
+over blocks of :data:`BLOCK` examples that stay in L1 cache while every
+grid point of the row reads them, with a float64 partial sum per block (the
+rounding error grows with ``BLOCK + n / BLOCK``, not ``n``). Within a block
+the sum is vectorised across examples, one partial sum per SIMD lane
+(:func:`_row_lanes`); with the sigmoid head, whose libm ``exp`` does not
+vectorise, four grid points go at a time instead (:func:`_row`). The
+examples are read, not checked: the caller validates them and the range of
+the predictions first.
 """
 
 from __future__ import annotations
@@ -36,17 +39,23 @@ import math
 import numba as nb
 
 from losslab._kernels.elementwise import (
+    _add,
     _barron,
     _bce,
     _bce_with_logits,
+    _bce_with_logits_simd,
     _focal,
+    _focal_simd,
     _hinge,
     _huber,
     _log_cosh,
+    _log_cosh_simd,
     _mae,
     _mse,
     _poisson_nll,
+    _poisson_nll_simd,
     _pseudo_huber,
+    _pseudo_huber_simd,
     _quantile,
     _squared_hinge,
 )
@@ -94,103 +103,182 @@ def _row(loss, offset, x, s, true, weights, us, v, sigmoid, a, b, c, row):
                 row[k + 3] += t3
 
 
+@nb.njit(inline="always")
+def _block_sum(loss, offset, x, s, true, weights, u, v, a, b, c, has_w):
+    # The vectorisable loss variants with a reassociable sum: LLVM keeps one partial sum
+    # per SIMD lane (a fixed order, so the same bits every run).
+    total = 0.0
+    for i in range(true.size):
+        value = loss((u * x[i] + v * s[i]) + offset[i], true[i], a, b, c, 2, True)[0]
+        if has_w:
+            value = value * weights[i]
+        total = _add(total, value)
+    return total
+
+
+@nb.njit(inline="always")
+def _row_lanes(loss, offset, x, s, true, weights, us, v, a, b, c, row):
+    """As :func:`_row` for the identity head, vectorised across examples.
+
+    Used by the losses that need exp and log1p per term: their branch-free
+    variants in :mod:`losslab._kernels.elementwise` (within a few ulp of the
+    C library) vectorise along the examples of a block.
+    """
+    n = true.size
+    for start in range(0, n, BLOCK):
+        stop = min(start + BLOCK, n)
+        o, xb, sb, tb = offset[start:stop], x[start:stop], s[start:stop], true[start:stop]
+        if weights.size != 0:
+            wb = weights[start:stop]
+            for k in range(us.size):
+                row[k] += _block_sum(loss, o, xb, sb, tb, wb, us[k], v, a, b, c, True)
+        else:
+            for k in range(us.size):
+                row[k] += _block_sum(loss, o, xb, sb, tb, weights, us[k], v, a, b, c, False)
+
+
 # One kernel per loss. The scalar function reaches _row as an argument inside the compiled
 # code; each kernel's own signature holds arrays and numbers only, so numba caches it on disk.
 # numba's cache watches this file only: after changing a scalar function in elementwise.py,
 # touch this file (or clear its __pycache__) so the grid kernels compile it again.
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(parallel=True, cache=True, error_model="numpy")
 def mse(offset, x, s, true, weights, us, vs, sigmoid, a, b, c, sums):
     """Grid kernel of mse (see the module docstring for the signature)."""
     for j in nb.prange(vs.size):
-        _row(_mse, offset, x, s, true, weights, us, vs[j], sigmoid, a, b, c, sums[j])
+        if sigmoid:
+            _row(_mse, offset, x, s, true, weights, us, vs[j], sigmoid, a, b, c, sums[j])
+        else:
+            _row_lanes(_mse, offset, x, s, true, weights, us, vs[j], a, b, c, sums[j])
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(parallel=True, cache=True, error_model="numpy")
 def mae(offset, x, s, true, weights, us, vs, sigmoid, a, b, c, sums):
     """Grid kernel of mae."""
     for j in nb.prange(vs.size):
-        _row(_mae, offset, x, s, true, weights, us, vs[j], sigmoid, a, b, c, sums[j])
+        if sigmoid:
+            _row(_mae, offset, x, s, true, weights, us, vs[j], sigmoid, a, b, c, sums[j])
+        else:
+            _row_lanes(_mae, offset, x, s, true, weights, us, vs[j], a, b, c, sums[j])
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(parallel=True, cache=True, error_model="numpy")
 def huber(offset, x, s, true, weights, us, vs, sigmoid, a, b, c, sums):
     """Grid kernel of huber (a = delta)."""
     for j in nb.prange(vs.size):
-        _row(_huber, offset, x, s, true, weights, us, vs[j], sigmoid, a, b, c, sums[j])
+        if sigmoid:
+            _row(_huber, offset, x, s, true, weights, us, vs[j], sigmoid, a, b, c, sums[j])
+        else:
+            _row_lanes(_huber, offset, x, s, true, weights, us, vs[j], a, b, c, sums[j])
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(parallel=True, cache=True, error_model="numpy")
 def pseudo_huber(offset, x, s, true, weights, us, vs, sigmoid, a, b, c, sums):
     """Grid kernel of pseudo_huber (a = delta)."""
     for j in nb.prange(vs.size):
-        _row(_pseudo_huber, offset, x, s, true, weights, us, vs[j], sigmoid, a, b, c, sums[j])
+        if sigmoid:
+            _row(_pseudo_huber, offset, x, s, true, weights, us, vs[j], sigmoid, a, b, c, sums[j])
+        else:
+            _row_lanes(_pseudo_huber_simd, offset, x, s, true, weights, us, vs[j], a, b, c, sums[j])
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(parallel=True, cache=True, error_model="numpy")
 def log_cosh(offset, x, s, true, weights, us, vs, sigmoid, a, b, c, sums):
     """Grid kernel of log_cosh."""
     for j in nb.prange(vs.size):
-        _row(_log_cosh, offset, x, s, true, weights, us, vs[j], sigmoid, a, b, c, sums[j])
+        if sigmoid:
+            _row(_log_cosh, offset, x, s, true, weights, us, vs[j], sigmoid, a, b, c, sums[j])
+        else:
+            _row_lanes(_log_cosh_simd, offset, x, s, true, weights, us, vs[j], a, b, c, sums[j])
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(parallel=True, cache=True, error_model="numpy")
 def quantile(offset, x, s, true, weights, us, vs, sigmoid, a, b, c, sums):
     """Grid kernel of quantile (a = q)."""
     for j in nb.prange(vs.size):
-        _row(_quantile, offset, x, s, true, weights, us, vs[j], sigmoid, a, b, c, sums[j])
+        if sigmoid:
+            _row(_quantile, offset, x, s, true, weights, us, vs[j], sigmoid, a, b, c, sums[j])
+        else:
+            _row_lanes(_quantile, offset, x, s, true, weights, us, vs[j], a, b, c, sums[j])
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(parallel=True, cache=True, error_model="numpy")
 def barron(offset, x, s, true, weights, us, vs, sigmoid, a, b, c, sums):
     """Grid kernel of barron (a = alpha, b = scale, c = the special case)."""
     case = int(c)
     for j in nb.prange(vs.size):
-        _row(_barron, offset, x, s, true, weights, us, vs[j], sigmoid, a, b, case, sums[j])
+        if sigmoid:
+            _row(_barron, offset, x, s, true, weights, us, vs[j], sigmoid, a, b, case, sums[j])
+        else:
+            _row_lanes(_barron, offset, x, s, true, weights, us, vs[j], a, b, case, sums[j])
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(parallel=True, cache=True, error_model="numpy")
 def poisson_nll(offset, x, s, true, weights, us, vs, sigmoid, a, b, c, sums):
     """Grid kernel of poisson_nll."""
     for j in nb.prange(vs.size):
-        _row(_poisson_nll, offset, x, s, true, weights, us, vs[j], sigmoid, a, b, c, sums[j])
+        if sigmoid:
+            _row(_poisson_nll, offset, x, s, true, weights, us, vs[j], sigmoid, a, b, c, sums[j])
+        else:
+            _row_lanes(_poisson_nll_simd, offset, x, s, true, weights, us, vs[j], a, b, c, sums[j])
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(parallel=True, cache=True, error_model="numpy")
 def bce(offset, x, s, true, weights, us, vs, sigmoid, a, b, c, sums):
     """Grid kernel of bce (a = the machine epsilon, where logs are clipped)."""
     for j in nb.prange(vs.size):
-        _row(_bce, offset, x, s, true, weights, us, vs[j], sigmoid, a, b, c, sums[j])
+        if sigmoid:
+            _row(_bce, offset, x, s, true, weights, us, vs[j], sigmoid, a, b, c, sums[j])
+        else:
+            _row_lanes(_bce, offset, x, s, true, weights, us, vs[j], a, b, c, sums[j])
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(parallel=True, cache=True, error_model="numpy")
 def bce_with_logits(offset, x, s, true, weights, us, vs, sigmoid, a, b, c, sums):
     """Grid kernel of bce_with_logits (a = pos_weight)."""
     for j in nb.prange(vs.size):
-        _row(_bce_with_logits, offset, x, s, true, weights, us, vs[j], sigmoid, a, b, c, sums[j])
+        if sigmoid:
+            _row(
+                _bce_with_logits, offset, x, s, true, weights, us, vs[j], sigmoid, a, b, c, sums[j]
+            )
+        else:
+            _row_lanes(
+                _bce_with_logits_simd, offset, x, s, true, weights, us, vs[j], a, b, c, sums[j]
+            )
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(parallel=True, cache=True, error_model="numpy")
 def focal(offset, x, s, true, weights, us, vs, sigmoid, a, b, c, sums):
     """Grid kernel of focal (a = gamma, b = alpha, c = 1 when alpha is given)."""
     has_alpha = c != 0.0
     for j in nb.prange(vs.size):
-        _row(_focal, offset, x, s, true, weights, us, vs[j], sigmoid, a, b, has_alpha, sums[j])
+        if sigmoid:
+            _row(_focal, offset, x, s, true, weights, us, vs[j], sigmoid, a, b, has_alpha, sums[j])
+        else:
+            _row_lanes(
+                _focal_simd, offset, x, s, true, weights, us, vs[j], a, b, has_alpha, sums[j]
+            )
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(parallel=True, cache=True, error_model="numpy")
 def hinge(offset, x, s, true, weights, us, vs, sigmoid, a, b, c, sums):
     """Grid kernel of hinge."""
     for j in nb.prange(vs.size):
-        _row(_hinge, offset, x, s, true, weights, us, vs[j], sigmoid, a, b, c, sums[j])
+        if sigmoid:
+            _row(_hinge, offset, x, s, true, weights, us, vs[j], sigmoid, a, b, c, sums[j])
+        else:
+            _row_lanes(_hinge, offset, x, s, true, weights, us, vs[j], a, b, c, sums[j])
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(parallel=True, cache=True, error_model="numpy")
 def squared_hinge(offset, x, s, true, weights, us, vs, sigmoid, a, b, c, sums):
     """Grid kernel of squared_hinge."""
     for j in nb.prange(vs.size):
-        _row(_squared_hinge, offset, x, s, true, weights, us, vs[j], sigmoid, a, b, c, sums[j])
+        if sigmoid:
+            _row(_squared_hinge, offset, x, s, true, weights, us, vs[j], sigmoid, a, b, c, sums[j])
+        else:
+            _row_lanes(_squared_hinge, offset, x, s, true, weights, us, vs[j], a, b, c, sums[j])
 
 
 KERNELS = {
