@@ -393,6 +393,12 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append(bench_one(name, size, dtype, repeats, rng))
                 print(f"  {name} {np.dtype(dtype).name} done", file=sys.stderr)
         train = training(quick=args.quick)
+    accelerator = None
+    if torch.cuda.is_available():
+        from accelerator import accelerator_rows, markdown  # benchmarks/accelerator.py
+
+        accelerator = markdown(accelerator_rows(n=n), torch.cuda.get_device_name())
+        print("\n".join(accelerator))
     elapsed = time.perf_counter() - started
     row_loads = [r["load"] for r in rows] + [x for t in train for x in t["load"]]
     loads = {"start": load_start, "end": os.getloadavg()[0]}
@@ -418,6 +424,8 @@ def main(argv: list[str] | None = None) -> int:
     if mode == "full" and set(args.losses) == set(ELEMENTWISE + ROWS):
         command = "env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .venv/bin/python benchmarks/run.py"
         write_report(rows, train, machine(), command, elapsed, loads)
+        if accelerator is not None:
+            REPORT.write_text(REPORT.read_text() + "\n" + "\n".join(accelerator) + "\n")
     return 0
 
 
