@@ -18,7 +18,6 @@ the same arrays. Loaders are found by name, so a command line can say
 
 from __future__ import annotations
 
-import ast
 import inspect
 import math
 from collections.abc import Callable
@@ -27,6 +26,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+
+from losslab._specs import parse_spec
 
 __all__ = [
     "Dataset",
@@ -640,24 +641,11 @@ def load(name: str, **params: Any) -> Dataset:
     return loader(**params)
 
 
-def _literal(text: str) -> Any:
-    try:
-        return ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        return text  # A bare word such as a kind or a path stays a string.
-
-
 def load_spec(spec: str) -> Dataset:
     """Load from a ``"name:key=value,key=value"`` string, as typed on a command line.
 
     Values are read as Python literals where possible (``0.1``, ``3``,
     ``True``), otherwise kept as strings (``kind=leverage``, ``path=data.csv``).
     """
-    name, _, rest = spec.partition(":")
-    params: dict[str, Any] = {}
-    for item in filter(None, (part.strip() for part in rest.split(","))):
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise ValueError(f"dataset spec {spec!r}: expected key=value, got {item!r}")
-        params[key.strip()] = _literal(value.strip())
-    return load(name.strip(), **params)
+    name, params = parse_spec(spec, "dataset spec")
+    return load(name, **params)

@@ -11,22 +11,15 @@ Every error is a ValueError that starts with the argument's name
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Sequence
 from typing import Any
 
 from losslab import datasets as _datasets
 from losslab import losses as _losses
+from losslab._specs import parse_spec
 from losslab.datasets import Dataset
 
 __all__ = ["check_task", "loss_label", "parse_loss", "resolve_dataset", "resolve_losses"]
-
-
-def _literal(text: str) -> Any:
-    try:
-        return ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        return text  # A bare word stays a string.
 
 
 def parse_loss(spec: str) -> tuple[str, Any]:
@@ -37,15 +30,9 @@ def parse_loss(spec: str) -> tuple[str, Any]:
             the message starts with ``losses:``.
     """
     spec = spec.strip()
-    name, _, rest = spec.partition(":")
-    params: dict[str, Any] = {}
-    for item in filter(None, (part.strip() for part in rest.split(","))):
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise ValueError(f"losses: in {spec!r} expected key=value, got {item!r}")
-        params[key.strip()] = _literal(value.strip())
+    name, params = parse_spec(spec, "losses: spec")
     try:
-        loss = _losses.get(name.strip(), **params)
+        loss = _losses.get(name, **params)
     except (ValueError, TypeError) as error:
         raise ValueError(f"losses: {error}") from None
     return spec, loss
