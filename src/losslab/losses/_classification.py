@@ -13,6 +13,7 @@ import dataclasses
 from typing import Any
 
 import numpy as np
+from array_api_compat import device
 
 from losslab._array import Array, sigmoid, sigmoid_product, softmax_parts, softplus
 from losslab.losses._batch import (
@@ -387,12 +388,12 @@ def _softmax_targets(
             raise ValueError(
                 f"class_weights has {len(class_weights)} entries but y_pred has {n_classes} classes"
             )
-        cw = xp.asarray(class_weights, dtype=z.dtype, **_device_of(b))
+        cw = xp.asarray(class_weights, dtype=z.dtype, device=device(b.y_pred))
     smooth = label_smoothing / n_classes
     if labels:
         valid = b.y_true != ignore_index
         safe = xp.where(valid, b.y_true, xp.zeros_like(b.y_true))
-        classes = xp.arange(n_classes, dtype=safe.dtype, **_device_of(b))
+        classes = xp.arange(n_classes, dtype=safe.dtype, device=device(b.y_pred))
         onehot = xp.astype(safe[..., None] == classes, z.dtype)
         keep = xp.astype(valid, z.dtype)
         w_y = keep if cw is None else xp.sum(onehot * cw, axis=-1) * keep
@@ -410,11 +411,6 @@ def _softmax_targets(
         if cw is not None:
             target = target * cw
     return b, target
-
-
-def _device_of(b: Batch) -> dict[str, Any]:
-    device = getattr(b.y_pred, "device", None)
-    return {} if device is None or isinstance(b.y_pred, np.ndarray) else {"device": device}
 
 
 def _check_full(full: bool) -> None:
@@ -443,7 +439,7 @@ def _softmax_hess(b: Batch, total: Array, full: bool) -> Array:
     scale = b.weigh(total)[..., None]
     if not full:
         return b.scale(scale * p * complement)
-    eye = xp.eye(p.shape[-1], dtype=p.dtype, **_device_of(b))
+    eye = xp.eye(p.shape[-1], dtype=p.dtype, device=device(b.y_pred))
     # Diagonal p (1 - p) from the accurate complement, off-diagonal -p_i p_j.
     block = eye * (p * complement)[..., None] + (eye - 1.0) * (p[..., :, None] * p[..., None, :])
     return b.scale(scale[..., None] * block)
