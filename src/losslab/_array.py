@@ -36,43 +36,46 @@ def is_numpy(xp: Any) -> bool:
 
 
 def sigmoid(xp: Any, x: Array) -> Array:
-    """Logistic function 1 / (1 + exp(-x)), without overflow for any x."""
-    # exp(-|x|) <= 1, so neither branch can overflow.
-    e = xp.exp(-xp.abs(x))
-    return xp.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    """Logistic function 1 / (1 + exp(-x)) for any x (:func:`losslab._math.sigmoid`)."""
+    from losslab._math import array_math
+
+    return array_math(xp).sigmoid(x)
 
 
 def softplus(xp: Any, x: Array) -> Array:
-    """log(1 + exp(x)), exact for large |x|."""
-    # log(1 + e^x) = max(x, 0) + log1p(e^-|x|)
-    return xp.maximum(x, xp.zeros_like(x)) + xp.log1p(xp.exp(-xp.abs(x)))
+    """log(1 + exp(x)), exact for large |x| (:func:`losslab._math.softplus`)."""
+    from losslab._math import array_math
+
+    return array_math(xp).softplus(x)
 
 
 def sigmoid_product(xp: Any, x: Array) -> Array:
-    """sigmoid(x) * sigmoid(-x), the logistic derivative, without overflow."""
-    # sigma(x) sigma(-x) = e^-|x| / (1 + e^-|x|)^2, symmetric in x.
-    e = xp.exp(-xp.abs(x))
-    return e / ((1.0 + e) * (1.0 + e))
+    """sigmoid(x) * sigmoid(-x), the logistic derivative (:func:`losslab._math.sigmoid_product`)."""
+    from losslab._math import array_math
+
+    return array_math(xp).sigmoid_product(x)
 
 
 def softmax_parts(xp: Any, x: Array) -> tuple[Array, Array, Array, Array]:
     """Log-softmax, softmax and 1 - softmax along the last axis, accurate for confident rows.
 
-    Returns ``(log_p, p, complement, is_max)``. With m the row maximum and
-    s = sum of exp(x_j - m) over the other entries, log p_j = x_j - m -
-    log1p(s): writing log1p(s), not log(1 + s), keeps a confident row's tiny
-    loss (s ~ 1e-14) to full relative precision. For the largest entry,
-    1 - p = s / (1 + s) replaces a subtraction that would cancel.
+    Returns ``(log_p, p, complement, is_max)``; the formulas given the row's
+    maximum are :func:`losslab._math.softmax_element` (shared with the fused
+    kernels): with m the row maximum and s the sum of exp(x_j - m) over the
+    other entries, log p_j = x_j - m - log1p(s) and the largest entry's
+    1 - p = s / (1 + s).
     """
+    from losslab._math import array_math
+
     m = xp.max(x, axis=-1, keepdims=True)
-    e = xp.exp(x - m)
+    d = x - m
+    e = xp.exp(d)
     top = xp.argmax(x, axis=-1, keepdims=True)
     classes = xp.arange(x.shape[-1], dtype=top.dtype, device=array_api_compat.device(x))
     is_max = classes == top
     others = xp.sum(xp.where(is_max, xp.zeros_like(e), e), axis=-1, keepdims=True)
-    log_p = (x - m) - xp.log1p(others)
-    p = xp.exp(log_p)
-    complement = xp.where(is_max, others / (1.0 + others), 1.0 - p)
+    log_norm = xp.log1p(others)
+    log_p, p, complement = array_math(xp).softmax_element(d, e, others, log_norm, is_max)
     return log_p, p, complement, is_max
 
 
@@ -86,10 +89,3 @@ def softmax(xp: Any, x: Array, axis: int = -1) -> Array:
     if axis not in (-1, x.ndim - 1):
         raise ValueError(f"axis must be the last axis, got {axis}")
     return softmax_parts(xp, x)[1]
-
-
-def xlogx_ratio(xp: Any, t: Array, log_q: Array) -> Array:
-    """Return t (log t - log_q), taking 0 log 0 = 0."""
-    positive = t > 0
-    safe_t = xp.where(positive, t, xp.ones_like(t))
-    return xp.where(positive, t * (xp.log(safe_t) - log_q), xp.zeros_like(t))

@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from losslab import config
 from losslab import losses as _losses
 from losslab import metrics as _metrics
 from losslab.models import Model, head_for_kind, to_prediction
@@ -627,11 +628,9 @@ def fit_seeds(
     # The targets repeated for every seed, contiguous once rather than copied per epoch.
     targets = np.ascontiguousarray(np.broadcast_to(y[:, None], (n, len(seeds))))
     grad = np.empty((n, len(seeds)))
-    from losslab.losses._fused import _threads_for
-
     # The loss on one kernel thread: numba's OpenMP threads spin after a parallel loop and
     # slow the matmuls that follow (32 seeds of 10^4 rows: 8.4 ms per epoch, 2.7 on one).
-    with np.errstate(all="ignore"), _threads_for(0):
+    with np.errstate(all="ignore"), config.kernel_threads(0):
         for _ in range(epochs):
             # Forward, loss, backward, update: Linear.forward/backward for S models at once.
             # reduction="sum" leaves each element's derivative unscaled (the per-seed mean is

@@ -229,14 +229,9 @@ def test_get_rejects_unknown_name_and_parameter():
 
 
 def test_register_refuses_a_duplicate_name():
+    class Duplicate(losses.definition("mse")):
+        summary = "duplicate"
+
     with pytest.raises(ValueError, match="'mse'"):
-        losses.register(
-            "mse",
-            losses.mse,
-            losses.mse_grad,
-            losses.mse_hess,
-            task="regression",
-            y_pred_kind="value",
-            summary="duplicate",
-        )
+        losses.register(Duplicate)
     assert losses.available().count("mse") == 1

@@ -114,7 +114,7 @@ def _close(actual, expected, dtype) -> None:
 def fused_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Record every loss that took a fused kernel."""
     calls: list[str] = []
-    for name in ("_elementwise", "_cross_entropy", "_kl_div"):
+    for name in ("_elementwise", "_rows"):
         original = getattr(_fused, name)
 
         def spy(*args, _original=original, _name=name, **kwargs):
@@ -333,7 +333,7 @@ def test_switch_arguments_are_checked() -> None:
     [
         ("cross_entropy", {"label_smoothing": 0.1}, _labels),
         ("cross_entropy", {"class_weights": (1.0, 2.0, 1.0, 1.0, 0.5)}, _labels),
-        ("cross_entropy", {}, _rows),  # probability targets
+        ("cross_entropy", {"label_smoothing": 0.2}, _rows),
     ],
 )
 def test_options_without_a_kernel_fall_back(name, params, maker, fused_calls) -> None:
@@ -346,6 +346,17 @@ def test_options_without_a_kernel_fall_back(name, params, maker, fused_calls) ->
     with config.fused(False):
         np.testing.assert_array_equal(grad, loss.grad(pred, true))
         assert value == loss(pred, true)
+
+
+def test_probability_targets_of_cross_entropy_take_the_row_kernel(fused_calls) -> None:
+    pred, true = _inputs(_rows, np.float64)
+    loss = losses.get("cross_entropy")
+    value, grad = loss.value_and_grad(pred, true)
+    assert fused_calls == ["_rows"]
+    with config.fused(False):
+        plain_value, plain_grad = loss.value_and_grad(pred, true)
+    np.testing.assert_allclose(value, plain_value, rtol=1e-12)
+    np.testing.assert_allclose(grad, plain_grad, rtol=1e-12, atol=1e-300)
 
 
 def test_lists_and_other_arrays_fall_back(fused_calls) -> None:
@@ -366,4 +377,4 @@ def test_compile_cache_is_writable() -> None:
     folder = Path(cache) if cache else Path(elementwise.__file__).parent / "__pycache__"
     losses.get("mse").grad(np.ones(3), np.zeros(3))
     assert os.access(folder, os.W_OK), f"numba cannot cache in {folder}: set NUMBA_CACHE_DIR"
-    assert list(folder.rglob("elementwise.mse-*.nbi")), "no cached kernel index for mse"
+    assert list(folder.rglob("elementwise._template__mse_*.nbi")), "no cached kernel index for mse"

@@ -1,30 +1,37 @@
 """One-pass kernels of the softmax losses on C-contiguous ``(n, K)`` rows of logits.
 
 Same conventions as :mod:`losslab._kernels.elementwise`: float64 arithmetic
-whatever the input dtype, the plain path's formulas
-(:mod:`losslab.losses._classification`), per-chunk float64 partial sums in
-``sums`` and a check column that is nonzero when an input is NaN, inf or
-outside its domain. Each row is read from memory once: its exponentials are
-written into ``out`` and normalised in place while the row is in cache (so
-``out`` must not overlap the inputs; the dispatcher checks).
+whatever the input dtype, per-chunk float64 partial sums in ``sums`` and a
+check column that is nonzero when an input is NaN, inf or outside its
+domain. The formulas are the plain path's, bound to
+:mod:`losslab._kernels.scalar_math`: the loss's ``term`` (-a log p for
+cross-entropy, t (log t - log p) for KL), and the shared
+:func:`losslab._math.softmax_element`, :func:`~losslab.losses._define.softmax_gradient`
+and :func:`~losslab.losses._define.softmax_hessian`.
 
-cross_entropy is vectorised across rows: per chunk it writes the shifted
-logits z - max(z) into a float64 scratch block, exponentiates the whole block
-in one flat loop with the elementwise kernels' branch-free ``_vexp`` (within 2
-ulp of libm; a loop over one row's K = 10 classes is too short for 8-lane
-SIMD), then normalises row by row. Row sums go through the reassociable
-``_add``; ``error_model="numpy"`` drops numba's division-by-zero checks,
-which would keep the loops scalar.
+Two templates, by what the targets are: integer labels (target weight 1 on
+the label, 0 elsewhere; a row whose label is ``ignore_index`` weighs 0), or
+rows of probabilities. Both signatures are
+``kernel(pred, target, weights, ignore_index, order, want_value, divisor, out, values, sums)``
+(``ignore_index`` is unused for probability rows); ``sums[:, 2]`` receives the
+largest |sum(t) - 1| of a chunk's probability rows.
+
+Per chunk of rows the kernel writes the shifted logits z - max(z) into a
+float64 scratch block and exponentiates the whole block in one flat loop
+(a loop over one row's K = 10 classes is too short for 8-lane SIMD), then
+finishes row by row.
 """
 
 from __future__ import annotations
 
-import math
+from typing import Any
 
 import numba as nb
 import numpy as np
 
-from losslab._kernels.elementwise import _add, _vexp
+from losslab._kernels import scalar_math
+from losslab._kernels.compile import add, instantiate, stamp
+from losslab._math import bind
 
 ROWS_PER_CHUNK = 2048
 
@@ -47,62 +54,90 @@ def label_totals(labels, weights, n_classes, ignore_index, sums):
         sums[chunk, 1] = bad
 
 
-@nb.njit(parallel=True, cache=True, error_model="numpy")
-def cross_entropy(
+@nb.njit(forceinline=True, error_model="numpy")
+def _exponentiate(block, shifted):
+    """Write z - max(z) of each row of ``block`` into ``shifted``, then exponentiate it.
+
+    Returns the exponentials, the index of each row's (first) largest logit and
+    the count of non-finite logits.
+    """
+    m, n_classes = block.shape
+    tops = np.empty(m, dtype=np.int64)
+    bad = 0.0
+    for r in range(m):
+        top = 0
+        for k in range(n_classes):
+            z = float(block[r, k])
+            bad = add(bad, z - z)
+            if z > float(block[r, top]):
+                top = k
+        tops[r] = top
+        highest = float(block[r, top])
+        for k in range(n_classes):
+            shifted[r, k] = float(block[r, k]) - highest
+    exps = np.empty_like(shifted)
+    flat, flat_exps = shifted.reshape(-1), exps.reshape(-1)
+    for j in range(flat.size):
+        flat_exps[j] = scalar_math.exp(flat[j])
+    return exps, tops, bad
+
+
+@nb.njit(forceinline=True, error_model="numpy")
+def _row(
+    term, gradient, hessian, element, shifted, exps, top, a_row, total, order, want, scale, out
+):
+    """One row: the value sum_c term(a_c, log p_c) (if ``want``) and its derivatives into ``out``.
+
+    ``a_row`` holds the target weight of each class, ``total`` their sum and
+    ``scale`` the row's weight over the reduction's divisor.
+    """
+    n_classes = shifted.shape[0]
+    others = 0.0
+    rest = 0.0
+    for k in range(n_classes):
+        if k != top:
+            others += exps[k]
+            rest += a_row[k]
+    log_norm = scalar_math.log1p(others)
+    value = 0.0
+    for k in range(n_classes):
+        log_p, p, complement = element(shifted[k], exps[k], others, log_norm, k == top)
+        if want:
+            value += term(a_row[k], log_p)
+        if order == 1:
+            out[k] = gradient(a_row[k], total, rest, p, complement, k == top) * scale
+        else:
+            out[k] = hessian(total, p, complement) * scale
+    return value
+
+
+def _labels_template(
     pred, labels, weights, ignore_index, order, want_value, divisor, out, values, sums
 ):
-    """Cross-entropy with integer labels: loss and gradient (order 1) or Hessian diagonal (2).
-
-    Per row: loss log(sum exp(z - max)) - (z_y - max), gradient
-    softmax(z) - onehot(y), Hessian diagonal p (1 - p); 0 for an ignored row.
-    """
+    """Kernel of a softmax loss against integer labels (see the module docstring)."""
     n, n_classes = pred.shape
     for chunk in nb.prange(sums.shape[0]):
         lo = chunk * ROWS_PER_CHUNK
         hi = min(lo + ROWS_PER_CHUNK, n)
-        block = pred[lo:hi]
-        grad = out[lo:hi]
-        m = hi - lo
-        shifted = np.empty((m, n_classes))
+        shifted = np.empty((hi - lo, n_classes))
+        exps, tops, bad = _exponentiate(pred[lo:hi], shifted)
+        a_row = np.zeros(n_classes)
         total = 0.0
-        bad = 0.0
-        for r in range(m):
-            top = float(block[r, 0])
-            for k in range(n_classes):
-                z = float(block[r, k])
-                bad = _add(bad, z - z)
-                top = max(top, z)
-            for k in range(n_classes):
-                shifted[r, k] = float(block[r, k]) - top
-        flat = shifted.reshape(-1)
-        for j in range(flat.size):
-            flat[j] = _vexp(flat[j])
-        for r in range(m):
+        for r in range(hi - lo):
             i = lo + r
             y = labels[i]
             kept = 0.0 if y == ignore_index else 1.0
-            norm = 0.0
-            for k in range(n_classes):
-                norm = _add(norm, shifted[r, k])
             w = float(weights[i]) if weights.size != 0 else 1.0
-            value = 0.0
-            if want_value and kept != 0.0:
-                # log softmax(z)_y = (z_y - max) - log(sum exp(z - max)); exp(z_y - max) is
-                # in the block, its log is not: take z_y - max from the input again.
-                top = float(block[r, 0])
-                for k in range(n_classes):
-                    top = max(top, float(block[r, k]))
-                value = -((float(block[r, y]) - top) - math.log(norm)) * w
-            scale = kept * w
-            if order == 1:
-                for k in range(n_classes):
-                    p = shifted[r, k] / norm
-                    onehot = 1.0 if k == y else 0.0
-                    grad[r, k] = (kept * p - kept * onehot) * w / divisor
-            else:
-                for k in range(n_classes):
-                    p = shifted[r, k] / norm
-                    grad[r, k] = scale * p * (1.0 - p) / divisor
+            if kept != 0.0:
+                a_row[y] = 1.0
+            value = _row(
+                TERM, GRADIENT, HESSIAN, ELEMENT,  # noqa: F821 - set by instantiate
+                shifted[r], exps[r], tops[r], a_row, kept, order, want_value,
+                0.0 if w == 0.0 else kept * w / divisor, out[i],
+            )  # fmt: skip
+            if kept != 0.0:
+                a_row[y] = 0.0
+            value = 0.0 if w == 0.0 else value * w
             if values.size != 0:
                 values[i] = value
             total += value
@@ -110,49 +145,66 @@ def cross_entropy(
         sums[chunk, 1] = bad
 
 
-@nb.njit(parallel=True, cache=True)
-def kl_div(pred, true, weights, order, want_value, divisor, out, values, sums):
-    """KL(t || softmax(z)) per row: loss, gradient (order 1) or Hessian diagonal (2).
-
-    ``sums[:, 2]`` receives the largest |sum(t) - 1| of the chunk's rows.
-    """
+def _probabilities_template(
+    pred, target, weights, ignore_index, order, want_value, divisor, out, values, sums
+):
+    """Kernel of a softmax loss against rows of probabilities (see the module docstring)."""
     n, n_classes = pred.shape
     for chunk in nb.prange(sums.shape[0]):
+        lo = chunk * ROWS_PER_CHUNK
+        hi = min(lo + ROWS_PER_CHUNK, n)
+        shifted = np.empty((hi - lo, n_classes))
+        exps, tops, bad = _exponentiate(pred[lo:hi], shifted)
+        a_row = np.empty(n_classes)
         total = 0.0
-        bad = 0.0
         worst = 0.0
-        for i in range(chunk * ROWS_PER_CHUNK, min((chunk + 1) * ROWS_PER_CHUNK, n)):
-            top = float(pred[i, 0])
+        for r in range(hi - lo):
+            i = lo + r
             mass = 0.0
             for k in range(n_classes):
-                z = float(pred[i, k])
-                t = float(true[i, k])
-                bad += (z - z) + (t - t) + ((t < 0.0) or (t > 1.0))
-                top = max(top, z)
+                t = float(target[i, k])
+                bad += (t - t) + ((t < 0.0) or (t > 1.0))
+                a_row[k] = t
                 mass += t
             worst = max(worst, abs(mass - 1.0))
-            norm = 0.0
-            for k in range(n_classes):
-                e = math.exp(float(pred[i, k]) - top)
-                out[i, k] = e
-                norm += e
-            log_norm = math.log(norm)
             w = float(weights[i]) if weights.size != 0 else 1.0
-            value = 0.0
-            for k in range(n_classes):
-                t = float(true[i, k])
-                log_p = (float(pred[i, k]) - top) - log_norm
-                if want_value and t > 0.0:
-                    value += t * (math.log(t) - log_p)
-                p = float(out[i, k]) / norm
-                if order == 1:
-                    out[i, k] = (mass * p - t) * w / divisor
-                else:
-                    out[i, k] = mass * w * p * (1.0 - p) / divisor
-            value *= w
+            value = _row(
+                TERM, GRADIENT, HESSIAN, ELEMENT,  # noqa: F821 - set by instantiate
+                shifted[r], exps[r], tops[r], a_row, mass, order, want_value,
+                0.0 if w == 0.0 else w / divisor, out[i],
+            )  # fmt: skip
+            value = 0.0 if w == 0.0 else value * w
             if values.size != 0:
                 values[i] = value
             total += value
         sums[chunk, 0] = total
         sums[chunk, 1] = bad
         sums[chunk, 2] = worst
+
+
+_KERNELS: dict[Any, Any] = {}
+
+
+def kernel(definition: Any, labels: bool) -> Any:
+    """The compiled kernel of a SoftmaxRows ``definition`` for labels or probability rows."""
+    key = (definition, labels)
+    if key not in _KERNELS:
+        from losslab.losses import _define
+
+        template = _labels_template if labels else _probabilities_template
+        name = f"{definition.name}_" + stamp(
+            __name__,
+            definition.__module__,
+            _define.__name__,
+            "losslab._math",
+            scalar_math.__name__,
+        )
+        _KERNELS[key] = instantiate(
+            template,
+            name,
+            TERM=bind(definition.term, scalar_math),
+            GRADIENT=bind(_define.softmax_gradient, scalar_math),
+            HESSIAN=bind(_define.softmax_hessian, scalar_math),
+            ELEMENT=scalar_math.softmax_element,
+        )
+    return _KERNELS[key]

@@ -31,7 +31,7 @@ from numpy.typing import ArrayLike
 
 from losslab._array import sigmoid, sigmoid_product
 from losslab.losses import Loss, get
-from losslab.losses._batch import REDUCTIONS, check_positive
+from losslab.losses.batch import REDUCTIONS, check_positive
 
 __all__ = [
     "lightgbm_objective",

@@ -14,7 +14,7 @@ import numpy as np
 from losslab._array import Array
 from losslab.custom._loss import CustomLoss
 from losslab.losses import Loss
-from losslab.losses._batch import Batch, check_positive, check_range, prepare
+from losslab.losses.batch import Batch, check_positive, check_range, prepare
 
 __all__ = ["asymmetric_squared", "linex"]
 

@@ -18,7 +18,7 @@ from numpy.typing import ArrayLike
 from losslab._array import Array, log_softmax, sigmoid, sigmoid_product, softmax, softplus
 from losslab.custom._loss import CustomLoss
 from losslab.losses import Loss
-from losslab.losses._batch import Batch, check_range, prepare, prepare_rows
+from losslab.losses.batch import Batch, check_range, prepare, prepare_rows
 
 __all__ = [
     "ThresholdChoice",

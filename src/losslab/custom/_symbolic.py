@@ -5,7 +5,7 @@
 respect to ``y_pred``, and compiles the three formulas with
 ``sympy.lambdify`` into NumPy functions of ``(y_pred, y_true, *params)``.
 The resulting :class:`~losslab.losses.Loss` goes through
-``losslab.losses._batch.prepare`` like every catalogue loss, so input checks,
+``losslab.losses.batch.prepare`` like every catalogue loss, so input checks,
 weights and reductions are shared.
 """
 
@@ -22,8 +22,8 @@ import sympy as sp
 from losslab._array import Array, is_numpy
 from losslab.custom._expression import ExpressionError, parse_expression
 from losslab.custom._loss import CustomLoss
-from losslab.losses._batch import Batch, Domain, check_range, prepare
 from losslab.losses._registry import PredKind, Task
+from losslab.losses.batch import Batch, Domain, check_range, prepare
 
 __all__ = ["Derivation", "ExpressionLoss", "derive", "expression_loss"]
 

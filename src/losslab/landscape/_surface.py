@@ -23,9 +23,8 @@ every point of a grid, with all grid points of a chunk in one array
 
 from __future__ import annotations
 
-import contextlib
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -280,15 +279,14 @@ def _kernel_surface(
     and numba is installed.
     """
     from losslab import config
-    from losslab.losses import _fused
+    from losslab.losses import Elementwise
 
-    if not (config.fused_enabled() and _fused.available() and _fused._is_catalogue(loss)):
+    definition = getattr(loss, "definition", None)
+    if not (config.fused_enabled() and config.fused_available()):
         return None
-    from losslab._kernels import grid
-
-    kernel = grid.KERNELS.get(loss.name)
-    params = _fused._parameters(loss, np.dtype(np.float64))
-    if kernel is None or params is None or model.head not in ("identity", "sigmoid"):
+    if definition is None or not issubclass(definition, Elementwise):
+        return None
+    if model.head not in ("identity", "sigmoid"):
         return None
     if y.ndim != 1 or y.shape != base.shape:
         return None
@@ -301,28 +299,15 @@ def _kernel_surface(
     )
     if not bound < 1e300:
         return None
+    from losslab._kernels import grid
+
+    kernel = grid.kernel(definition, definition.variant(loss.params))
+    arguments = definition.arguments(loss.params, float(np.finfo(np.float64).eps))
     sums = np.zeros((gy.size, gx.size))
     arrays = [np.ascontiguousarray(a, dtype=np.float64) for a in (base, *directions, y)]
-    with _kernel_threads(n_jobs, sums.size * y.size):
-        kernel(*arrays, np.empty(0), gx, gy, model.head == "sigmoid", *params, sums)
+    with config.kernel_threads(sums.size * y.size, n_jobs):
+        kernel(*arrays, np.empty(0), gx, gy, model.head == "sigmoid", arguments, sums)
     return sums.ravel() / y.size
-
-
-@contextlib.contextmanager
-def _kernel_threads(n_jobs: int | None, n_terms: int) -> Iterator[None]:
-    """Run numba's parallel loops on ``n_jobs`` threads (one for small jobs) within the block."""
-    import numba
-
-    from losslab.losses._fused import SERIAL_BELOW
-
-    previous = numba.get_num_threads()
-    # Waking the thread pool costs more than a small job's whole pass.
-    wanted = 1 if n_terms < SERIAL_BELOW else (n_jobs or previous)
-    numba.set_num_threads(max(1, min(wanted, numba.config.NUMBA_NUM_THREADS)))
-    try:
-        yield
-    finally:
-        numba.set_num_threads(previous)
 
 
 def _split_rows(

@@ -1,12 +1,15 @@
 """The loss catalogue: values, exact gradients and exact Hessians, written from scratch.
 
-Every loss is three pure functions (``huber``, ``huber_grad``, ``huber_hess``)
-sharing the signature ``(y_pred, y_true, *, <params>, weights=None,
-reduction="mean")``, and a registry entry: ``get("huber", delta=0.5)``
-returns a :class:`Loss` with the parameters bound.
+Every loss is one definition (:class:`Elementwise` or :class:`SoftmaxRows`:
+its parameters, link and the value, gradient and Hessian of one element,
+written once) from which come three pure functions (``huber``,
+``huber_grad``, ``huber_hess``) sharing the signature ``(y_pred, y_true, *,
+<params>, weights=None, reduction="mean")``, the fused kernels and a registry
+entry: ``get("huber", delta=0.5)`` returns a :class:`Loss` with the
+parameters bound. :mod:`losslab.losses.batch` is the kit every loss, and every
+custom loss, is written with.
 """
 
-from losslab.losses._batch import REDUCTIONS, Reduction
 from losslab.losses._classification import (
     bce,
     bce_grad,
@@ -30,7 +33,16 @@ from losslab.losses._classification import (
     squared_hinge_grad,
     squared_hinge_hess,
 )
-from losslab.losses._registry import Loss, available, describe, get, parameters, register
+from losslab.losses._define import Elementwise, Param, SoftmaxRows
+from losslab.losses._registry import (
+    Loss,
+    available,
+    definition,
+    describe,
+    get,
+    parameters,
+    register,
+)
 from losslab.losses._regression import (
     barron,
     barron_grad,
@@ -57,11 +69,15 @@ from losslab.losses._regression import (
     quantile_grad,
     quantile_hess,
 )
+from losslab.losses.batch import REDUCTIONS, Reduction
 
 __all__ = [
     "REDUCTIONS",
+    "Elementwise",
     "Loss",
+    "Param",
     "Reduction",
+    "SoftmaxRows",
     "available",
     "barron",
     "barron_grad",
@@ -75,6 +91,7 @@ __all__ = [
     "cross_entropy",
     "cross_entropy_grad",
     "cross_entropy_hess",
+    "definition",
     "describe",
     "focal",
     "focal_grad",

@@ -1,46 +1,46 @@
 """The fast path: fused one-pass kernels for NumPy float32/float64 inputs.
 
 :class:`~losslab.losses.Loss` sends ``grad``, ``hess`` and ``value_and_grad``
-here first. :func:`dispatch` runs the numba kernel of the loss
-(:mod:`losslab._kernels`) when it applies and returns ``NotImplemented``
-otherwise, so the caller falls back to the plain path, which is the
-reference. It applies to catalogue losses on NumPy arrays of float32 or
-float64 ``y_pred`` (``y_true`` is cast to that dtype, as the plain path
-does), with or without ``weights``, every reduction, and for
-``cross_entropy`` integer labels without ``class_weights`` or
-``label_smoothing`` (other options fall back), when
-:func:`losslab.config.fused_enabled` is on and numba is installed.
+here first. :func:`dispatch` runs the numba kernel compiled from the loss's
+own definition (:mod:`losslab._kernels`) when it applies and returns
+``NotImplemented`` otherwise, so the caller falls back to the plain path,
+which is the reference. It applies to catalogue losses on NumPy arrays of
+float32 or float64 ``y_pred`` (``y_true`` is cast to that dtype, as the plain
+path does), with or without ``weights``, every reduction; for the softmax
+losses to integer labels or probability rows when the definition's targets
+need no more (``cross_entropy`` without ``class_weights`` or
+``label_smoothing``); when :func:`losslab.config.fused_enabled` is on and
+numba is installed.
 
 Validation stays one pass over the data: the kernel flags NaN, inf and
 out-of-domain values as it goes, and when a flag is set the plain path runs
 instead and raises its usual error. Shape, size and weight errors come from
-the plain path too, so both paths fail alike.
+the plain path too, so both paths fail alike. A mean whose sum overflows is
+left to the plain path, which scales it.
 
 Memory: without ``out=`` one array the shape of ``y_pred`` is allocated (the
 gradient), plus the per-example losses for ``reduction="none"``; with ``out=``
 none. Inputs that are not C-contiguous, weights that need broadcasting and a
 ``y_true`` of another dtype are copied first.
 
-Agreement with the plain path: float64 to rtol 1e-12 (the formulas are the
-same, term for term; only the exp/log1p implementations, which are within a
-few ulp of libm, and summation order differ); float32 to rtol 1e-5 (the
-kernels compute in float64 and round once, the plain path rounds every
-intermediate to float32; sums are accumulated in float64). The kernels are
-vectorised (SIMD) loops; see :mod:`losslab._kernels.elementwise` for how.
+Agreement with the plain path: both evaluate the same element functions in
+float64 and round once to the input dtype; only the exp/log implementations
+(:mod:`losslab._kernels.scalar_math` against libm, a few ulp apart) and the
+summation order differ. The tests hold float64 to rtol 1e-12 and float32 to
+1e-5 (in practice one float32 ulp).
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
 from losslab import config
 from losslab._array import namespace
-from losslab.losses._batch import check_reduction, prepare_weights
+from losslab.losses._define import Elementwise, SoftmaxRows
+from losslab.losses.batch import check_reduction, prepare_weights
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -129,45 +129,18 @@ def dispatch(
         return NotImplemented
     if weights is not None and not isinstance(weights, np.ndarray):
         return NotImplemented
-    if not _is_catalogue(loss) or _load() is None:
+    definition = getattr(loss, "definition", None)
+    if definition is None or _load() is None:
         return NotImplemented
     check_reduction(reduction)
     if out is not None:
         check_out(out, y_pred.shape, y_pred.dtype, y_pred, y_true, weights)
-    with _threads_for(y_pred.size):
-        if loss.name in _kernels[0].KERNELS:
+    with config.kernel_threads(y_pred.size):
+        if issubclass(definition, Elementwise):
             return _elementwise(loss, op, y_pred, y_true, weights, reduction, out)
-        if loss.name == "cross_entropy":
-            return _cross_entropy(loss, op, y_pred, y_true, weights, reduction, out)
-        if loss.name == "kl_div":
-            return _kl_div(op, y_pred, y_true, weights, reduction, out)
+        if issubclass(definition, SoftmaxRows) and definition.fused(loss.params):
+            return _rows(loss, op, y_pred, y_true, weights, reduction, out)
     return NotImplemented
-
-
-SERIAL_BELOW = 1 << 18
-"""Inputs with fewer elements run the kernels on one thread."""
-
-
-@contextlib.contextmanager
-def _threads_for(size: int) -> Iterator[None]:
-    # Waking the thread pool costs more than a small array's whole pass, and far more when
-    # the cores are busy (training loops call the loss thousands of times on ~100 rows).
-    # Worse, numba's OpenMP threads spin for a while after a parallel loop and steal the
-    # cores from OpenBLAS's threads in the matmuls that follow: on 2 cores, full-batch
-    # logistic regression on 10^5 rows ran its loss 20x and its backward 7x slower with
-    # 2 kernel threads than with 1. The vectorised kernels take ~0.25 ms for 10^5
-    # elements on one thread, so below 2^18 elements one thread is the faster choice.
-    if size >= SERIAL_BELOW:
-        yield
-        return
-    import numba
-
-    previous = numba.get_num_threads()
-    numba.set_num_threads(1)
-    try:
-        yield
-    finally:
-        numba.set_num_threads(previous)
 
 
 def _fresh(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
@@ -180,46 +153,9 @@ def _fresh(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
     reused memory). So large arrays are filled here first, on one thread.
     """
     arr = np.empty(shape, dtype=dtype)
-    if arr.size >= SERIAL_BELOW:
+    if arr.size >= config.SERIAL_BELOW:
         arr.fill(0)
     return arr
-
-
-def _is_catalogue(loss: Any) -> bool:
-    from losslab.losses._registry import _REGISTRY
-
-    entry = _REGISTRY.get(loss.name)
-    return entry is not None and entry.value is getattr(loss, "_value", None)
-
-
-def _parameters(loss: Any, dtype: Any) -> tuple[float, float, float] | None:
-    """The loss's parameters as the kernel's (a, b, c), or None to fall back."""
-    params = loss.params
-
-    def weak(value: float) -> float:
-        # The plain path multiplies float32 arrays by Python floats, which NumPy rounds
-        # to float32 first (NEP 50); thresholds such as delta must round alike.
-        return float(dtype.type(value))
-
-    name = loss.name
-    if name in ("huber", "pseudo_huber"):
-        return weak(params["delta"]), 0.0, 0.0
-    if name == "quantile":
-        return float(params["q"]), 0.0, 0.0
-    if name == "bce_with_logits":
-        return weak(params["pos_weight"]), 0.0, 0.0
-    if name == "bce":
-        return float(np.finfo(dtype).eps), 0.0, 0.0
-    if name == "focal":
-        alpha = params["alpha"]
-        if alpha is None:
-            return weak(params["gamma"]), 0.0, 0.0
-        return weak(params["gamma"]), float(alpha), 1.0
-    if name == "barron":
-        alpha, scale = float(params["alpha"]), float(params["scale"])
-        special = {2.0: 0, 1.0: 1, 0.0: 2, -2.0: 3, -math.inf: 4}
-        return alpha, scale, float(special.get(alpha, 5))
-    return 0.0, 0.0, 0.0
 
 
 def _finish(
@@ -231,6 +167,8 @@ def _finish(
         return values, out
     total = float(np.sum(sums[:, 0]))
     if reduction == "mean":
+        if not math.isfinite(total):
+            return NotImplemented  # the plain path scales a sum that overflowed
         total /= normalizer
     return dtype.type(total), out
 
@@ -247,11 +185,14 @@ def _plan(
 def _weights(
     weights: Any, example_shape: tuple[int, ...], dtype: Any
 ) -> tuple[np.ndarray, float] | None:
-    """Weights flattened to the examples with their sum; None when the plain path must judge."""
+    """Weights flattened to the examples with their sum; None when the plain path must judge.
+
+    The sum is taken in float64, as the plain path takes it.
+    """
     if weights is None:
         return np.empty(0, dtype=dtype), float(max(math.prod(example_shape), 1))
     try:
-        w, total = prepare_weights(namespace(weights), weights, example_shape, dtype)
+        w, total = prepare_weights(namespace(weights), weights, example_shape, np.float64)
     except (TypeError, ValueError):
         # The plain path reports errors in its own order (y_pred first), so let it raise.
         return None
@@ -261,27 +202,26 @@ def _weights(
 def _elementwise(
     loss: Any, op: str, y_pred: np.ndarray, y_true: np.ndarray, weights: Any, reduction: str, out
 ) -> Any:
-    elementwise = _kernels[0]
+    definition = loss.definition
     dtype = y_pred.dtype
     if y_true.shape != y_pred.shape or y_pred.size == 0 or y_true.dtype.kind not in "biuf":
         return NotImplemented
-    params = _parameters(loss, dtype)
     prepared = _weights(weights, y_pred.shape, dtype)
-    if params is None or prepared is None:
+    if prepared is None:
         return NotImplemented
     w, weight_sum = prepared
+    kernel = _kernels[0].kernel(definition, definition.variant(loss.params))
     pred = _contiguous(y_pred, dtype).reshape(-1)
     true = _contiguous(y_true, dtype).reshape(-1)
     result = _fresh(y_pred.shape, dtype) if out is None else out
     order, want_value, values = _plan(op, reduction, y_pred.shape, dtype)
     divisor = weight_sum if reduction == "mean" else 1.0
-    sums = np.zeros((-(-pred.size // elementwise.CHUNK), 4))
-    kernel = elementwise.KERNELS[loss.name]
+    sums = np.zeros((-(-pred.size // _kernels[0].CHUNK), 4))
     kernel(
         pred,
         true,
         w,
-        *params,
+        definition.arguments(loss.params, float(np.finfo(dtype).eps)),
         order,
         want_value,
         divisor,
@@ -295,39 +235,44 @@ def _elementwise(
     return _finish(op, sums, reduction, weight_sum, dtype, result, values)
 
 
-def _cross_entropy(
+def _rows(
     loss: Any, op: str, y_pred: np.ndarray, y_true: np.ndarray, weights: Any, reduction: str, out
 ) -> Any:
     rows = _kernels[1]
-    params = loss.params
-    if params["class_weights"] is not None or params["label_smoothing"] != 0.0:
+    definition = loss.definition
+    if y_pred.ndim == 0 or y_pred.size == 0:
         return NotImplemented
-    if y_pred.ndim == 0 or y_pred.size == 0 or y_true.ndim != y_pred.ndim - 1:
+    labels = definition.labels_allowed and y_true.ndim == y_pred.ndim - 1
+    if labels and (y_true.shape != y_pred.shape[:-1] or y_true.dtype.kind not in "iu"):
         return NotImplemented
-    if y_true.shape != y_pred.shape[:-1] or y_true.dtype.kind not in "iu":
+    if not labels and (y_true.shape != y_pred.shape or y_true.dtype.kind not in "biuf"):
         return NotImplemented
     dtype = y_pred.dtype
     example_shape = y_pred.shape[:-1]
     prepared = _weights(weights, example_shape, dtype)
     if prepared is None:
         return NotImplemented
-    w, _ = prepared
+    w, normalizer = prepared
     n_classes = y_pred.shape[-1]
-    labels = _contiguous(y_true, np.int64).reshape(-1)
-    ignore_index = int(params["ignore_index"])
-    label_sums = np.zeros((-(-labels.size // rows.ROWS_PER_CHUNK), 2))
-    rows.label_totals(labels, w, n_classes, ignore_index, label_sums)
-    normalizer = float(np.sum(label_sums[:, 0]))
-    if np.sum(label_sums[:, 1]) != 0 or (reduction == "mean" and not normalizer > 0):
-        return NotImplemented
+    ignore_index = definition.ignore_index(loss.params)
+    ignore_index = -1 if ignore_index is None else int(ignore_index)
+    if labels:
+        target = _contiguous(y_true, np.int64).reshape(-1)
+        label_sums = np.zeros((-(-target.size // rows.ROWS_PER_CHUNK), 2))
+        rows.label_totals(target, w, n_classes, ignore_index, label_sums)
+        normalizer = float(np.sum(label_sums[:, 0]))
+        if np.sum(label_sums[:, 1]) != 0 or (reduction == "mean" and not normalizer > 0):
+            return NotImplemented
+    else:
+        target = _contiguous(y_true, dtype).reshape(-1, n_classes)
     pred = _contiguous(y_pred, dtype).reshape(-1, n_classes)
     result = _fresh(y_pred.shape, dtype) if out is None else out
     order, want_value, values = _plan(op, reduction, example_shape, dtype)
     divisor = normalizer if reduction == "mean" else 1.0
-    sums = np.zeros((label_sums.shape[0], 4))
-    rows.cross_entropy(
+    sums = np.zeros((-(-pred.shape[0] // rows.ROWS_PER_CHUNK), 4))
+    rows.kernel(definition, labels)(
         pred,
-        labels,
+        target,
         w,
         ignore_index,
         order,
@@ -337,45 +282,8 @@ def _cross_entropy(
         values.reshape(-1),
         sums,
     )
-    if np.sum(sums[:, 1]) != 0:
-        return NotImplemented
-    return _finish(op, sums, reduction, normalizer, dtype, result, values)
-
-
-def _kl_div(
-    op: str, y_pred: np.ndarray, y_true: np.ndarray, weights: Any, reduction: str, out: Any
-) -> Any:
-    rows = _kernels[1]
-    if y_pred.ndim == 0 or y_pred.size == 0 or y_true.shape != y_pred.shape:
-        return NotImplemented
-    if y_true.dtype.kind not in "biuf":
-        return NotImplemented
-    dtype = y_pred.dtype
-    example_shape = y_pred.shape[:-1]
-    prepared = _weights(weights, example_shape, dtype)
-    if prepared is None:
-        return NotImplemented
-    w, weight_sum = prepared
-    n_classes = y_pred.shape[-1]
-    pred = _contiguous(y_pred, dtype).reshape(-1, n_classes)
-    true = _contiguous(y_true, dtype).reshape(-1, n_classes)
-    result = _fresh(y_pred.shape, dtype) if out is None else out
-    order, want_value, values = _plan(op, reduction, example_shape, dtype)
-    divisor = weight_sum if reduction == "mean" else 1.0
-    sums = np.zeros((-(-pred.shape[0] // rows.ROWS_PER_CHUNK), 4))
-    rows.kl_div(
-        pred,
-        true,
-        w,
-        order,
-        want_value,
-        divisor,
-        result.reshape(-1, n_classes),
-        values.reshape(-1),
-        sums,
-    )
     # The plain path's tolerance on the row sums, in the same dtype-dependent form.
     tolerance = 1e-6 if dtype == np.float64 else 1e-3
-    if np.sum(sums[:, 1]) != 0 or np.max(sums[:, 2]) > tolerance:
+    if np.sum(sums[:, 1]) != 0 or (not labels and np.max(sums[:, 2]) > tolerance):
         return NotImplemented
-    return _finish(op, sums, reduction, weight_sum, dtype, result, values)
+    return _finish(op, sums, reduction, normalizer, dtype, result, values)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal
 
+from losslab import links
 from losslab._array import Array
+from losslab.losses._define import Definition, Elementwise, Task, evaluate
 
-Task = Literal["regression", "binary", "multiclass"]
 PredKind = Literal["value", "log_rate", "probability", "logit", "logits"]
 LossFunction = Callable[..., Array]
 
@@ -37,12 +37,23 @@ class Loss:
         [0.5, 1.0]
     """
 
-    __slots__ = ("_grad", "_hess", "_params", "_value", "name", "summary", "task", "y_pred_kind")
+    __slots__ = (
+        "_grad",
+        "_hess",
+        "_params",
+        "_value",
+        "definition",
+        "link",
+        "name",
+        "summary",
+        "task",
+    )
 
     name: str
     task: Task
-    y_pred_kind: PredKind
+    link: links.Link
     summary: str
+    definition: type[Definition] | None
 
     def __init__(
         self,
@@ -53,20 +64,32 @@ class Loss:
         *,
         params: Mapping[str, Any] | None = None,
         task: Task,
-        y_pred_kind: PredKind,
+        y_pred_kind: PredKind | None = None,
+        link: links.Link | None = None,
         summary: str = "",
+        definition: type[Definition] | None = None,
     ) -> None:
+        if link is None:
+            if y_pred_kind is None:
+                raise TypeError("give the loss's link (or its y_pred_kind)")
+            link = links.for_kind(y_pred_kind)
         for attr, val in (
             ("name", name),
             ("task", task),
-            ("y_pred_kind", y_pred_kind),
+            ("link", link),
             ("summary", summary),
+            ("definition", definition),
             ("_value", value),
             ("_grad", grad),
             ("_hess", hess),
             ("_params", MappingProxyType(dict(params or {}))),
         ):
             object.__setattr__(self, attr, val)
+
+    @property
+    def y_pred_kind(self) -> str:
+        """What ``y_pred`` is (its link's kind): value, log_rate, logit, logits or probability."""
+        return self.link.kind
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"Loss objects are immutable; cannot set {name!r}")
@@ -178,53 +201,69 @@ class Loss:
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Catalogue losses pickle by name, so they cross process boundaries (Dask, joblib).
-        entry = _REGISTRY.get(self.name)
-        if entry is None or entry.value is not self._value:
+        if self.definition is None or _REGISTRY.get(self.name) is not self.definition:
             raise TypeError(f"cannot pickle custom loss {self.name!r}; rebuild it where it is used")
         return (_get_with_params, (self.name, dict(self._params)))
 
 
-@dataclass(frozen=True)
-class _Entry:
-    value: LossFunction
-    grad: LossFunction
-    hess: LossFunction
-    task: Task
-    y_pred_kind: PredKind
-    summary: str
-    defaults: Mapping[str, Any]
-    check: Callable[..., Any] | None
+_REGISTRY: dict[str, type[Definition]] = {}
+_FUNCTIONS: dict[str, tuple[LossFunction, LossFunction, LossFunction]] = {}
+_ORDER = {"regression": 0, "binary": 1, "multiclass": 2}
 
 
-_REGISTRY: dict[str, _Entry] = {}
+def register(definition: type[Definition]) -> tuple[LossFunction, LossFunction, LossFunction]:
+    """Add a loss definition to the catalogue and return its three public functions.
 
+    ``name(y_pred, y_true, *, <params>, weights=None, reduction="mean")``,
+    ``name_grad`` and ``name_hess`` with the same signature (``name_hess``
+    also takes ``full`` for losses on rows). Their docstrings come from the
+    definition: the class's for the loss, its ``grad`` and ``hess`` element
+    functions' for the derivatives.
 
-def register(
-    name: str,
-    value: LossFunction,
-    grad: LossFunction,
-    hess: LossFunction,
-    *,
-    task: Task,
-    y_pred_kind: PredKind,
-    summary: str,
-    check: Callable[..., Any] | None = None,
-) -> None:
-    """Add a loss to the catalogue under ``name``.
-
-    The parameters and their defaults are read from the keyword-only
-    arguments of ``value`` other than ``weights`` and ``reduction``;
-    ``check(**params)`` validates them when the loss is built and may return
-    them normalised as a dict (hashable values only).
+    Raises:
+        ValueError: A second loss of the same name.
     """
+    name = definition.name
     if name in _REGISTRY:
         raise ValueError(f"a loss named {name!r} is already registered")
-    defaults = {
-        p.name: p.default
-        for p in inspect.signature(value).parameters.values()
-        if p.kind is p.KEYWORD_ONLY and p.name not in _SHARED_ARGUMENTS
-    }
-    _REGISTRY[name] = _Entry(value, grad, hess, task, y_pred_kind, summary, defaults, check)
+    functions = tuple(_public_function(definition, which) for which in ("value", "grad", "hess"))
+    _REGISTRY[name] = definition
+    _FUNCTIONS[name] = functions  # type: ignore[assignment]
+    return functions  # type: ignore[return-value]
+
+
+def _public_function(definition: type[Definition], which: str) -> LossFunction:
+    name = definition.name
+    rows = not issubclass(definition, Elementwise)
+
+    def function(y_pred: Any, y_true: Any, *, weights: Any = None, reduction: str = "mean",
+                 full: bool = False, **params: Any) -> Array:  # fmt: skip
+        bound = definition.bind_params(params)
+        return evaluate(definition, which, y_pred, y_true, weights, reduction, bound, full=full)  # type: ignore[arg-type]
+
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    parameters = [
+        inspect.Parameter("y_pred", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+        inspect.Parameter("y_true", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+        *(inspect.Parameter(p.name, keyword, default=p.default) for p in definition.params),
+        inspect.Parameter("weights", keyword, default=None),
+        inspect.Parameter("reduction", keyword, default="mean"),
+    ]
+    if which == "hess" and rows:
+        parameters.append(inspect.Parameter("full", keyword, default=False))
+    function.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    function.__name__ = function.__qualname__ = name if which == "value" else f"{name}_{which}"
+    function.__module__ = definition.__module__
+    if which == "value":
+        function.__doc__ = definition.__doc__
+    else:
+        what = "Gradient" if which == "grad" else "Hessian diagonal"
+        formula = inspect.getdoc(getattr(definition, which, None)) or ""
+        function.__doc__ = (
+            f"{what} of :func:`{name}` with respect to ``y_pred``, scaled by the reduction.\n\n"
+            f"{formula}"
+        ).strip()
+    return function
 
 
 def available() -> list[str]:
@@ -235,16 +274,21 @@ def available() -> list[str]:
         >>> available()[:3]
         ['mse', 'mae', 'huber']
     """
-    order = {"regression": 0, "binary": 1, "multiclass": 2}
-    return sorted(_REGISTRY, key=lambda name: order[_REGISTRY[name].task])
+    return sorted(_REGISTRY, key=lambda name: _ORDER[_REGISTRY[name].task])
 
 
 def parameters(name: str) -> dict[str, Any]:
     """The parameters of loss ``name`` with their defaults."""
-    return dict(_entry(name).defaults)
+    return definition(name).defaults()
 
 
-def _entry(name: str) -> _Entry:
+def definition(name: str) -> type[Definition]:
+    """The definition class of catalogue loss ``name``.
+
+    Raises:
+        TypeError: ``name`` is not a string.
+        ValueError: An unknown name, listing the known ones.
+    """
     if not isinstance(name, str):
         raise TypeError(f"name must be a string, got {type(name).__name__}")
     try:
@@ -265,24 +309,18 @@ def get(name: str, **params: Any) -> Loss:
         >>> get("quantile", q=0.9)
         Loss('quantile', q=0.9)
     """
-    entry = _entry(name)
-    unknown = sorted(set(params) - set(entry.defaults))
-    if unknown:
-        allowed = ", ".join(entry.defaults) or "none"
-        raise TypeError(f"loss {name!r} has no parameter {unknown[0]!r}; its parameters: {allowed}")
-    bound = {**entry.defaults, **params}
-    if entry.check is not None:
-        # A check may return the parameters normalised (an array of class weights as a tuple).
-        bound = entry.check(**bound) or bound
+    spec = definition(name)
+    value, grad, hess = _FUNCTIONS[name]
     return Loss(
         name,
-        entry.value,
-        entry.grad,
-        entry.hess,
-        params=bound,
-        task=entry.task,
-        y_pred_kind=entry.y_pred_kind,
-        summary=entry.summary,
+        value,
+        grad,
+        hess,
+        params=spec.bind_params(params),
+        task=spec.task,
+        link=spec.link,
+        summary=spec.summary,
+        definition=spec,
     )
 
 
@@ -291,12 +329,13 @@ def _get_with_params(name: str, params: dict[str, Any]) -> Loss:
 
 
 def describe(name: str) -> dict[str, Any]:
-    """Name, task, what ``y_pred`` is, parameters with defaults and a one-line summary."""
-    entry = _entry(name)
+    """Name, task, link, what ``y_pred`` is, parameters with defaults and a one-line summary."""
+    spec = definition(name)
     return {
         "name": name,
-        "task": entry.task,
-        "y_pred": entry.y_pred_kind,
-        "params": dict(entry.defaults),
-        "summary": entry.summary,
+        "task": spec.task,
+        "link": spec.link.name,
+        "y_pred": spec.link.kind,
+        "params": spec.defaults(),
+        "summary": spec.summary,
     }

@@ -1,29 +1,30 @@
-"""Regression losses: functions of the residual r = y_pred - y_true.
+"""Regression losses: functions of the residual r = y_pred - y_true (Poisson: of a log-rate).
 
-Each loss is three pure functions with one signature,
-``f(y_pred, y_true, *, <params>, weights=None, reduction="mean")``: the loss,
-its gradient ``f_grad`` and the diagonal of its Hessian ``f_hess``, all with
-respect to ``y_pred``. The gradient and Hessian are those of what ``f``
-returns, so they carry the reduction (a mean divides them by n, or by the sum
-of the weights).
+Each loss is one :class:`~losslab.losses._define.Elementwise` definition: its
+value, gradient and Hessian of one element, written in the vocabulary of
+:mod:`losslab._math` (``m.exp``, ``m.where``...), from which the public
+functions (``huber``, ``huber_grad``, ``huber_hess``), the fused kernels and
+the landscape grid kernels all derive. The public functions share one
+signature, ``f(y_pred, y_true, *, <params>, weights=None, reduction="mean")``,
+and return the derivatives of what ``f`` returns, so they carry the reduction
+(a mean divides them by n, or by the sum of the weights).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
-from losslab._array import Array
-from losslab.losses._batch import Batch, check_positive, check_range, prepare
+from losslab import links
+from losslab._math import LOG2, m
+from losslab.losses._define import Elementwise, Param, positive
 from losslab.losses._registry import register
 
-_LOG2 = math.log(2.0)
+_REGRESSION = {"task": "regression", "link": links.IDENTITY}
 
 
-# ---------------------------------------------------------------- mse
-
-
-def mse(y_pred: Any, y_true: Any, *, weights: Any = None, reduction: str = "mean") -> Array:
+class MSE(Elementwise):
     """Mean squared error, the mean of r² with r = y_pred - y_true.
 
     Domain: ``y_pred`` and ``y_true`` real, of the same shape.
@@ -37,27 +38,29 @@ def mse(y_pred: Any, y_true: Any, *, weights: Any = None, reduction: str = "mean
         >>> float(mse([210, 340, 480], [200, 350, 500]))
         200.0
     """
-    b = prepare(y_pred, y_true, weights, reduction)
-    r = b.y_pred - b.y_true
-    return b.value(r * r)
+
+    name = "mse"
+    task = "regression"
+    link = links.IDENTITY
+    summary = "Mean squared error: squares errors, so large ones dominate."
+
+    @staticmethod
+    def value(p, t):
+        r = p - t
+        return r * r
+
+    @staticmethod
+    def grad(p, t):
+        """2 (y_pred - y_true)."""
+        return 2.0 * (p - t)
+
+    @staticmethod
+    def hess(p, t):
+        """2 everywhere."""
+        return m.fill(p, 2.0)
 
 
-def mse_grad(y_pred: Any, y_true: Any, *, weights: Any = None, reduction: str = "mean") -> Array:
-    """Gradient of :func:`mse`: 2 (y_pred - y_true), scaled by the reduction."""
-    b = prepare(y_pred, y_true, weights, reduction)
-    return b.derivative(2.0 * (b.y_pred - b.y_true))
-
-
-def mse_hess(y_pred: Any, y_true: Any, *, weights: Any = None, reduction: str = "mean") -> Array:
-    """Hessian diagonal of :func:`mse`: the constant 2, scaled by the reduction."""
-    b = prepare(y_pred, y_true, weights, reduction)
-    return b.derivative(2.0 * b.xp.ones_like(b.y_pred))
-
-
-# ---------------------------------------------------------------- mae
-
-
-def mae(y_pred: Any, y_true: Any, *, weights: Any = None, reduction: str = "mean") -> Array:
+class MAE(Elementwise):
     """Mean absolute error, the mean of |y_pred - y_true|.
 
     Domain: ``y_pred`` and ``y_true`` real, of the same shape.
@@ -72,42 +75,28 @@ def mae(y_pred: Any, y_true: Any, *, weights: Any = None, reduction: str = "mean
         >>> float(mae([12, 23, 6, 38, 18], [10, 25, 5, 40, 15]))
         2.0
     """
-    b = prepare(y_pred, y_true, weights, reduction)
-    return b.value(b.xp.abs(b.y_pred - b.y_true))
+
+    name = "mae"
+    task = "regression"
+    link = links.IDENTITY
+    summary = "Mean absolute error: every unit of error costs the same; robust to outliers."
+
+    @staticmethod
+    def value(p, t):
+        return m.abs(p - t)
+
+    @staticmethod
+    def grad(p, t):
+        """sign(y_pred - y_true), 0 at r = 0."""
+        return m.sign(p - t)
+
+    @staticmethod
+    def hess(p, t):
+        """0 everywhere (undefined at the kink, taken as 0)."""
+        return m.fill(p, 0.0)
 
 
-def mae_grad(y_pred: Any, y_true: Any, *, weights: Any = None, reduction: str = "mean") -> Array:
-    """Gradient of :func:`mae`: sign(y_pred - y_true), 0 at r = 0, scaled by the reduction."""
-    b = prepare(y_pred, y_true, weights, reduction)
-    return b.derivative(b.xp.sign(b.y_pred - b.y_true))
-
-
-def mae_hess(y_pred: Any, y_true: Any, *, weights: Any = None, reduction: str = "mean") -> Array:
-    """Hessian diagonal of :func:`mae`: 0 everywhere (undefined at the kink, taken as 0)."""
-    b = prepare(y_pred, y_true, weights, reduction)
-    return b.derivative(b.xp.zeros_like(b.y_pred))
-
-
-# ---------------------------------------------------------------- huber
-
-
-def _check_delta(*, delta: float) -> None:
-    check_positive(delta, "delta")
-
-
-def _huber_parts(b: Batch, delta: float) -> tuple[Array, Array]:
-    r = b.y_pred - b.y_true
-    return r, b.xp.clip(r, min=-delta, max=delta)
-
-
-def huber(
-    y_pred: Any,
-    y_true: Any,
-    *,
-    delta: float = 1.0,
-    weights: Any = None,
-    reduction: str = "mean",
-) -> Array:
+class Huber(Elementwise):
     """Huber loss: quadratic for |r| <= delta, linear beyond, r = y_pred - y_true.
 
     Domain: ``y_pred`` and ``y_true`` real, of the same shape; ``delta > 0``.
@@ -122,116 +111,74 @@ def huber(
         >>> huber([0.5, 3.0], [0.0, 0.0], reduction="none").tolist()
         [0.125, 2.5]
     """
-    _check_delta(delta=delta)
-    b = prepare(y_pred, y_true, weights, reduction)
-    r, clipped = _huber_parts(b, delta)
-    # With c = clip(r): c²/2 + delta (|r| - |c|) is both branches at once and never squares
-    # a huge residual, so |r| = 1e200 gives delta (|r| - delta / 2) without overflow.
-    return b.value(0.5 * clipped * clipped + delta * (b.xp.abs(r) - b.xp.abs(clipped)))
+
+    name = "huber"
+    task = "regression"
+    link = links.IDENTITY
+    params = (positive("delta", 1.0),)
+    summary = "Squared error for |r| <= delta, absolute beyond: MSE's smoothness, MAE's robustness."
+
+    @staticmethod
+    def value(p, t, delta):
+        r = p - t
+        c = m.minimum(m.maximum(r, -delta), delta)
+        # c²/2 + delta (|r| - |c|) is both branches at once and never squares a huge residual.
+        return 0.5 * c * c + delta * (m.abs(r) - m.abs(c))
+
+    @staticmethod
+    def grad(p, t, delta):
+        """clip(y_pred - y_true, -delta, delta)."""
+        return m.minimum(m.maximum(p - t, -delta), delta)
+
+    @staticmethod
+    def hess(p, t, delta):
+        """1 where |y_pred - y_true| <= delta, else 0."""
+        return m.where(m.abs(p - t) <= delta, 1.0, 0.0)
 
 
-def huber_grad(
-    y_pred: Any,
-    y_true: Any,
-    *,
-    delta: float = 1.0,
-    weights: Any = None,
-    reduction: str = "mean",
-) -> Array:
-    """Gradient of :func:`huber`: clip(y_pred - y_true, -delta, delta), scaled by the reduction."""
-    _check_delta(delta=delta)
-    b = prepare(y_pred, y_true, weights, reduction)
-    return b.derivative(_huber_parts(b, delta)[1])
-
-
-def huber_hess(
-    y_pred: Any,
-    y_true: Any,
-    *,
-    delta: float = 1.0,
-    weights: Any = None,
-    reduction: str = "mean",
-) -> Array:
-    """Hessian diagonal of :func:`huber`: 1 where |r| <= delta, else 0."""
-    _check_delta(delta=delta)
-    b = prepare(y_pred, y_true, weights, reduction)
-    inside = b.xp.abs(b.y_pred - b.y_true) <= delta
-    return b.derivative(b.xp.astype(inside, b.y_pred.dtype))
-
-
-# ---------------------------------------------------------------- pseudo-Huber
-
-
-def _pseudo_huber_parts(b: Batch, delta: float) -> tuple[Array, Array]:
-    a = (b.y_pred - b.y_true) / delta
-    return a, b.xp.hypot(b.xp.ones_like(a), a)
-
-
-def pseudo_huber(
-    y_pred: Any,
-    y_true: Any,
-    *,
-    delta: float = 1.0,
-    weights: Any = None,
-    reduction: str = "mean",
-) -> Array:
+class PseudoHuber(Elementwise):
     """Pseudo-Huber loss, a smooth Huber: delta² (sqrt(1 + (r/delta)²) - 1).
 
     Domain: ``y_pred`` and ``y_true`` real, of the same shape; ``delta > 0``.
 
     Formula, with a = r / delta and h = sqrt(1 + a²): l = delta² (h - 1),
-    gradient delta a / h, Hessian 1 / h³. Near 0 it is r²/2, far out
-    delta |r|. It is Barron's loss with alpha = 1 and scale delta, times
-    delta². Neither PyTorch nor scikit-learn has it; XGBoost's
+    gradient r / h, Hessian 1 / h³. Near 0 it is r²/2, far out delta |r|.
+    Written with tan, sin and cos of arctan a (l = delta |r| tan(atan(a)/2),
+    gradient delta sin(atan a), Hessian cos(atan a)³), which never square a
+    huge a nor cancel for a small one, so delta = 1e-6 and |r| = 1e300 stay
+    exact. It is Barron's loss with alpha = 1 and scale delta, times delta².
+    Neither PyTorch nor scikit-learn has it; XGBoost's
     ``reg:pseudohubererror`` with ``huber_slope=delta`` is the same loss.
 
     Example:
         >>> round(float(pseudo_huber([1.0], [0.0])), 6)
         0.414214
     """
-    _check_delta(delta=delta)
-    b = prepare(y_pred, y_true, weights, reduction)
-    a, h = _pseudo_huber_parts(b, delta)
-    # h - 1 = a² / (h + 1) avoids cancellation for small a; writing it as |a| (|a| / (h + 1))
-    # avoids overflowing a² for residuals like 1e200.
-    abs_a = b.xp.abs(a)
-    return b.value(delta * delta * abs_a * (abs_a / (h + 1.0)))
+
+    name = "pseudo_huber"
+    task = "regression"
+    link = links.IDENTITY
+    params = (positive("delta", 1.0),)
+    summary = "A smooth Huber with every derivative continuous."
+
+    @staticmethod
+    def value(p, t, delta):
+        r = m.abs(p - t)
+        return delta * r * m.tan_half_atan(r / delta)
+
+    @staticmethod
+    def grad(p, t, delta):
+        """(y_pred - y_true) / sqrt(1 + (r/delta)²) = delta sin(arctan(r/delta))."""
+        return delta * m.sin_atan((p - t) / delta)
+
+    @staticmethod
+    def hess(p, t, delta):
+        """(1 + (r/delta)²)^(-3/2) = cos(arctan(r/delta))³."""
+        c = m.cos_atan((p - t) / delta)
+        return c * c * c
 
 
-def pseudo_huber_grad(
-    y_pred: Any,
-    y_true: Any,
-    *,
-    delta: float = 1.0,
-    weights: Any = None,
-    reduction: str = "mean",
-) -> Array:
-    """Gradient of :func:`pseudo_huber`: r / sqrt(1 + (r/delta)²), scaled by the reduction."""
-    _check_delta(delta=delta)
-    b = prepare(y_pred, y_true, weights, reduction)
-    a, h = _pseudo_huber_parts(b, delta)
-    return b.derivative(delta * (a / h))
-
-
-def pseudo_huber_hess(
-    y_pred: Any,
-    y_true: Any,
-    *,
-    delta: float = 1.0,
-    weights: Any = None,
-    reduction: str = "mean",
-) -> Array:
-    """Hessian diagonal of :func:`pseudo_huber`: (1 + (r/delta)²)^(-3/2)."""
-    _check_delta(delta=delta)
-    b = prepare(y_pred, y_true, weights, reduction)
-    inverse = 1.0 / _pseudo_huber_parts(b, delta)[1]
-    return b.derivative(inverse * inverse * inverse)
-
-
-# ---------------------------------------------------------------- log-cosh
-
-
-def log_cosh(y_pred: Any, y_true: Any, *, weights: Any = None, reduction: str = "mean") -> Array:
+class LogCosh(Elementwise):
     """Log-cosh loss, log(cosh(y_pred - y_true)).
 
     Domain: ``y_pred`` and ``y_true`` real, of the same shape.
@@ -244,51 +191,35 @@ def log_cosh(y_pred: Any, y_true: Any, *, weights: Any = None, reduction: str = 
         >>> round(float(log_cosh([1.0], [0.0])), 6)
         0.433781
     """
-    b = prepare(y_pred, y_true, weights, reduction)
-    xp = b.xp
-    a = xp.abs(b.y_pred - b.y_true)
-    # Near 0: log cosh a = log1p(2 sinh²(a/2)), no cancellation.
-    small_a = xp.minimum(a, xp.ones_like(a))
-    half_sinh = xp.sinh(0.5 * small_a)
-    near = xp.log1p(2.0 * half_sinh * half_sinh)
-    # Far out: log cosh a = a + log1p(e^(-2a)) - log 2, never overflows.
-    far = a + xp.log1p(xp.exp(-2.0 * a)) - _LOG2
-    return b.value(xp.where(a < 1.0, near, far))
+
+    name = "log_cosh"
+    task = "regression"
+    link = links.IDENTITY
+    summary = "log cosh r: r²/2 near zero, |r| - log 2 far out."
+
+    @staticmethod
+    def value(p, t):
+        a = m.abs(p - t)
+        # Near 0: log cosh a = log1p(cosh a - 1), cosh a - 1 = expm1(-a)² / (2 exp(-a)), no
+        # cancellation; far out: a + log1p(exp(-2a)) - log 2, never overflows.
+        em1 = m.expm1(-m.minimum(a, 1.0))
+        near = m.log1p(em1 * em1 / (2.0 * (1.0 + em1)))
+        far = a + m.log1p(m.exp(-2.0 * a)) - LOG2
+        return m.where(a < 1.0, near, far)
+
+    @staticmethod
+    def grad(p, t):
+        """tanh(y_pred - y_true)."""
+        return m.tanh(p - t)
+
+    @staticmethod
+    def hess(p, t):
+        """sech²(r) = 4 e / (1 + e)² with e = exp(-2|r|), exact where 1 - tanh² would round to 0."""
+        e = m.exp(-2.0 * m.abs(p - t))
+        return 4.0 * e / ((1.0 + e) * (1.0 + e))
 
 
-def log_cosh_grad(
-    y_pred: Any, y_true: Any, *, weights: Any = None, reduction: str = "mean"
-) -> Array:
-    """Gradient of :func:`log_cosh`: tanh(y_pred - y_true), scaled by the reduction."""
-    b = prepare(y_pred, y_true, weights, reduction)
-    return b.derivative(b.xp.tanh(b.y_pred - b.y_true))
-
-
-def log_cosh_hess(
-    y_pred: Any, y_true: Any, *, weights: Any = None, reduction: str = "mean"
-) -> Array:
-    """Hessian diagonal of :func:`log_cosh`: sech²(r), scaled by the reduction."""
-    b = prepare(y_pred, y_true, weights, reduction)
-    # sech² r = 4 e / (1 + e)² with e = exp(-2|r|): exact where 1 - tanh² would round to 0.
-    e = b.xp.exp(-2.0 * b.xp.abs(b.y_pred - b.y_true))
-    return b.derivative(4.0 * e / ((1.0 + e) * (1.0 + e)))
-
-
-# ---------------------------------------------------------------- quantile
-
-
-def _check_q(*, q: float) -> None:
-    check_range(q, "q", low=0.0, high=1.0, low_open=True, high_open=True)
-
-
-def quantile(
-    y_pred: Any,
-    y_true: Any,
-    *,
-    q: float = 0.5,
-    weights: Any = None,
-    reduction: str = "mean",
-) -> Array:
+class Quantile(Elementwise):
     """Quantile (pinball) loss at level q, minimised by the q-th quantile of y_true.
 
     Domain: ``y_pred`` and ``y_true`` real, of the same shape; ``0 < q < 1``.
@@ -304,117 +235,194 @@ def quantile(
         >>> quantile([0.0, 2.0], [1.0, 1.0], q=0.9, reduction="none").tolist()
         [0.9, 0.09999999999999998]
     """
-    _check_q(q=q)
-    b = prepare(y_pred, y_true, weights, reduction)
-    r = b.y_pred - b.y_true
-    return b.value(b.xp.maximum((1.0 - q) * r, -q * r))
 
+    name = "quantile"
+    task = "regression"
+    link = links.IDENTITY
+    params = (Param("q", 0.5, low=0.0, high=1.0, low_open=True, high_open=True),)
+    summary = "Pinball loss: under-prediction costs q, over-prediction 1 - q; fits quantile q."
 
-def quantile_grad(
-    y_pred: Any,
-    y_true: Any,
-    *,
-    q: float = 0.5,
-    weights: Any = None,
-    reduction: str = "mean",
-) -> Array:
-    """Gradient of :func:`quantile`: 1 - q where r > 0, -q where r < 0, 0 at r = 0."""
-    _check_q(q=q)
-    b = prepare(y_pred, y_true, weights, reduction)
-    xp = b.xp
-    r = b.y_pred - b.y_true
-    over = xp.astype(r > 0, r.dtype)
-    under = xp.astype(r < 0, r.dtype)
-    return b.derivative((1.0 - q) * over - q * under)
+    @staticmethod
+    def value(p, t, q):
+        r = p - t
+        return m.maximum((1.0 - q) * r, -q * r)
 
+    @staticmethod
+    def grad(p, t, q):
+        """1 - q where y_pred > y_true, -q where y_pred < y_true, 0 where equal."""
+        r = p - t
+        return m.where(r > 0.0, 1.0 - q, m.where(r < 0.0, -q, 0.0))
 
-def quantile_hess(
-    y_pred: Any,
-    y_true: Any,
-    *,
-    q: float = 0.5,
-    weights: Any = None,
-    reduction: str = "mean",
-) -> Array:
-    """Hessian diagonal of :func:`quantile`: 0 everywhere (piecewise linear)."""
-    _check_q(q=q)
-    b = prepare(y_pred, y_true, weights, reduction)
-    return b.derivative(b.xp.zeros_like(b.y_pred))
+    @staticmethod
+    def hess(p, t, q):
+        """0 everywhere (piecewise linear)."""
+        return m.fill(p, 0.0)
 
 
 # ---------------------------------------------------------------- Barron
 
 
-def _check_barron(*, alpha: float, scale: float) -> None:
-    check_range(alpha, "alpha", allow_inf=True, high=math.inf, high_open=True)
-    check_positive(scale, "scale")
+def _exp_times(y, log_k, k):
+    """K e^y for a constant k = e^log_k > 0, without overflowing or underflowing e^y alone."""
+    return m.where(m.abs(y) < 600.0, k * m.exp(y), m.exp(y + log_k))
 
 
-def _log1p_square(xp: Any, t: Array) -> Array:
-    """log(1 + t²) without overflowing t² for huge |t|."""
-    a = xp.abs(t)
-    small = xp.minimum(a, xp.ones_like(a))
-    big = xp.maximum(a, xp.ones_like(a))
-    # For |t| > 1: log(1 + t²) = 2 log|t| + log1p(1/t²).
-    return xp.where(
-        a <= 1.0, xp.log1p(small * small), 2.0 * xp.log(big) + xp.log1p(1.0 / (big * big))
-    )
+class _BarronL2:
+    """alpha = 2: z²/2 with z = x / c, gradient z / c, Hessian 1 / c²."""
+
+    @staticmethod
+    def value(p, t, alpha, scale):
+        z = (p - t) / scale
+        return 0.5 * z * z
+
+    @staticmethod
+    def grad(p, t, alpha, scale):
+        return (p - t) / scale / scale
+
+    @staticmethod
+    def hess(p, t, alpha, scale):
+        return m.fill(p, 1.0 / scale / scale)
 
 
-def _barron_parts(b: Batch, alpha: float, scale: float, order: int) -> Array:
-    """Barron's loss (order 0), its derivative (1) or second derivative (2) in x = r.
+class _BarronCharbonnier:
+    """alpha = 1: sqrt(z² + 1) - 1 = |z| tan(atan|z| / 2), gradient S / c, Hessian C³ / c².
 
-    Away from the special cases everything is written through
-    log b = log(1 + z²/k), so residuals of 1e150 neither overflow nor lose
-    the tiny gradients of the bounded (alpha <= 0) losses.
+    S and C are sin and cos of arctan z.
     """
-    xp = b.xp
-    x = b.y_pred - b.y_true
-    z = x / scale
-    c2 = scale * scale
-    # Within 1e-12 of 0 or 2 the general formula divides by nearly 0; the special case
-    # differs from it by O(|alpha - special|), below rounding.
-    if abs(alpha) < 1e-12:
-        alpha = 0.0
-    elif abs(alpha - 2.0) < 1e-12:
-        alpha = 2.0
-    if alpha == 2.0:
-        return (0.5 * z * z, x / c2, xp.ones_like(x) / c2)[order]
-    if alpha == 1.0:
-        h = xp.hypot(xp.ones_like(z), z)
-        abs_z = xp.abs(z)
-        return (abs_z * (abs_z / (h + 1.0)), (z / scale) / h, (1.0 / h) ** 3 / c2)[order]
-    if alpha == -math.inf:
-        # exp(-z²/2) is 0 in floating point long before z² overflows.
-        zc = xp.clip(z, min=-1e10, max=1e10)
-        g = xp.exp(-0.5 * zc * zc)
-        return (-xp.expm1(-0.5 * zc * zc), (x / c2) * g, (1.0 - zc * zc) * g / c2)[order]
-    k = abs(alpha - 2.0)
-    log_b = _log1p_square(xp, z / math.sqrt(k))
-    if order == 0:
-        if alpha == 0.0:
-            return log_b  # log(z²/2 + 1), the Cauchy loss: the alpha -> 0 limit
-        if alpha == -2.0:
-            return -2.0 * xp.expm1(-log_b)  # 2 z² / (z² + 4), Geman-McClure
-        # b^p - 1 = expm1(p log b) stays accurate for small z.
-        return (k / alpha) * xp.expm1(0.5 * alpha * log_b)
-    if order == 1:
-        return (x / c2) * xp.exp((0.5 * alpha - 1.0) * log_b)
-    # b^(a/2-2) (b + s z²) = b^(a/2-1) + s (z b^(a/4-1))², which never forms z².
-    sign = 1.0 if alpha > 2.0 else -1.0
-    root = z * xp.exp((0.25 * alpha - 1.0) * log_b)
-    return (xp.exp((0.5 * alpha - 1.0) * log_b) + sign * root * root) / c2
+
+    @staticmethod
+    def value(p, t, alpha, scale):
+        a = m.abs(p - t) / scale
+        return a * m.tan_half_atan(a)
+
+    @staticmethod
+    def grad(p, t, alpha, scale):
+        return m.sin_atan((p - t) / scale) / scale
+
+    @staticmethod
+    def hess(p, t, alpha, scale):
+        c = m.cos_atan((p - t) / scale)
+        return c * c * c / scale / scale
 
 
-def barron(
-    y_pred: Any,
-    y_true: Any,
-    *,
-    alpha: float = 1.0,
-    scale: float = 1.0,
-    weights: Any = None,
-    reduction: str = "mean",
-) -> Array:
+class _BarronCauchy:
+    """alpha = 0: log(z²/2 + 1), gradient sqrt 2 S C / c, Hessian (C² - S²) C² / c².
+
+    S and C are sin and cos of arctan u, u = z / sqrt 2.
+    """
+
+    @staticmethod
+    def value(p, t, alpha, scale):
+        return m.log1p_square_ratio(m.abs(p - t), scale * math.sqrt(2.0))
+
+    @staticmethod
+    def grad(p, t, alpha, scale):
+        u = (p - t) / (scale * math.sqrt(2.0))
+        return math.sqrt(2.0) / scale * m.sin_atan(u) * m.cos_atan(u)
+
+    @staticmethod
+    def hess(p, t, alpha, scale):
+        u = (p - t) / (scale * math.sqrt(2.0))
+        s, c = m.sin_atan(u), m.cos_atan(u)
+        return (c * c - s * s) * (c * c) / scale / scale
+
+
+class _BarronGemanMcClure:
+    """alpha = -2: 2 z² / (z² + 4) = 2 S², gradient 2 S C³ / c, Hessian (C² - 3 S²) C⁴ / c².
+
+    S and C are sin and cos of arctan u, u = z / 2.
+    """
+
+    @staticmethod
+    def value(p, t, alpha, scale):
+        s = m.sin_atan((p - t) / (2.0 * scale))
+        return 2.0 * s * s
+
+    @staticmethod
+    def grad(p, t, alpha, scale):
+        u = (p - t) / (2.0 * scale)
+        c = m.cos_atan(u)
+        return 2.0 / scale * m.sin_atan(u) * c * c * c
+
+    @staticmethod
+    def hess(p, t, alpha, scale):
+        u = (p - t) / (2.0 * scale)
+        s, c = m.sin_atan(u), m.cos_atan(u)
+        c2 = c * c
+        return (c2 - 3.0 * s * s) * c2 * c2 / scale / scale
+
+
+class _BarronWelsch:
+    """alpha = -inf: 1 - e^(-z²/2), gradient (z / c) e^(-z²/2), Hessian (1 - z²) e^(-z²/2) / c²."""
+
+    # Past |z| = 40, exp(-z²/2) is 0 in float64: clip z there, so z² never overflows.
+
+    @staticmethod
+    def value(p, t, alpha, scale):
+        z = m.minimum(m.maximum((p - t) / scale, -40.0), 40.0)
+        return -m.expm1(-0.5 * z * z)
+
+    @staticmethod
+    def grad(p, t, alpha, scale):
+        z = m.minimum(m.maximum((p - t) / scale, -40.0), 40.0)
+        return z / scale * m.exp(-0.5 * z * z)
+
+    @staticmethod
+    def hess(p, t, alpha, scale):
+        z = m.minimum(m.maximum((p - t) / scale, -40.0), 40.0)
+        return (1.0 - z * z) * m.exp(-0.5 * z * z) / scale / scale
+
+
+class _BarronGeneral:
+    """Any other alpha, through L = log(1 + u²), u = z / sqrt k, k = |alpha - 2|.
+
+    value (k / alpha) expm1(alpha L / 2); gradient (sqrt k / c) S e^((alpha - 1) L / 2);
+    Hessian (C² + (alpha - 1) S²) e^((alpha / 2 - 1) L) / c², S and C the sin and cos
+    of arctan u. Past e^600 the constant factor goes inside the exponential, so
+    nothing overflows before the result does.
+    """
+
+    @staticmethod
+    def value(p, t, alpha, scale):
+        k = abs(alpha - 2.0)
+        y = 0.5 * alpha * m.log1p_square_ratio(m.abs(p - t), scale * math.sqrt(k))
+        ratio = k / abs(alpha)
+        # For alpha > 0 and large y: (k/alpha)(e^y - 1) = e^(y + log(k/alpha)) - k/alpha.
+        large = m.exp(y + math.log(ratio)) - ratio
+        return m.where(y > 1.0, large, (k / alpha) * m.expm1(y))
+
+    @staticmethod
+    def grad(p, t, alpha, scale):
+        """(x / c²) (z²/|alpha - 2| + 1)^(alpha/2 - 1); exact branches at the special alphas."""
+        k = abs(alpha - 2.0)
+        s = scale * math.sqrt(k)
+        y = 0.5 * (alpha - 1.0) * m.log1p_square_ratio(m.abs(p - t), s)
+        factor = math.sqrt(k) / scale
+        return m.sin_atan((p - t) / s) * _exp_times(y, math.log(factor), factor)
+
+    @staticmethod
+    def hess(p, t, alpha, scale):
+        """b^(alpha/2 - 2) (b + sign(alpha - 2) z²) / c² with b = z²/|alpha - 2| + 1."""
+        k = abs(alpha - 2.0)
+        s = scale * math.sqrt(k)
+        u = (p - t) / s
+        y = (0.5 * alpha - 1.0) * m.log1p_square_ratio(m.abs(p - t), s)
+        sin, cos = m.sin_atan(u), m.cos_atan(u)
+        factor = 1.0 / scale / scale
+        shape = cos * cos + (alpha - 1.0) * sin * sin
+        return shape * _exp_times(y, -2.0 * math.log(scale), factor)
+
+
+_BARRON_SPECIAL = {
+    2.0: _BarronL2,
+    1.0: _BarronCharbonnier,
+    0.0: _BarronCauchy,
+    -2.0: _BarronGemanMcClure,
+    -math.inf: _BarronWelsch,
+}
+
+
+class Barron(Elementwise):
     """Barron's general and adaptive robust loss (CVPR 2019), shape alpha and scale c.
 
     Domain: ``y_pred`` and ``y_true`` real, of the same shape; ``alpha`` any
@@ -430,9 +438,12 @@ def barron(
     branches: alpha = 2, z²/2 (scaled mse); alpha = 1,
     sqrt(z² + 1) - 1 (pseudo-Huber / Charbonnier); alpha = 0,
     log(z²/2 + 1) (Cauchy / Lorentzian); alpha = -2, 2 z² / (z² + 4)
-    (Geman-McClure); alpha = -inf, 1 - exp(-z²/2) (Welsch). Smaller alpha
-    gives outliers less influence; alpha <= 0 makes the loss bounded-ish and
-    non-convex.
+    (Geman-McClure); alpha = -inf, 1 - exp(-z²/2) (Welsch). Other alphas go
+    through log b, so residuals of 1e300 neither overflow nor lose the tiny
+    gradients of the bounded (alpha <= 0) losses; there the relative error
+    grows with |alpha log b| (about 1e-13 at |z| = 1e150), as exponentiating
+    a rounded logarithm must. Smaller alpha gives outliers less influence;
+    alpha <= 0 makes the loss bounded-ish and non-convex.
 
     Example:
         >>> float(barron([2.0], [0.0], alpha=2.0))
@@ -440,45 +451,39 @@ def barron(
         >>> round(float(barron([2.0], [0.0], alpha=0.0)), 6)
         1.098612
     """
-    _check_barron(alpha=alpha, scale=scale)
-    b = prepare(y_pred, y_true, weights, reduction)
-    return b.value(_barron_parts(b, float(alpha), float(scale), 0))
 
+    name = "barron"
+    task = "regression"
+    link = links.IDENTITY
+    params = (
+        Param("alpha", 1.0, high=math.inf, high_open=True, allow_inf=True),
+        positive("scale", 1.0),
+    )
+    summary = "Barron's general robust loss: alpha moves from L2 (2) through Cauchy (0) to Welsch."
 
-def barron_grad(
-    y_pred: Any,
-    y_true: Any,
-    *,
-    alpha: float = 1.0,
-    scale: float = 1.0,
-    weights: Any = None,
-    reduction: str = "mean",
-) -> Array:
-    """Gradient of :func:`barron`: (x / c²) (z²/|alpha-2| + 1)^(alpha/2 - 1)."""
-    _check_barron(alpha=alpha, scale=scale)
-    b = prepare(y_pred, y_true, weights, reduction)
-    return b.derivative(_barron_parts(b, float(alpha), float(scale), 1))
+    @classmethod
+    def variant(cls, params: Mapping[str, Any]) -> Any:
+        """The exact branch for a special alpha, else the general formula.
 
+        An alpha within 1e-100 of 0 or 2 takes that branch: the two differ by
+        about |alpha - special| log(z²)², far below rounding, while the general
+        formula would divide by nearly 0.
+        """
+        alpha = float(params["alpha"])
+        for special in (0.0, 2.0):
+            if abs(alpha - special) < 1e-100:
+                alpha = special
+        return _BARRON_SPECIAL.get(alpha, _BarronGeneral)
 
-def barron_hess(
-    y_pred: Any,
-    y_true: Any,
-    *,
-    alpha: float = 1.0,
-    scale: float = 1.0,
-    weights: Any = None,
-    reduction: str = "mean",
-) -> Array:
-    """Hessian diagonal of :func:`barron`: b^(alpha/2 - 2) (b + sign(alpha - 2) z²) / c²."""
-    _check_barron(alpha=alpha, scale=scale)
-    b = prepare(y_pred, y_true, weights, reduction)
-    return b.derivative(_barron_parts(b, float(alpha), float(scale), 2))
+    value = _BarronGeneral.value
+    grad = _BarronGeneral.grad
+    hess = _BarronGeneral.hess
 
 
 # ---------------------------------------------------------------- Poisson
 
 
-def poisson_nll(y_pred: Any, y_true: Any, *, weights: Any = None, reduction: str = "mean") -> Array:
+class PoissonNLL(Elementwise):
     """Poisson negative log-likelihood on a log-rate z = y_pred: exp(z) - y z.
 
     Domain: ``y_pred`` a real log-rate (the rate is exp(y_pred));
@@ -495,101 +500,39 @@ def poisson_nll(y_pred: Any, y_true: Any, *, weights: Any = None, reduction: str
         >>> float(poisson_nll([0.0], [1.0]))
         1.0
     """
-    b = prepare(y_pred, y_true, weights, reduction, true_domain="nonnegative")
-    return b.value(b.xp.exp(b.y_pred) - b.y_true * b.y_pred)
+
+    name = "poisson_nll"
+    task = "regression"
+    link = links.LOG
+    true_domain = "nonnegative"
+    summary = "Poisson negative log-likelihood on a log-rate, for counts."
+
+    @staticmethod
+    def value(p, t):
+        e = m.exp(p)
+        yz = t * p
+        # Where both terms overflow their difference is inf with the sign of the larger:
+        # compare their logarithms, z against log y + log z (z > 0 there).
+        both = (e == math.inf) & (m.abs(yz) == math.inf)
+        larger = m.where(p > m.log(t) + m.log(m.maximum(p, 1.0)), math.inf, -math.inf)
+        return m.where(both, larger, e - yz)
+
+    @staticmethod
+    def grad(p, t):
+        """exp(y_pred) - y_true."""
+        return m.exp(p) - t
+
+    @staticmethod
+    def hess(p, t):
+        """exp(y_pred)."""
+        return m.exp(p)
 
 
-def poisson_nll_grad(
-    y_pred: Any, y_true: Any, *, weights: Any = None, reduction: str = "mean"
-) -> Array:
-    """Gradient of :func:`poisson_nll`: exp(y_pred) - y_true, scaled by the reduction."""
-    b = prepare(y_pred, y_true, weights, reduction, true_domain="nonnegative")
-    return b.derivative(b.xp.exp(b.y_pred) - b.y_true)
-
-
-def poisson_nll_hess(
-    y_pred: Any, y_true: Any, *, weights: Any = None, reduction: str = "mean"
-) -> Array:
-    """Hessian diagonal of :func:`poisson_nll`: exp(y_pred), scaled by the reduction."""
-    b = prepare(y_pred, y_true, weights, reduction, true_domain="nonnegative")
-    return b.derivative(b.xp.exp(b.y_pred))
-
-
-# ---------------------------------------------------------------- registry
-
-register(
-    "mse",
-    mse,
-    mse_grad,
-    mse_hess,
-    task="regression",
-    y_pred_kind="value",
-    summary="Mean squared error: squares errors, so large ones dominate.",
-)
-register(
-    "mae",
-    mae,
-    mae_grad,
-    mae_hess,
-    task="regression",
-    y_pred_kind="value",
-    summary="Mean absolute error: every unit of error costs the same; robust to outliers.",
-)
-register(
-    "huber",
-    huber,
-    huber_grad,
-    huber_hess,
-    task="regression",
-    y_pred_kind="value",
-    check=_check_delta,
-    summary="Squared error for |r| <= delta, absolute beyond: MSE's smoothness, MAE's robustness.",
-)
-register(
-    "pseudo_huber",
-    pseudo_huber,
-    pseudo_huber_grad,
-    pseudo_huber_hess,
-    task="regression",
-    y_pred_kind="value",
-    check=_check_delta,
-    summary="A smooth Huber with every derivative continuous.",
-)
-register(
-    "log_cosh",
-    log_cosh,
-    log_cosh_grad,
-    log_cosh_hess,
-    task="regression",
-    y_pred_kind="value",
-    summary="log cosh r: r²/2 near zero, |r| - log 2 far out.",
-)
-register(
-    "quantile",
-    quantile,
-    quantile_grad,
-    quantile_hess,
-    task="regression",
-    y_pred_kind="value",
-    check=_check_q,
-    summary="Pinball loss: under-prediction costs q, over-prediction 1 - q; fits quantile q.",
-)
-register(
-    "barron",
-    barron,
-    barron_grad,
-    barron_hess,
-    task="regression",
-    y_pred_kind="value",
-    check=_check_barron,
-    summary="Barron's general robust loss: alpha moves from L2 (2) through Cauchy (0) to Welsch.",
-)
-register(
-    "poisson_nll",
-    poisson_nll,
-    poisson_nll_grad,
-    poisson_nll_hess,
-    task="regression",
-    y_pred_kind="log_rate",
-    summary="Poisson negative log-likelihood on a log-rate, for counts.",
-)
+mse, mse_grad, mse_hess = register(MSE)
+mae, mae_grad, mae_hess = register(MAE)
+huber, huber_grad, huber_hess = register(Huber)
+pseudo_huber, pseudo_huber_grad, pseudo_huber_hess = register(PseudoHuber)
+log_cosh, log_cosh_grad, log_cosh_hess = register(LogCosh)
+quantile, quantile_grad, quantile_hess = register(Quantile)
+barron, barron_grad, barron_hess = register(Barron)
+poisson_nll, poisson_nll_grad, poisson_nll_hess = register(PoissonNLL)

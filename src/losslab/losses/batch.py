@@ -1,11 +1,23 @@
-"""Input checks and reductions shared by every loss.
+"""Input checks and reductions shared by every loss: the kit for writing one.
 
 A loss function starts with :func:`prepare` (or :func:`prepare_rows` for
 losses on rows of logits), which validates and converts its arguments into a
 :class:`Batch`; it ends with ``batch.value(per_example)`` for the loss or
 ``batch.derivative(per_element)`` for its gradient and Hessian. So the rules
-"weighted mean divides by the sum of weights" and "a shape mismatch names
-both shapes" are written once, here.
+"weighted mean divides by the sum of weights", "an example of weight 0
+contributes nothing" and "a shape mismatch names both shapes" are written
+once, here. The catalogue (:mod:`losslab.losses`) and the custom losses
+(:mod:`losslab.custom`) are both written with it.
+
+Precision: a batch holds its arrays in float64 where the array library and
+device have it (:func:`working_dtype`), whatever the input's float dtype,
+and ``value``/``derivative`` round the result once to the input's dtype
+(``batch.dtype``). So float32 input gets float32 output computed in float64.
+
+Example:
+    >>> b = prepare([1.0, 3.0], [0.0, 0.0], None, "mean")
+    >>> float(b.value((b.y_pred - b.y_true) ** 2))
+    5.0
 """
 
 from __future__ import annotations
@@ -15,8 +27,28 @@ from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
 import numpy as np
+from array_api_compat import device as _device
 
-from losslab._array import Array, namespace
+from losslab._array import Array, is_numpy, namespace
+
+__all__ = [
+    "REDUCTIONS",
+    "Batch",
+    "Domain",
+    "Reduction",
+    "as_array",
+    "as_float",
+    "check_domain",
+    "check_finite",
+    "check_positive",
+    "check_range",
+    "check_reduction",
+    "prepare",
+    "prepare_rows",
+    "prepare_weights",
+    "size",
+    "working_dtype",
+]
 
 Reduction = Literal["mean", "sum", "none"]
 REDUCTIONS: tuple[str, ...] = get_args(Reduction)
@@ -30,13 +62,14 @@ class Batch:
 
     Attributes:
         xp: the array namespace of the inputs.
-        y_pred: predictions, floating point.
-        y_true: targets, in the dtype of ``y_pred`` (integer for class labels).
+        y_pred: predictions, in the working dtype (float64 where available).
+        y_true: targets, in the working dtype (integer for class labels).
         weights: per-example weights broadcast to ``example_shape``, or None.
         reduction: "mean", "sum" or "none".
         normalizer: what "mean" divides by: the sum of weights, or the count.
         event_ndim: trailing axes of ``y_pred`` that belong to one example
             (1 for a row of logits, 0 for elementwise losses).
+        dtype: the float dtype of ``y_pred`` as given, that of every result.
     """
 
     xp: Any
@@ -46,26 +79,42 @@ class Batch:
     reduction: Reduction
     normalizer: Any
     event_ndim: int = 0
+    dtype: Any = None
 
     def weigh(self, values: Array) -> Array:
-        """Multiply ``values`` (per example, or per element of ``y_pred``) by the weights."""
+        """Multiply ``values`` (per example, or per element of ``y_pred``) by the weights.
+
+        An example of weight 0 contributes exactly 0, even where its loss is
+        infinite.
+        """
         if self.weights is None:
             return values
         w = self.weights
         for _ in range(values.ndim - w.ndim):
             w = self.xp.expand_dims(w, axis=-1)
-        return values * w
+        return self.xp.where(w == 0.0, self.xp.zeros_like(values), values * w)
 
     def reduce(self, terms: Array) -> Array:
-        """Apply the reduction to per-example terms already multiplied by their weights."""
+        """Apply the reduction to per-example terms already multiplied by their weights.
+
+        A mean whose sum overflows while the terms are finite is computed
+        again with the terms scaled down, so it is inf only when the mean is.
+        """
         if self.reduction == "none":
-            return terms
-        total = self.xp.sum(terms)
-        return total / self.normalizer if self.reduction == "mean" else total
+            return self._output(terms)
+        xp = self.xp
+        total = xp.sum(terms)
+        if self.reduction == "mean":
+            mean = total / self.normalizer
+            if not bool(xp.isfinite(total)) and bool(xp.all(xp.isfinite(terms))):
+                top = xp.max(xp.abs(terms))
+                mean = top * (xp.sum(terms / top) / self.normalizer)
+            total = mean
+        return self._output(total)
 
     def scale(self, terms: Array) -> Array:
         """Scale per-element derivative terms (already weighted) as the reduction requires."""
-        return terms / self.normalizer if self.reduction == "mean" else terms
+        return self._output(terms / self.normalizer if self.reduction == "mean" else terms)
 
     def value(self, per_example: Array) -> Array:
         """The reduced loss from unweighted per-example losses."""
@@ -74,6 +123,27 @@ class Batch:
     def derivative(self, per_element: Array) -> Array:
         """The gradient (or Hessian diagonal) from unweighted per-example derivatives."""
         return self.scale(self.weigh(per_element))
+
+    def _output(self, result: Array) -> Array:
+        if self.dtype is None or result.dtype == self.dtype:
+            return result
+        return self.xp.astype(result, self.dtype)
+
+
+def working_dtype(xp: Any, dtype: Any, like: Array) -> Any:
+    """float64 where namespace ``xp`` has it on the device of ``like``, else ``dtype``.
+
+    Losses compute in float64 and round once to the input dtype; a library or
+    device without float64 (Apple's MPS, JAX without x64) computes in ``dtype``.
+    """
+    if is_numpy(xp):
+        return np.float64
+    try:
+        info = xp.__array_namespace_info__()
+        available = info.dtypes(device=_device(like), kind="real floating")
+    except (AttributeError, TypeError, ValueError):
+        return dtype
+    return available.get("float64", dtype)
 
 
 def check_reduction(reduction: object) -> None:
@@ -213,8 +283,17 @@ def prepare(
     for arr, name, domain in ((pred, "y_pred", pred_domain), (true, "y_true", true_domain)):
         check_finite(xp, arr, name)
         check_domain(xp, arr, name, domain)
-    w, normalizer = prepare_weights(xp, weights, tuple(pred.shape), pred.dtype)
-    return Batch(xp, pred, true, w, reduction, normalizer)  # type: ignore[arg-type]
+    work = working_dtype(xp, pred.dtype, pred)
+    w, normalizer = prepare_weights(xp, weights, tuple(pred.shape), work)
+    return Batch(
+        xp,
+        as_float(xp, pred, "y_pred", work),
+        as_float(xp, true, "y_true", work),
+        w,
+        reduction,  # type: ignore[arg-type]
+        normalizer,
+        dtype=pred.dtype,
+    )
 
 
 def check_positive(value: Any, name: str) -> float:
@@ -313,8 +392,20 @@ def prepare_rows(
             raise ValueError(
                 f"y_true rows must be probabilities summing to 1, got a row off by {worst:.3g}"
             )
-    w, normalizer = prepare_weights(xp, weights, example_shape, pred.dtype)
-    batch = Batch(xp, pred, true, w, reduction, normalizer, event_ndim=1)  # type: ignore[arg-type]
+    work = working_dtype(xp, pred.dtype, pred)
+    w, normalizer = prepare_weights(xp, weights, example_shape, work)
+    if not labels:
+        true = as_float(xp, true, "y_true", work)
+    batch = Batch(
+        xp,
+        as_float(xp, pred, "y_pred", work),
+        true,
+        w,
+        reduction,  # type: ignore[arg-type]
+        normalizer,
+        event_ndim=1,
+        dtype=pred.dtype,
+    )
     return batch, labels
 
 

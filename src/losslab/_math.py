@@ -1,0 +1,283 @@
+"""The vocabulary a loss is written in, and its two implementations.
+
+A loss's value, gradient and Hessian are written once, as functions of one
+element (``value(p, t, delta)``), in plain arithmetic plus the operations of
+one namespace, the global name ``m``: ``m.exp``, ``m.log1p``, ``m.where``...
+Data-dependent choices go through ``m.where`` (both sides are evaluated), so a
+definition has no ``if`` on its data; ``if`` on a parameter is fine.
+
+The same source then runs in two worlds, by :func:`bind` giving the function
+a different ``m``:
+
+- on arrays: :func:`array_math` returns an :class:`ArrayMath` for an
+  array-API namespace (NumPy, PyTorch, CuPy, JAX, array-api-strict), whose
+  operations apply elementwise to whole arrays. This is the plain path, the
+  reference;
+- on scalars inside numba kernels: :mod:`losslab._kernels.scalar_math`, whose
+  operations are branch-free scalar functions that LLVM vectorises. This is
+  the fused path and the landscape grid kernels.
+
+The functions below are the shared pieces that several losses are built from
+(softplus, the sigmoid, the safe ``sqrt(1 + a²)`` family); they are written
+in the vocabulary too and bound into both namespaces, so each formula exists
+once.
+
+Example:
+    >>> import numpy as np
+    >>> m = array_math(np)
+    >>> m.softplus(np.array([-800.0, 0.0, 800.0])).tolist()
+    [0.0, 0.6931471805599453, 800.0]
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import types
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from array_api_compat import device as _device
+
+from losslab._array import Array, is_numpy
+
+__all__ = [
+    "DERIVED",
+    "ArrayMath",
+    "array_math",
+    "bind",
+    "cos_atan",
+    "log1p_square_ratio",
+    "sigmoid",
+    "sigmoid_product",
+    "sin_atan",
+    "softmax_element",
+    "softplus",
+    "tan_half_atan",
+]
+
+
+class _Unbound:
+    """The value of ``m`` until a definition is bound to a namespace."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)  # introspection (doctest, pickle) asks; it is not there
+        raise RuntimeError(
+            f"m.{name}: loss definitions run through bind(function, namespace), not directly"
+        )
+
+
+m: Any = _Unbound()
+
+
+def bind(function: Callable[..., Any], namespace: Any) -> Callable[..., Any]:
+    """``function`` with its global ``m`` replaced by ``namespace`` (a new function object).
+
+    The code object is shared: only the globals differ, so one source serves
+    NumPy arrays, torch tensors and numba's scalars alike. Helper functions of
+    the same module that ``function`` calls by name are bound too, and a
+    namespace with a ``compile_function`` (numba's) compiles each result.
+    """
+    return _bind_cached(function, namespace)
+
+
+@functools.lru_cache(maxsize=4096)
+def _bind_cached(function: Callable[..., Any], namespace: Any) -> Callable[..., Any]:
+    scope = dict(function.__globals__)
+    scope["m"] = namespace
+    for name in function.__code__.co_names:
+        helper = scope.get(name)
+        if (
+            isinstance(helper, types.FunctionType)
+            and helper is not function
+            and helper.__module__ == function.__module__
+        ):
+            scope[name] = bind(helper, namespace)
+    bound = types.FunctionType(
+        function.__code__, scope, function.__name__, function.__defaults__, function.__closure__
+    )
+    bound.__qualname__ = function.__qualname__
+    bound.__doc__ = function.__doc__
+    bound.__module__ = function.__module__
+    compile_ = getattr(namespace, "compile_function", None)
+    return bound if compile_ is None else compile_(bound)
+
+
+# ---------------------------------------------------------------------------- shared pieces
+
+
+def softplus(x: Any) -> Any:
+    """log(1 + e^x), exact for any x: max(x, 0) + log1p(e^-|x|)."""
+    return m.maximum(x, 0.0) + m.log1p(m.exp(-m.abs(x)))
+
+
+def sigmoid(x: Any) -> Any:
+    """1 / (1 + e^-x) with full relative precision on both sides of 0."""
+    # e = exp(-|x|) <= 1 never overflows; sigma(-|x|) = e / (1 + e) keeps tiny values exact.
+    e = m.exp(-m.abs(x))
+    return m.where(x >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def sigmoid_product(x: Any) -> Any:
+    """sigma(x) sigma(-x), the logistic derivative: e / (1 + e)² with e = exp(-|x|)."""
+    e = m.exp(-m.abs(x))
+    return e / ((1.0 + e) * (1.0 + e))
+
+
+def cos_atan(a: Any) -> Any:
+    """cos(arctan a) = 1 / sqrt(1 + a²), for any a (a = ±inf gives 0)."""
+    # Past |a| = 1 write it with b = 1/|a|: b / sqrt(1 + b²), which never squares a huge a.
+    small = m.minimum(m.abs(a), 1.0)
+    b = 1.0 / m.maximum(m.abs(a), 1.0)
+    return m.where(m.abs(a) <= 1.0, 1.0 / m.sqrt(1.0 + small * small), b / m.sqrt(1.0 + b * b))
+
+
+def sin_atan(a: Any) -> Any:
+    """sin(arctan a) = a / sqrt(1 + a²), odd, for any a (±inf gives ±1)."""
+    small = m.minimum(m.abs(a), 1.0)
+    b = 1.0 / m.maximum(m.abs(a), 1.0)
+    magnitude = m.where(
+        m.abs(a) <= 1.0, small / m.sqrt(1.0 + small * small), 1.0 / m.sqrt(1.0 + b * b)
+    )
+    return m.where(a < 0.0, -magnitude, magnitude)
+
+
+def tan_half_atan(a: Any) -> Any:
+    """tan(arctan(a) / 2) = (sqrt(1 + a²) - 1) / a, odd, without cancellation or overflow."""
+    # = a / (sqrt(1 + a²) + 1) for |a| <= 1, = 1 / (sqrt(1 + b²) + b) with b = 1/|a| beyond.
+    small = m.minimum(m.abs(a), 1.0)
+    b = 1.0 / m.maximum(m.abs(a), 1.0)
+    magnitude = m.where(
+        m.abs(a) <= 1.0,
+        small / (m.sqrt(1.0 + small * small) + 1.0),
+        1.0 / (m.sqrt(1.0 + b * b) + b),
+    )
+    return m.where(a < 0.0, -magnitude, magnitude)
+
+
+def log1p_square_ratio(a: Any, s: Any) -> Any:
+    """log(1 + (a/s)²) for a >= 0 and s > 0, never forming a/s when it could overflow."""
+    # For a > s: log(1 + (a/s)²) = 2 (log a - log s) + log1p((s/a)²).
+    ratio = m.minimum(a, s) / s
+    inverse = s / m.maximum(a, s)
+    near = m.log1p(ratio * ratio)
+    far = 2.0 * (m.log(m.maximum(a, s)) - m.log(s)) + m.log1p(inverse * inverse)
+    return m.where(a <= s, near, far)
+
+
+def softmax_element(d: Any, e: Any, others: Any, log_norm: Any, is_top: Any) -> Any:
+    """(log p, p, 1 - p) of one entry of a softmax row, accurate for confident rows.
+
+    ``d = z - max(z)`` and ``e = exp(d)`` for the entry; ``others`` is the
+    sum of ``exp(d)`` over the row's entries but its largest (the first
+    largest on ties) and ``log_norm = log1p(others)``; ``is_top`` marks that
+    entry. log p = d - log1p(others) keeps a confident row's tiny loss
+    (others ~ 1e-14) to full relative precision, and the largest entry's
+    1 - p = others / (1 + others) does not cancel.
+    """
+    denominator = 1.0 + others
+    p = e / denominator
+    return d - log_norm, p, m.where(is_top, others / denominator, 1.0 - p)
+
+
+DERIVED: tuple[Callable[..., Any], ...] = (
+    softplus,
+    sigmoid,
+    sigmoid_product,
+    cos_atan,
+    sin_atan,
+    tan_half_atan,
+    log1p_square_ratio,
+    softmax_element,
+)
+"""The shared pieces, bound into every namespace as ``m.<name>``."""
+
+
+# ---------------------------------------------------------------------------- arrays
+
+
+class ArrayMath:
+    """The vocabulary on the arrays of one array-API namespace ``xp``.
+
+    Operations accept Python numbers where the array API would need arrays
+    (``m.maximum(x, 0.0)``, ``m.where(c, 1.0, x)``): a number takes the dtype
+    and device of the array beside it, or ``dtype`` where there is none.
+    """
+
+    def __init__(self, xp: Any, dtype: Any = None) -> None:
+        self.xp = xp
+        self.dtype = dtype
+        self._numpy = is_numpy(xp)
+        for function in DERIVED:
+            setattr(self, function.__name__, bind(function, self))
+
+    @staticmethod
+    def _unary(function: Any, on_number: Any, x: Any) -> Any:
+        # A parameter (a Python number) may meet an operation: NumPy computes it as a float.
+        return float(on_number(x)) if isinstance(x, (int, float)) else function(x)
+
+    def _like(self, value: Any, other: Array) -> Any:
+        if self._numpy or not isinstance(value, (int, float)):
+            return value
+        return self.xp.asarray(float(value), dtype=other.dtype, device=_device(other))
+
+    def abs(self, x: Array) -> Array:
+        return self._unary(self.xp.abs, np.abs, x)
+
+    def sign(self, x: Array) -> Array:
+        return self._unary(self.xp.sign, np.sign, x)
+
+    def sqrt(self, x: Array) -> Array:
+        return self._unary(self.xp.sqrt, np.sqrt, x)
+
+    def exp(self, x: Array) -> Array:
+        return self._unary(self.xp.exp, np.exp, x)
+
+    def expm1(self, x: Array) -> Array:
+        return self._unary(self.xp.expm1, np.expm1, x)
+
+    def log(self, x: Array) -> Array:
+        return self._unary(self.xp.log, np.log, x)
+
+    def log1p(self, x: Array) -> Array:
+        return self._unary(self.xp.log1p, np.log1p, x)
+
+    def tanh(self, x: Array) -> Array:
+        return self._unary(self.xp.tanh, np.tanh, x)
+
+    def fill(self, like: Array, value: float) -> Array:
+        return self.xp.full_like(like, value)
+
+    def minimum(self, a: Array, b: Any) -> Array:
+        return self.xp.minimum(a, self._like(b, a))
+
+    def maximum(self, a: Array, b: Any) -> Array:
+        return self.xp.maximum(a, self._like(b, a))
+
+    def where(self, condition: Array, a: Any, b: Any) -> Array:
+        if not self._numpy:
+            if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+                # Two numbers: the working dtype, on the condition's device.
+                a = self.xp.asarray(float(a), dtype=self.dtype, device=_device(condition))
+            if isinstance(a, (int, float)):
+                a = self._like(a, b)
+            b = self._like(b, a)
+        return self.xp.where(condition, a, b)
+
+
+@functools.lru_cache(maxsize=64)
+def array_math(xp: Any, dtype: Any = None) -> ArrayMath:
+    """The :class:`ArrayMath` of namespace ``xp``; numbers meeting no array become ``dtype``.
+
+    ``dtype`` None is the library's default float.
+    """
+    return ArrayMath(xp, dtype)
+
+
+LOG2 = math.log(2.0)
+"""log 2, for the definitions (a global constant is fine in both namespaces)."""
+
+FLOAT_MAX = float(np.finfo(np.float64).max)
+"""The largest float64; larger results are inf."""

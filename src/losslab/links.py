@@ -1,0 +1,254 @@
+"""Links: what a loss's ``y_pred`` is, and the map to the prediction a person reads.
+
+Every loss names one link (``loss.link``). The link says what the raw input
+``y_pred`` is (a value, a log-rate, a logit, a row of logits, a probability),
+how to turn it into the prediction it stands for (:meth:`Link.inverse`: the
+rate ``exp z``, the probability ``sigmoid(z)``, the probability row
+``softmax(z)``) and back (:meth:`Link.link`), which output a model needs to
+produce it (:attr:`Link.head`: a sigmoid for probabilities, nothing
+otherwise), and how to draw a loss against it (:meth:`Link.sweep`). Model
+heads, training metrics, curves, ``explain`` and custom losses ask the link
+instead of branching on names; so does the web explorer.
+
+======================  ===========  ==============================  ========
+link                    ``y_pred``   prediction = inverse(y_pred)    head
+======================  ===========  ==============================  ========
+:data:`IDENTITY`        value        y_pred                          identity
+:data:`LOG`             log_rate     exp(y_pred)                     identity
+:data:`LOGIT`           logit        sigmoid(y_pred)                 identity
+:data:`SOFTMAX`         logits       softmax(y_pred) along rows      identity
+:data:`PROBABILITY`     probability  y_pred (in [0, 1])              sigmoid
+======================  ===========  ==============================  ========
+
+As in scikit-learn's ``link`` module, the link is kept apart from the loss:
+``bce_with_logits`` is ``bce`` composed with the logit link, written stably.
+
+Example:
+    >>> from losslab.links import LOGIT, for_kind
+    >>> LOGIT.inverse([0.0]).tolist()
+    [0.5]
+    >>> for_kind("logits").name
+    'softmax'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from losslab._array import Array, namespace
+from losslab._math import array_math, bind, m
+
+__all__ = [
+    "IDENTITY",
+    "LINKS",
+    "LOG",
+    "LOGIT",
+    "PROBABILITY",
+    "SOFTMAX",
+    "Link",
+    "for_kind",
+    "get",
+]
+
+
+def _identity(z: Any) -> Any:
+    return z
+
+
+def _exp(z: Any) -> Any:
+    return m.exp(z)
+
+
+def _log(mu: Any) -> Any:
+    return m.log(mu)
+
+
+def _sigmoid(z: Any) -> Any:
+    return m.sigmoid(z)
+
+
+def _logit(p: Any) -> Any:
+    # log(p / (1 - p)) = log p - log1p(-p), exact for p near 0 and near 1.
+    return m.log(p) - m.log1p(-p)
+
+
+@dataclass(frozen=True)
+class Link:
+    """One link: what ``y_pred`` is, its inverse (the prediction) and the model head it needs.
+
+    Attributes:
+        name: ``"identity"``, ``"log"``, ``"logit"``, ``"softmax"`` or ``"probability"``.
+        kind: What ``y_pred`` is, in one word (``loss.y_pred_kind``):
+            ``"value"``, ``"log_rate"``, ``"logit"``, ``"logits"`` or ``"probability"``.
+        description: The same, in words.
+        prediction: What :meth:`inverse` returns, in words.
+        rows: Whether ``y_pred`` is rows ``(..., K)`` (one example per row).
+        head: The output a model applies to its last affine layer to produce
+            ``y_pred``: ``"identity"`` or ``"sigmoid"``.
+        interval: The closed range ``y_pred`` must lie in.
+        axis: How :meth:`sweep` draws a loss: the label of its horizontal axis
+            and its default range.
+    """
+
+    name: str
+    kind: str
+    description: str
+    prediction: str
+    rows: bool
+    head: str
+    interval: tuple[float, float]
+    axis: tuple[str, tuple[float, float]]
+    _inverse: Callable[..., Any] = field(repr=False, compare=False)
+    _link: Callable[..., Any] = field(repr=False, compare=False)
+
+    def inverse(self, y_pred: Any) -> Array:
+        """The prediction ``y_pred`` stands for: a value, a rate, a probability or a row of them.
+
+        Arrays of any array-API library in, the same kind out.
+        """
+        xp = namespace(y_pred)
+        z = xp.asarray(y_pred)
+        if not xp.isdtype(z.dtype, "real floating"):
+            z = xp.astype(z, xp.float64)
+        if self.rows:
+            from losslab._array import softmax_parts
+
+            return softmax_parts(xp, z)[1]
+        return bind(self._inverse, array_math(xp))(z)
+
+    def link(self, prediction: Any) -> Array:
+        """The raw ``y_pred`` whose :meth:`inverse` is ``prediction`` (softmax: its log)."""
+        xp = namespace(prediction)
+        mu = xp.asarray(prediction)
+        if not xp.isdtype(mu.dtype, "real floating"):
+            mu = xp.astype(mu, xp.float64)
+        with np.errstate(divide="ignore"):
+            return bind(self._link, array_math(xp))(mu)
+
+    def head_forward(self, z: np.ndarray) -> np.ndarray:
+        """The model head: the map from a last affine layer's output ``z`` to ``y_pred``."""
+        if self.head == "sigmoid":
+            return bind(_sigmoid, array_math(namespace(z)))(z)
+        return z
+
+    def sweep(self, x: Any, target: float | None = None) -> tuple[np.ndarray, np.ndarray, int]:
+        """Inputs that move a loss along :attr:`axis`: ``(y_pred, y_true, column)``.
+
+        ``x`` are the points of the axis; ``target`` is the target held fixed
+        (default: 0 for values, the positive class 1 otherwise; for rows, the
+        probability of class 1). For values the axis is the residual
+        ``y_pred - y_true``; for a logit the margin ``z (2y - 1)`` with
+        ``y = 1``; for rows of logits the margin ``z_1 - z_0`` of two logits
+        ``(0, x)``; otherwise ``y_pred`` itself. ``column`` is the entry of a
+        row's gradient that is the derivative along the axis (0 for
+        elementwise losses).
+        """
+        x = np.asarray(x, dtype=np.float64)
+        if self.rows:
+            y_pred = np.stack([np.zeros_like(x), x], axis=-1)
+            if target is None:
+                return y_pred, np.ones(x.shape, dtype=np.int64), 1
+            if not 0.0 <= target <= 1.0:
+                raise ValueError(
+                    f"target must be the probability of class 1 in [0, 1], got {target}"
+                )
+            rows = np.broadcast_to([1.0 - target, target], (*x.shape, 2))
+            return y_pred, np.array(rows), 1
+        default = 0.0 if self.kind == "value" else 1.0
+        t = np.full(x.shape, default if target is None else float(target))
+        return (t + x if self.kind == "value" else x), t, 0
+
+
+IDENTITY = Link(
+    "identity",
+    "value",
+    "a real value",
+    "the value itself",
+    rows=False,
+    head="identity",
+    interval=(-np.inf, np.inf),
+    axis=("residual ŷ − y", (-3.0, 3.0)),
+    _inverse=_identity,
+    _link=_identity,
+)
+LOG = Link(
+    "log",
+    "log_rate",
+    "a log-rate z (the rate is exp z)",
+    "the rate exp(z)",
+    rows=False,
+    head="identity",
+    interval=(-np.inf, np.inf),
+    axis=("log-rate z (count y = 1)", (-3.0, 3.0)),
+    _inverse=_exp,
+    _link=_log,
+)
+LOGIT = Link(
+    "logit",
+    "logit",
+    "a logit (raw score)",
+    "the probability of class 1, sigmoid(z)",
+    rows=False,
+    head="identity",
+    interval=(-np.inf, np.inf),
+    axis=("margin z·(2y − 1)", (-4.0, 4.0)),
+    _inverse=_sigmoid,
+    _link=_logit,
+)
+SOFTMAX = Link(
+    "softmax",
+    "logits",
+    "a row of logits",
+    "the row of class probabilities, softmax(z)",
+    rows=True,
+    head="identity",
+    interval=(-np.inf, np.inf),
+    axis=("margin z₁ − z₀ (true class 1)", (-4.0, 4.0)),
+    _inverse=_identity,  # rows: see Link.inverse
+    _link=_log,
+)
+PROBABILITY = Link(
+    "probability",
+    "probability",
+    "a probability in [0, 1]",
+    "the probability of class 1",
+    rows=False,
+    head="sigmoid",
+    interval=(0.0, 1.0),
+    axis=("predicted probability of the true class", (0.01, 0.99)),
+    _inverse=_identity,
+    _link=_identity,
+)
+
+LINKS: dict[str, Link] = {link.name: link for link in (IDENTITY, LOG, LOGIT, SOFTMAX, PROBABILITY)}
+"""Every link by name."""
+
+_BY_KIND = {link.kind: link for link in LINKS.values()}
+
+
+def get(name: str) -> Link:
+    """The link called ``name``.
+
+    Raises:
+        ValueError: An unknown name, with the known ones.
+    """
+    try:
+        return LINKS[name]
+    except KeyError:
+        raise ValueError(f"unknown link {name!r}; known: {', '.join(LINKS)}") from None
+
+
+def for_kind(kind: str) -> Link:
+    """The link whose ``y_pred`` is ``kind`` (``"value"``, ``"logit"``, ...).
+
+    Raises:
+        ValueError: An unknown kind, with the known ones.
+    """
+    try:
+        return _BY_KIND[kind]
+    except KeyError:
+        raise ValueError(f"unknown y_pred kind {kind!r}; known: {', '.join(_BY_KIND)}") from None
