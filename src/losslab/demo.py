@@ -1,28 +1,30 @@
 """``losslab demo``: the seeds' headline experiments as sections of one HTML report.
 
-Each section runs one experiment of :mod:`losslab.experiments.demo`, draws it
-with :mod:`losslab.plots`, and adds a row to the summary table: the claim,
-what was measured, and whether the measurement agrees (a qualitative check
-on one seed; the tests check the claims with margins over several seeds).
-Section g draws the loss landscape (:func:`losslab.landscape.landscape_section`):
-a convex bowl and the XOR saddle, with their Hessian eigenvalues.
+Each section runs experiments of :mod:`losslab.experiments.demo` (or, for the
+landscape, of :mod:`losslab.landscape`), draws them with :mod:`losslab.plots`,
+and returns their results by experiment name. The summary table then judges
+every claim of :mod:`losslab.claims` on those results with
+:func:`losslab.claims.evaluate`: the claim, what was measured, the rule and
+whether it holds, on one seed. The tests judge the same claims, by the same
+rules, over several seeds. Nothing here decides whether a claim holds.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from losslab import claims, plots
 from losslab import experiments as ex
-from losslab import plots
 from losslab.experiments import demo as headline
 
-__all__ = ["DemoResult", "run_demo"]
+__all__ = ["SECTIONS", "DemoResult", "SectionBuilder", "run_demo", "summary_rows"]
 
 
 @dataclass(frozen=True)
@@ -30,25 +32,47 @@ class DemoResult:
     """What :func:`run_demo` made.
 
     Attributes:
-        summary: One row per claim: ``section``, ``claim``, ``measured``, ``holds``.
+        summary: One row per claim: ``section``, ``claim``, ``measured``, ``rule``, ``holds``.
+        results: Every experiment's result, by the name a claim's
+            :attr:`~losslab.claims.Claim.experiment` gives.
         report: Path of the HTML page.
         seconds: Wall time, report included.
     """
 
     summary: pd.DataFrame
+    results: dict[str, Any]
     report: Path
     seconds: float
 
 
-def _row(section: str, claim: str, measured: str, holds: bool) -> dict[str, object]:
-    return {"section": section, "claim": claim, "measured": measured, "holds": bool(holds)}
+def summary_rows(section: str, results: Mapping[str, Any]) -> list[dict[str, object]]:
+    """One summary row for each claim whose experiment is in ``results``, judged on it.
+
+    Args:
+        section: The section's letter, for the ``section`` column.
+        results: Experiment results by name, as a section returns them.
+    """
+    rows: list[dict[str, object]] = []
+    for claim in claims.CLAIMS:
+        if claim.experiment in results:
+            verdict = claims.evaluate(claim, results[claim.experiment])
+            rows.append(
+                {
+                    "section": section,
+                    "claim": claim.statement,
+                    "measured": verdict.text,
+                    "rule": claim.rule,
+                    "holds": verdict.holds,
+                }
+            )
+    return rows
 
 
-def _outliers(report: plots.Report, seed: int) -> list[dict[str, object]]:
+def _outliers(report: plots.Report, letter: str, seed: int) -> dict[str, Any]:
     result = headline.outliers(seed)
     comparison = result.comparison
     section = report.section(
-        "a. A line through data with 10 % outliers: MSE, MAE, Huber",
+        f"{letter}. A line through data with 10 % outliers: MSE, MAE, Huber",
         "MSE squares every error, so the few outliers (shifted by 10 to 20 units) pull its "
         "line; MAE and Huber (δ = 1) give each outlier a bounded pull.",
     )
@@ -58,7 +82,9 @@ def _outliers(report: plots.Report, seed: int) -> list[dict[str, object]]:
     errors = pd.DataFrame(
         {
             "loss": list(result.slope_error),
+            "slope error (mean)": [float(np.mean(v)) for v in result.slope_error.values()],
             "slope error (median)": [float(np.median(v)) for v in result.slope_error.values()],
+            "intercept error (mean)": [float(np.mean(v)) for v in result.intercept_error.values()],
             "intercept error (median)": [
                 float(np.median(v)) for v in result.intercept_error.values()
             ],
@@ -85,34 +111,13 @@ def _outliers(report: plots.Report, seed: int) -> list[dict[str, object]]:
             }
         )
     )
-    mse, huber = (
-        np.median(result.slope_error["mse"]),
-        np.median(result.slope_error["huber:delta=1"]),
-    )
-    gap = max(
-        abs(constant.fitted["mse"] - constant.mean), abs(constant.fitted["mae"] - constant.median)
-    )
-    return [
-        _row(
-            "a",
-            "Huber's slope is closer to the truth than MSE's",
-            f"median slope error Huber {huber:.3f}, MSE {mse:.3f}",
-            huber < mse,
-        ),
-        _row(
-            "a",
-            "constant model: MSE -> mean, MAE -> median",
-            f"mean {constant.mean:.3f} vs {constant.fitted['mse']:.3f}, median "
-            f"{constant.median:.3f} vs {constant.fitted['mae']:.3f}",
-            gap < 0.02,
-        ),
-    ]
+    return {"outliers": result}
 
 
-def _saturation(report: plots.Report, seed: int) -> list[dict[str, object]]:
+def _saturation(report: plots.Report, letter: str, seed: int) -> dict[str, Any]:
     result = headline.saturation(seed)
     section = report.section(
-        "b. A saturated sigmoid: cross-entropy against MSE on the probability",
+        f"{letter}. A saturated sigmoid: cross-entropy against MSE on the probability",
         f"Both logistic models start confidently wrong (median |z| = {result.initial_logit:.1f}, "
         f"training accuracy {result.initial_accuracy:.2f}). Cross-entropy's gradient wrt the "
         "logit is p − y, about −1 here; MSE on p = σ(z) multiplies its gradient by "
@@ -134,24 +139,14 @@ def _saturation(report: plots.Report, seed: int) -> list[dict[str, object]]:
             }
         )
     )
-    ce, mse = result.epochs_to_target["cross-entropy"], result.epochs_to_target["mse on σ(z)"]
-    mse_epochs = result.epochs if np.isnan(mse) else mse
-    return [
-        _row(
-            "b",
-            "cross-entropy escapes saturation, MSE on σ(z) plateaus",
-            f"epochs to 90% val accuracy: CE {reached['cross-entropy']}, "
-            f"MSE {reached['mse on σ(z)']} (of {result.epochs})",
-            ce < 0.5 * mse_epochs,
-        ),
-    ]
+    return {"saturation": result}
 
 
-def _calibration(report: plots.Report, seed: int) -> list[dict[str, object]]:
+def _calibration(report: plots.Report, letter: str, seed: int) -> dict[str, Any]:
     result = headline.calibration(seed)
     plateau, final = result.at(result.plateau_epoch), result.history.final
     section = report.section(
-        "c. The loss keeps falling after accuracy stops moving",
+        f"{letter}. The loss keeps falling after accuracy stops moving",
         f"Accuracy reaches its final level by epoch {result.plateau_epoch}; after that the "
         "predicted labels hardly change, but the probabilities grow more confident and "
         "closer to the observed frequencies, so log loss and ECE keep falling.",
@@ -178,24 +173,14 @@ def _calibration(report: plots.Report, seed: int) -> list[dict[str, object]]:
     )
     columns = ["epoch", "val_accuracy", "val_log_loss", "val_ece"]
     section.table(pd.DataFrame([{k: plateau[k] for k in columns}, {k: final[k] for k in columns}]))
-    return [
-        _row(
-            "c",
-            "loss falls while accuracy stays flat, as calibration improves",
-            f"after epoch {result.plateau_epoch}: accuracy {plateau['val_accuracy']:.3f} -> "
-            f"{final['val_accuracy']:.3f}, log loss {plateau['val_log_loss']:.3f} -> "
-            f"{final['val_log_loss']:.3f}, ECE {plateau['val_ece']:.3f} -> {final['val_ece']:.3f}",
-            final["val_log_loss"] < 0.5 * plateau["val_log_loss"]
-            and final["val_ece"] < plateau["val_ece"],
-        ),
-    ]
+    return {"calibration": result}
 
 
-def _asymmetric(report: plots.Report, seed: int) -> list[dict[str, object]]:
+def _asymmetric(report: plots.Report, letter: str, seed: int) -> dict[str, Any]:
     result = headline.asymmetric(seed)
     comparison = result.comparison
     section = report.section(
-        "d. Asymmetric costs: weighting the positive class",
+        f"{letter}. Asymmetric costs: weighting the positive class",
         "bce_with_logits with pos_weight = 5 makes a missed positive cost five times a false "
         "alarm: the boundary moves into the negative class, trading false negatives for false "
         "positives.",
@@ -216,23 +201,14 @@ def _asymmetric(report: plots.Report, seed: int) -> list[dict[str, object]]:
             }
         )
     )
-    fn = [int(result.false_negatives[k].sum()) for k in labels]
-    fp = [int(result.false_positives[k].sum()) for k in labels]
-    return [
-        _row(
-            "d",
-            "pos_weight 5 trades false negatives for false positives",
-            f"FN {fn[0]} -> {fn[1]}, FP {fp[0]} -> {fp[1]}",
-            fn[1] < fn[0] and fp[1] > fp[0],
-        ),
-    ]
+    return {"asymmetric": result}
 
 
-def _overfitting(report: plots.Report, seed: int) -> list[dict[str, object]]:
+def _overfitting(report: plots.Report, letter: str, seed: int) -> dict[str, Any]:
     result = headline.overfitting(seed)
     comparison = result.comparison
     section = report.section(
-        "e. The objective is not the goal: an over-parameterised MLP",
+        f"{letter}. The objective is not the goal: an over-parameterised MLP",
         f"{result.n_parameters} parameters, {result.n_train} noisy training rows. The training "
         "loss (the objective) falls all the way; the validation loss (the goal) is lowest at "
         f"epoch {result.best_epoch} and rises after.",
@@ -253,24 +229,13 @@ def _overfitting(report: plots.Report, seed: int) -> list[dict[str, object]]:
             }
         )
     )
-    return [
-        _row(
-            "e",
-            "training loss keeps falling while validation loss rises",
-            f"val loss lowest at epoch {result.best_epoch} ({result.val_loss_best:.3f}), "
-            f"{result.val_loss_final:.3f} at epoch {result.final_epoch}; train loss "
-            f"{result.train_loss_best:.3f} -> {result.train_loss_final:.4f}",
-            result.best_epoch < result.final_epoch
-            and result.val_loss_final > result.val_loss_best
-            and result.train_loss_final < result.train_loss_best,
-        ),
-    ]
+    return {"overfitting": result}
 
 
-def _confidence(report: plots.Report, seed: int) -> list[dict[str, object]]:
+def _confidence(report: plots.Report, letter: str, seed: int) -> dict[str, Any]:
     result = headline.confidence()
     section = report.section(
-        "f. Confidently wrong predictions",
+        f"{letter}. Confidently wrong predictions",
         "Cross-entropy −log p of a positive example: 0.9 costs 0.105, 0.1 costs 2.303; "
         "0.51 and 0.99 are both right at the 0.5 threshold, yet 0.99 costs about 67 times "
         "less. The derivative −1/p grows without bound as p → 0.",
@@ -280,50 +245,48 @@ def _confidence(report: plots.Report, seed: int) -> list[dict[str, object]]:
         "f_confidence", plots.loss_shapes(result.curve, title="cross-entropy", points=points)
     )
     section.table(pd.DataFrame({"p (true class)": result.probabilities, "−log p": result.losses}))
-    by_p = dict(zip(result.probabilities, result.losses, strict=True))
-    return [
-        _row(
-            "f",
-            "confident wrong answers cost most",
-            f"−log 0.9 = {by_p[0.9]:.3f}, −log 0.1 = {by_p[0.1]:.3f}; −log 0.51 = "
-            f"{by_p[0.51]:.3f}, −log 0.99 = {by_p[0.99]:.4f}",
-            by_p[0.1] > 20 * by_p[0.9] and by_p[0.51] > 60 * by_p[0.99],
-        ),
-    ]
+    return {"confidence": result}
 
 
-def _landscape(report: plots.Report, seed: int) -> list[dict[str, object]]:
-    from losslab.landscape import landscape_section
+def _landscape(report: plots.Report, letter: str, seed: int) -> dict[str, Any]:
+    from losslab import landscape
 
+    results = {
+        "convex_bowl": landscape.convex_bowl(seed=seed),
+        "xor_saddle": landscape.xor_saddle(seed=seed),
+        "sigmoid_plateau": landscape.sigmoid_plateau(seed=seed),
+    }
     # A 31-point grid with contours only keeps the section near two seconds on two cores.
-    result = landscape_section(resolution=31, surface3d=False, seed=seed)
-    numbers = result.numbers
-    section = report.section(f"g. {result.title}", result.intro)
+    drawn = landscape.landscape_section(
+        resolution=31, surface3d=False, seed=seed,
+        bowl=results["convex_bowl"], saddle=results["xor_saddle"],
+    )  # fmt: skip
+    numbers = drawn.numbers
+    section = report.section(f"{letter}. {drawn.title}", drawn.intro)
     section.table(
         pd.DataFrame({"quantity": list(numbers), "value": list(numbers.values())}), digits=6
     )
-    for name, caption, figure in result.figures:
+    for name, caption, figure in drawn.figures:
         section.figure(name, figure, caption)
-    bowl_min = float(numbers["bowl: smallest Hessian eigenvalue"])
-    saddle_min = float(numbers["XOR saddle: smallest eigenvalue (Lanczos)"])
-    return [
-        _row(
-            "g",
-            "linear regression under MSE is a convex bowl",
-            f"smallest Hessian eigenvalue {bowl_min:.4g} > 0 "
-            f"(largest {float(numbers['bowl: largest Hessian eigenvalue']):.4g})",
-            bowl_min > 0,
+    plateau = results["sigmoid_plateau"]
+    section.text(
+        "A plateau: one sigmoid unit started saturated on the wrong side (w = −10 on data "
+        "with |x| ≥ 1). MSE on its probability is flat there, far from its minimum, because "
+        "σ′(z) ≈ 0 multiplies its gradient; cross-entropy's gradient is (p − y) x, which the "
+        "sigmoid's slope does not shrink."
+    )
+    section.table(
+        pd.DataFrame(
+            {
+                "loss on σ(z)": list(plateau),
+                "point": [point.kind for point in plateau.values()],
+                "loss": [point.loss for point in plateau.values()],
+                "gradient norm": [point.grad_norm for point in plateau.values()],
+            }
         ),
-        _row(
-            "g",
-            "a tanh network on XOR has a saddle at zero weights",
-            f"gradient norm {float(numbers['XOR saddle: gradient norm']):.1e}, smallest "
-            f"eigenvalue {saddle_min:.4f} (predicted −‖c‖ = "
-            f"{float(numbers['XOR saddle: smallest eigenvalue predicted, -||c||']):.4f}), "
-            f"largest {float(numbers['XOR saddle: largest eigenvalue']):.4f}",
-            numbers["XOR saddle: kind"] == "saddle" and saddle_min < 0,
-        ),
-    ]
+        digits=6,
+    )
+    return results
 
 
 def _shapes(report: plots.Report) -> None:
@@ -348,19 +311,28 @@ def _shapes(report: plots.Report) -> None:
     )
 
 
-SECTIONS: tuple[Callable[[plots.Report, int], list[dict[str, object]]], ...] = (
-    _outliers,
-    _saturation,
-    _calibration,
-    _asymmetric,
-    _overfitting,
-    _confidence,
-    _landscape,
+SectionBuilder = Callable[[plots.Report, str, int], dict[str, Any]]
+"""Draws one section, given its letter and the seed, and returns its experiments' results."""
+
+SECTIONS: tuple[tuple[str, SectionBuilder], ...] = (
+    ("a", _outliers),
+    ("b", _saturation),
+    ("c", _calibration),
+    ("d", _asymmetric),
+    ("e", _overfitting),
+    ("f", _confidence),
+    ("g", _landscape),
 )
+"""The report's sections in order, each with its letter."""
 
 
 def run_demo(out: str | Path = "losslab-demo", *, seed: int = 0, svg: bool = True) -> DemoResult:
-    """Run every headline experiment and write the report into ``out``.
+    """Run every headline experiment, judge every claim on it, and write the report into ``out``.
+
+    Args:
+        out: Folder for ``index.html`` and ``figures/``.
+        seed: Seed of every experiment's data (the comparisons add their own run seeds).
+        svg: Also save each figure as SVG beside its PNG.
 
     Raises:
         ValueError: If ``out`` cannot be written (checked before anything runs).
@@ -374,12 +346,19 @@ def run_demo(out: str | Path = "losslab-demo", *, seed: int = 0, svg: bool = Tru
         "checked on a quantity they share (slope error, accuracy, error counts, validation "
         "loss).",
     )
-    overview = report.section("Summary")
-    rows = []
-    for section in SECTIONS:
-        rows.extend(section(report, seed))
+    overview = report.section(
+        "Summary",
+        "Each claim, what was measured on this run, the rule that judges it (the same rule "
+        "the tests apply over several seeds, from losslab.claims) and whether it holds.",
+    )
+    rows: list[dict[str, object]] = []
+    results: dict[str, Any] = {}
+    for letter, section in SECTIONS:
+        found = section(report, letter, seed)
+        rows.extend(summary_rows(letter, found))
+        results.update(found)
     _shapes(report)
     summary = pd.DataFrame(rows)
     overview.table(summary)
     path = report.write(folder, svg=svg)
-    return DemoResult(summary, path, time.perf_counter() - start)
+    return DemoResult(summary, results, path, time.perf_counter() - start)

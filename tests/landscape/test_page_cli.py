@@ -4,9 +4,9 @@ import re
 
 from typer.testing import CliRunner
 
-from losslab import demo, plots
+from losslab import claims, demo, plots
 from losslab.cli import app
-from losslab.landscape import landscape_section
+from losslab.landscape import convex_bowl, landscape_section, xor_saddle
 
 
 def test_landscape_section_numbers_and_self_contained_html():
@@ -19,10 +19,22 @@ def test_landscape_section_numbers_and_self_contained_html():
     assert [name for name, _, _ in section.figures] == ["landscape_bowl", "landscape_xor_saddle"]
 
 
+def test_landscape_section_draws_the_results_it_is_given():
+    bowl, saddle = convex_bowl(seed=1), xor_saddle(seed=1)
+    section = landscape_section(resolution=5, surface3d=False, bowl=bowl, saddle=saddle)
+    assert section.numbers["bowl: smallest Hessian eigenvalue"] == bowl["smallest"]
+    assert section.numbers["XOR saddle: smallest eigenvalue (Lanczos)"] == (
+        saddle["point"].smallest_eigenvalue
+    )
+    # Seed 0, the default, draws other data: the numbers above came from the arguments.
+    assert bowl["smallest"] != convex_bowl(seed=0)["smallest"]
+
+
 def test_demo_report_has_the_landscape_section_and_its_numbers(tmp_path):
-    assert demo._landscape in demo.SECTIONS  # so `losslab demo` runs it
+    assert ("g", demo._landscape) in demo.SECTIONS  # so `losslab demo` runs it
     report = plots.Report("demo")
-    rows = demo._landscape(report, 0)
+    results = demo._landscape(report, "g", 0)
+    rows = demo.summary_rows("g", results)
     page = report.write(tmp_path).read_text()
     assert "<h2>g. Loss landscapes: a convex bowl and a saddle</h2>" in page
     assert page.count("data:image/png;base64,") == 2
@@ -31,18 +43,20 @@ def test_demo_report_has_the_landscape_section_and_its_numbers(tmp_path):
         "bowl: smallest Hessian eigenvalue",
         "XOR saddle: smallest eigenvalue (Lanczos)",
         "XOR saddle: kind",
+        "gradient norm",
     ):
         assert quantity in page
-    assert [row["holds"] for row in rows] == [True, True]
+    assert [row["claim"] for row in rows] == [
+        claims.get(name).statement for name in ("convex_bowl", "xor_saddle", "sigmoid_plateau")
+    ]
+    assert [row["holds"] for row in rows] == [True, True, True]
     # Seed 0, measured: bowl eigenvalues 1.842 to 2.006; at the saddle -0.0418 (Lanczos),
     # equal to the predicted -||c|| to the 4 digits shown.
-    measured = rows[0]["measured"] + " " + rows[1]["measured"]
-    bowl = float(re.search(r"smallest Hessian eigenvalue ([-0-9.e]+) > 0", measured)[1])
-    saddle = float(re.search(r"smallest eigenvalue (-[0-9.]+) \(predicted", measured)[1])
-    predicted = float(re.search(r"= (-[0-9.]+)\)", measured)[1])
-    assert 1.0 < bowl < 3.0
-    assert saddle < 0
-    assert saddle == predicted
+    bowl = claims.evaluate(claims.get("convex_bowl"), results["convex_bowl"]).measured
+    saddle = claims.evaluate(claims.get("xor_saddle"), results["xor_saddle"]).measured
+    assert 1.0 < bowl["smallest"] < 3.0
+    assert f"{saddle['smallest']:.4f}" == f"{saddle['predicted_smallest']:.4f}"
+    assert f"smallest eigenvalue {saddle['smallest']:.4f}" in rows[1]["measured"]
 
 
 def test_cli_writes_figures_and_page(tmp_path):

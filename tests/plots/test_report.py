@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import time
 
 import pytest
 from typer.testing import CliRunner
@@ -114,19 +113,3 @@ def test_report_escapes_text() -> None:
     page = report.html()
     assert "a &lt;b&gt;" in page
     assert "x &lt; y &amp; z" in page
-
-
-def test_demo_command_runs_fast_and_writes_report(tmp_path) -> None:
-    start = time.perf_counter()
-    result = invoke("demo", "--out", str(tmp_path / "demo"))
-    seconds = time.perf_counter() - start
-    assert result.exit_code == 0, result.output
-    page = (tmp_path / "demo" / "index.html").read_text()
-    assert URL.search(page) is None
-    for section in ("a. ", "b. ", "c. ", "d. ", "e. ", "f. ", "g. "):
-        assert f"<h2>{section}" in page
-    assert "NO" not in result.output.split()  # every claim holds on seed 0
-    assert "report:" in result.output
-    # Measured 15-20 s on 2 idle cores (report included); the issue allows 120 s, which
-    # this test holds even when the suite's other worker shares the cores.
-    assert seconds < 120

@@ -1,8 +1,10 @@
 """The seeds' headline claims as experiments that return measured numbers.
 
 Each function trains small models and returns a frozen record of what it
-measured; :mod:`losslab.demo` draws them into a report and the tests check
-the claims on these numbers over several seeds. Nothing here draws.
+measured; :mod:`losslab.claims` says what each claim reads from these records
+and when it holds, :mod:`losslab.demo` draws them into a report and judges the
+claims on one seed, and the tests judge the same claims over several seeds.
+Nothing here draws or judges.
 
 - :func:`outliers`: MSE, MAE and Huber fitting a line to data with 10 %
   outliers; and a constant-only model, where MSE finds the mean and MAE the median;

@@ -1,5 +1,7 @@
 """The seeds' landscape claims, measured: a convex bowl, a saddle, a plateau.
 
+What each claim reads from these results, and when it holds, is in :mod:`losslab.claims`.
+
 - :func:`convex_bowl`: linear regression under MSE has the constant Hessian
   ``H = (2/n) X̃ᵀ X̃`` (``X̃ = [X, 1]``), positive definite when ``X̃`` has full
   column rank: one minimum, the bowl.

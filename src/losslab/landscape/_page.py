@@ -107,7 +107,14 @@ _INTRO = (
 )
 
 
-def landscape_section(*, resolution: int = 41, surface3d: bool = True, seed: int = 0) -> Section:
+def landscape_section(
+    *,
+    resolution: int = 41,
+    surface3d: bool = True,
+    seed: int = 0,
+    bowl: Mapping[str, Any] | None = None,
+    saddle: Mapping[str, Any] | None = None,
+) -> Section:
     """Convex bowl against XOR saddle, for the demo report: numbers, figures, HTML fragment.
 
     The bowl: linear regression under MSE on ``datasets.linear()``, the
@@ -121,15 +128,20 @@ def landscape_section(*, resolution: int = 41, surface3d: bool = True, seed: int
         surface3d: Draw the bowl as contours above a 3-D surface; False draws
             the contours alone (cheaper to render and to save as SVG).
         seed: Seed of both data sets.
+        bowl: A :func:`~losslab.landscape.convex_bowl` result to draw instead of
+            computing one for ``seed`` (the demo passes the one its claims judge).
+        saddle: Likewise a :func:`~losslab.landscape.xor_saddle` result.
     """
-    bowl = convex_bowl(seed=seed)
+    if bowl is None:
+        bowl = convex_bowl(seed=seed)
+    if saddle is None:
+        saddle = xor_saddle(seed=seed)
     data = bowl["data"]
     model = LinearRegression(data.n_features)
     _, path = train_with_trajectory(model, "mse", data.X, data.y, lr=0.1, epochs=60)
     surface = grid_surface(
         model, "mse", data.X, data.y, ranges=((-1, 4), (-2, 3)), resolution=resolution
     )
-    saddle = xor_saddle(seed=seed)
     objective, theta = saddle["objective"], saddle["theta"]
     directions, _ = hessian_directions(objective, theta)
     plane = plane_surface(
