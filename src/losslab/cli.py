@@ -14,6 +14,7 @@ Bad input exits with status 2 and a red message naming the option.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from typing import Annotated, Any, NoReturn
@@ -25,6 +26,7 @@ from rich.text import Text
 
 from losslab import lessons, losses
 from losslab.lessons import Step, format_cell, format_number
+from losslab.specs import parse_pairs
 
 app = typer.Typer(
     name="losslab",
@@ -132,19 +134,29 @@ def _param_value(raw: str, default: Any, option: str) -> Any:
 
 def _params(name: str, items: list[str]) -> dict[str, Any]:
     defaults = losses.parameters(name)
-    params: dict[str, Any] = {}
-    for item in items:
-        key, sep, raw = item.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise _BadInput(f"--param: expected NAME=VALUE, got {item!r}")
+
+    def convert(key: str, text: str) -> Any:
         if key not in defaults:
             allowed = ", ".join(defaults) or "none"
             raise _BadInput(
                 f"--param: loss {name!r} has no parameter {key!r}; its parameters: {allowed}"
             )
-        params[key] = _param_value(raw, defaults[key], f"--param {key}")
-    return params
+        return _param_value(text, defaults[key], f"--param {key}")
+
+    try:
+        return parse_pairs(items, "--param", convert=convert)
+    except ValueError as exc:
+        raise _BadInput(str(exc)) from None
+
+
+def _finite_number(key: str, text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"--param {key}: {text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise ValueError(f"--param {key}: the value must be finite, got {text!r}")
+    return value
 
 
 # ---------------------------------------------------------------- rendering
@@ -650,13 +662,16 @@ def custom_command(
     ] = None,
 ) -> None:
     """Derive the gradient and Hessian of a loss written as an expression, check and plot them."""
-    from losslab.custom._cli import parse_params, run_custom_check  # sympy loads only here
+    from losslab.custom._cli import run_custom_check  # sympy loads only here
 
     try:
+        params = parse_pairs(param or [], "--param", convert=_finite_number)
+    except ValueError as exc:
+        _fail(str(exc))
+    try:
         result = run_custom_check(
-            expression, parse_params(param or []), check,
-            task=task, y_pred_kind=y_pred_kind, plot=plot,
-        )  # fmt: skip
+            expression, params, check, task=task, y_pred_kind=y_pred_kind, plot=plot
+        )
     except (ValueError, TypeError) as exc:  # UnsafeExpressionError is a ValueError
         _fail(f"EXPRESSION: {exc}")
     if result["passed"] is False:

@@ -16,8 +16,8 @@ from typing import Any
 
 from losslab import datasets as _datasets
 from losslab import losses as _losses
-from losslab._specs import parse_spec
 from losslab.datasets import Dataset
+from losslab.specs import format_spec, parse_spec, split_specs
 
 __all__ = ["check_task", "loss_label", "parse_loss", "resolve_dataset", "resolve_losses"]
 
@@ -45,9 +45,7 @@ def loss_label(loss: Any) -> str:
     except ValueError:
         defaults = {}
     changed = {k: v for k, v in getattr(loss, "params", {}).items() if defaults.get(k) != v}
-    if not changed:
-        return str(loss.name)
-    return f"{loss.name}:" + ",".join(f"{k}={v}" for k, v in changed.items())
+    return format_spec(loss.name, changed)
 
 
 def resolve_losses(losses: str | Sequence[Any]) -> dict[str, Any]:
@@ -77,19 +75,6 @@ def resolve_losses(losses: str | Sequence[Any]) -> dict[str, Any]:
             raise ValueError(f"losses: {label!r} is listed twice")
         resolved[label] = loss
     return resolved
-
-
-def split_specs(text: str) -> list[str]:
-    """Split ``"mse,huber:delta=1,q=2,mae"`` into specs: a ``key=value`` part joins the last one."""
-    specs: list[str] = []
-    for part in (p.strip() for p in text.split(",")):
-        if not part:
-            continue
-        if "=" in part and ":" not in part and specs:
-            specs[-1] += "," + part
-        else:
-            specs.append(part)
-    return specs
 
 
 def resolve_dataset(dataset: str | Dataset) -> Dataset:
