@@ -260,7 +260,7 @@ def _task_metrics(
 
         # The hard predictions behind accuracy: argmax of the class-probability rows, which
         # for one probability p is class 1 exactly when p > 0.5 (metrics.classification_metrics).
-        predicted = _metrics._class_probabilities(prediction).argmax(axis=1)
+        predicted = _metrics.class_probabilities(prediction).argmax(axis=1)
         metrics["expected_cost"] = expected_cost(predicted, labels, cost_matrix)
     return metrics
 

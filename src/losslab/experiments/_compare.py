@@ -31,22 +31,17 @@ import pandas as pd
 from losslab import optim as _optim
 from losslab.datasets import Dataset, Split
 from losslab.experiments._specs import check_task, resolve_dataset, resolve_losses
-from losslab.experiments._summary import bands, default_target, metric_mode, summarise
+from losslab.experiments._summary import bands, default_target, summarise
+from losslab.metrics import metric_mode, metric_names
 from losslab.models import ACTIVATIONS, Model, make_model, to_prediction
 from losslab.train import History, check_targets, fit
 
 __all__ = ["Comparison", "Run", "compare", "dataset_spec", "task_metrics"]
 
-_METRICS = {
-    "regression": ("loss", "mse", "rmse", "mae", "r2"),
-    "binary": ("loss", "accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "ece"),
-}
-_METRICS["multiclass"] = _METRICS["binary"]
-
 
 def task_metrics(task: str) -> tuple[str, ...]:
     """The metric names recorded for ``task`` (``loss`` is the training objective itself)."""
-    return _METRICS[task]
+    return ("loss", *metric_names(task))
 
 
 @dataclass

@@ -8,6 +8,7 @@ interrupted sweep resumes where it stopped; :func:`write_report` builds the
 HTML report. From the command line: ``losslab sweep`` and ``losslab report``.
 """
 
+from losslab.metrics import higher_is_better
 from losslab.sweep._config import (
     DatasetSpec,
     LossSpec,
@@ -18,7 +19,7 @@ from losslab.sweep._config import (
 )
 from losslab.sweep._config import load as load_config
 from losslab.sweep._config import loads as loads_config
-from losslab.sweep._plan import Plan, Run, config_hash, expand, higher_is_better, resolve_metric
+from losslab.sweep._plan import Plan, Run, config_hash, expand, resolve_metric
 from losslab.sweep._run import CONFIG_COLUMNS, RunResult, run_batch, run_one
 from losslab.sweep._runner import (
     Estimate,

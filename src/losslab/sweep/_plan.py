@@ -33,13 +33,10 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from losslab import datasets, losses
+from losslab.metrics import metric_names
 from losslab.sweep._config import SweepConfig
 
-__all__ = ["Plan", "Run", "config_hash", "expand", "fits", "higher_is_better", "resolve_metric"]
-
-_REGRESSION_METRICS = ("mse", "rmse", "mae", "r2")
-_CLASSIFICATION_METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "ece")
-_HIGHER_IS_BETTER = ("accuracy", "precision", "recall", "f1", "roc_auc", "r2")
+__all__ = ["Plan", "Run", "config_hash", "expand", "fits", "resolve_metric"]
 
 
 def _digest(data: Any) -> str:
@@ -141,20 +138,11 @@ def resolve_metric(metric: str, task: str) -> str:
     """
     if metric == "auto":
         return "val_rmse" if task == "regression" else "val_accuracy"
-    names = _REGRESSION_METRICS if task == "regression" else _CLASSIFICATION_METRICS
+    names = metric_names(task)
     allowed = ["train_loss", "val_loss"] + [f"{p}_{m}" for p in ("train", "val") for m in names]
     if metric not in allowed:
         raise ValueError(f"metric {metric!r} is not recorded for {task}; use one of {allowed}")
     return metric
-
-
-def higher_is_better(metric: str) -> bool:
-    """Whether larger values of ``metric`` are better (accuracy, R², ...).
-
-    >>> higher_is_better("val_accuracy"), higher_is_better("val_rmse")
-    (True, False)
-    """
-    return metric.rsplit("_", 1)[-1] in _HIGHER_IS_BETTER or metric.endswith("roc_auc")
 
 
 def _grid(fixed: Mapping[str, Any], grid: Mapping[str, list[Any]]) -> Iterator[dict[str, Any]]:

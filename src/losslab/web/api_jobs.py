@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import StreamingResponse
 
+from losslab.metrics import metric_names
 from losslab.models import make_model
 from losslab.train import check_targets
 from losslab.web import data as _data
@@ -37,8 +38,6 @@ from losslab.web.schemas import (
 
 router = APIRouter(prefix="/api", tags=["training"])
 
-REGRESSION_METRICS = ["loss", "mse", "rmse", "mae", "r2"]
-CLASSIFICATION_METRICS = ["loss", "accuracy", "f1", "precision", "recall", "roc_auc", "log_loss"]
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorResponse} for code in (404, 413, 429, 503)
 }
@@ -159,7 +158,6 @@ def start_job(body: TrainRequest, request: Request) -> JobCreated:
     }
     manager.add(job)
     job.start(data.X, data.y, options, body.epochs_per_second)
-    metrics = REGRESSION_METRICS if data.task == "regression" else CLASSIFICATION_METRICS
     return JobCreated(
         job_id=job.id,
         runs=[RunInfo(index=r.index, loss=r.loss.name, label=r.label) for r in runs],
@@ -167,7 +165,7 @@ def start_job(body: TrainRequest, request: Request) -> JobCreated:
         view=view,  # type: ignore[arg-type]
         n_features=data.n_features,
         n_classes=data.n_classes,
-        metrics=metrics,
+        metrics=["loss", *metric_names(data.task)],
         data=_data.points(data, rows),
         stream=f"/api/jobs/{job.id}/stream",
     )
