@@ -551,14 +551,11 @@ def sweep_command(
         return
     if out is None:
         _fail("--out: give a results folder (or --dry-run to only count the runs)")
-    from losslab.sweep._progress import SweepProgress
-
     try:
-        with SweepProgress(console) as bar:
-            outcome = sweep.run_sweep(
-                settings, out, scheduler=scheduler, n_workers=workers, batch_size=batch_size,
-                force=force, on_start=bar.start, on_result=bar.update,
-            )  # fmt: skip
+        outcome = sweep.run_sweep(
+            settings, out, scheduler=scheduler, n_workers=workers, batch_size=batch_size,
+            force=force, progress=True,
+        )  # fmt: skip
     except sweep.ConfigChangedError as exc:
         _fail(f"--out: {exc}")
     except OSError as exc:

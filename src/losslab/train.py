@@ -45,6 +45,7 @@ from losslab import losses as _losses
 from losslab import metrics as _metrics
 from losslab.models import Model, head_for_kind, to_prediction
 from losslab.optim import CosineSchedule, Optimizer, Schedule, make_optimizer, make_schedule
+from losslab.progress import Progress
 
 __all__ = [
     "EarlyStopping",
@@ -476,7 +477,7 @@ def fit(
     # The full-batch gradient array has the same shape every epoch: allocate it once.
     buffers: dict[str, np.ndarray] | None = {} if full_batch else None
 
-    with np.errstate(all="ignore"), _progress(progress, epochs) as bar:
+    with np.errstate(all="ignore"), Progress(progress, total=epochs, description="training") as bar:
         value, grads, y_pred = _loss_and_grads(model, loss, X, y, weights, buffers)
         history.initial_loss = value
         train_metrics = _task_metrics(loss, y_pred, y, costs)
@@ -508,7 +509,7 @@ def fit(
                             break
                         opt.step(params, batch_grads)
                 value, grads, y_pred = _loss_and_grads(model, loss, X, y, weights, buffers)
-                bar(epoch, value)
+                bar.update(completed=epoch, description=f"loss {value:.4g}")
                 recorded = epoch == epochs or (metrics_every > 0 and epoch % metrics_every == 0)
                 if not recorded and math.isfinite(value) and value <= threshold:
                     continue
@@ -658,28 +659,3 @@ def _restore(params: dict[str, np.ndarray], saved: dict[str, np.ndarray]) -> Non
 
 def _mark_diverged(history: History, epoch: int, reason: str) -> None:
     history.diverged, history.diverged_epoch, history.diverged_reason = True, epoch, reason
-
-
-class _progress:
-    """A Rich progress bar over epochs, or a no-op when ``enabled`` is False."""
-
-    def __init__(self, enabled: bool, epochs: int) -> None:
-        self.enabled, self.epochs = enabled, epochs
-
-    def __enter__(self) -> Callable[[int, float], None]:
-        if not self.enabled:
-            return lambda epoch, value: None
-        from rich.progress import Progress
-
-        self.bar = Progress()
-        self.bar.start()
-        self.task = self.bar.add_task("training", total=self.epochs)
-
-        def update(epoch: int, value: float) -> None:
-            self.bar.update(self.task, completed=epoch, description=f"loss {value:.4g}")
-
-        return update
-
-    def __exit__(self, *exc) -> None:
-        if self.enabled:
-            self.bar.stop()

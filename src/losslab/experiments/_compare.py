@@ -34,6 +34,7 @@ from losslab.experiments._specs import check_task, resolve_dataset, resolve_loss
 from losslab.experiments._summary import bands, default_target, summarise
 from losslab.metrics import metric_mode, metric_names
 from losslab.models import ACTIVATIONS, Model, make_model, to_prediction
+from losslab.progress import Progress
 from losslab.train import History, check_targets, fit
 
 __all__ = ["Comparison", "Run", "compare", "dataset_spec", "task_metrics"]
@@ -324,23 +325,30 @@ def compare(
     plan = [(label, seed) for seed in seed_list for label in resolved]
     runs: list[Run] = []
     interrupted = False
-    with _Progress(progress, len(plan) * int(epochs)) as bar:
+    done = 0  # epochs of the runs finished so far, diverged runs counted in full
+    with Progress(progress, total=len(plan) * int(epochs), description="compare") as bar:
+
+        def advance(epoch: int, record: dict[str, float], model: Model) -> bool:
+            bar.update(completed=done + epoch)
+            return False
+
         try:
             for label, seed in plan:
                 loss = resolved[label]
                 split = data.split(val_fraction, seed)
                 built = _build(loss, data, model, hidden, activation, seed)
-                bar.describe(f"{label} seed {seed}")
+                bar.update(description=f"{label} seed {seed}")
                 history = fit(
                     built, loss, split.X_train, split.y_train, X_val=split.X_val,
                     y_val=split.y_val, optimizer=optimizer, lr=lr, epochs=int(epochs),
                     batch_size=batch_size, weight_decay=weight_decay, schedule=schedule,
-                    optimizer_params=optimizer_params, seed=seed, callbacks=[bar.callback],
+                    optimizer_params=optimizer_params, seed=seed, callbacks=[advance],
                 )  # fmt: skip
                 if history.interrupted:
                     interrupted = True
                     break
-                bar.finish_run(int(epochs))
+                done += int(epochs)
+                bar.update(completed=done)
                 runs.append(Run(label, seed, history, built, split))
         except KeyboardInterrupt:
             interrupted = True
@@ -387,42 +395,3 @@ def _assemble(data, resolved, column, target, runs, config, interrupted, n_plann
         data, resolved, column, float(target), results, summary, runs, note, config,
         interrupted, n_planned,
     )  # fmt: skip
-
-
-class _Progress:
-    """A Rich bar over all epochs of all runs, or nothing when disabled."""
-
-    def __init__(self, enabled: bool, total: int) -> None:
-        self.enabled, self.total, self.done = enabled, total, 0
-
-    def __enter__(self) -> _Progress:
-        if self.enabled:
-            from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
-            self.bar = Progress(
-                TextColumn("{task.description}"), BarColumn(),
-                TextColumn("{task.percentage:>3.0f}%"),
-                TimeRemainingColumn(),
-            )  # fmt: skip
-            self.bar.start()
-            self.task = self.bar.add_task("compare", total=self.total)
-        return self
-
-    def describe(self, text: str) -> None:
-        if self.enabled:
-            self.bar.update(self.task, description=text)
-
-    def callback(self, epoch: int, record: dict[str, float], model: Model) -> bool:
-        if self.enabled:
-            self.bar.update(self.task, completed=self.done + epoch)
-        return False
-
-    def finish_run(self, epochs: int) -> None:
-        # A diverged run stops early; count its remaining epochs as done.
-        self.done += epochs
-        if self.enabled:
-            self.bar.update(self.task, completed=self.done)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.enabled:
-            self.bar.stop()
