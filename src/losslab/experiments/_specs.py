@@ -14,10 +14,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from losslab import datasets as _datasets
 from losslab import losses as _losses
 from losslab.datasets import Dataset
-from losslab.specs import format_spec, parse_spec, split_specs
+from losslab.runs import fits_task, load_dataset, loss_label
+from losslab.specs import parse_spec, split_specs
 
 __all__ = ["check_task", "loss_label", "parse_loss", "resolve_dataset", "resolve_losses"]
 
@@ -36,16 +36,6 @@ def parse_loss(spec: str) -> tuple[str, Any]:
     except (ValueError, TypeError) as error:
         raise ValueError(f"losses: {error}") from None
     return spec, loss
-
-
-def loss_label(loss: Any) -> str:
-    """A short label for a loss object: its name and the parameters that differ from defaults."""
-    try:
-        defaults = _losses.parameters(loss.name)
-    except ValueError:
-        defaults = {}
-    changed = {k: v for k, v in getattr(loss, "params", {}).items() if defaults.get(k) != v}
-    return format_spec(loss.name, changed)
 
 
 def resolve_losses(losses: str | Sequence[Any]) -> dict[str, Any]:
@@ -84,25 +74,15 @@ def resolve_dataset(dataset: str | Dataset) -> Dataset:
         ValueError: An unknown dataset or bad loader arguments; the message starts
             with ``dataset:``.
     """
-    if isinstance(dataset, Dataset):
-        return dataset
-    if not isinstance(dataset, str):
-        raise ValueError(
-            f"dataset: expected a name, a spec or a Dataset, got {type(dataset).__name__}"
-        )
-    try:
-        return _datasets.load_spec(dataset)
-    except (ValueError, TypeError) as error:
-        raise ValueError(f"dataset: {error}") from None
+    return load_dataset(dataset)
 
 
 def check_task(loss: Any, label: str, task: str, dataset_name: str) -> None:
-    """Raise ValueError unless ``loss`` can train on a dataset of ``task``.
+    """Raise ValueError unless ``loss`` can train on a dataset of ``task`` (:func:`fits_task`).
 
     Multiclass losses (rows of logits) also take binary data, as two classes.
     """
-    fits = loss.task == task or (loss.task == "multiclass" and task == "binary")
-    if not fits:
+    if not fits_task(loss.task, task):
         raise ValueError(
             f"losses: {label!r} is a {loss.task} loss, dataset {dataset_name!r} is {task}"
         )
