@@ -28,7 +28,7 @@ from typing import Any
 
 from losslab.progress import Progress
 from losslab.sweep._config import SweepConfig
-from losslab.sweep._plan import Plan, Run, expand
+from losslab.sweep._plan import Plan, PlannedRun, expand
 from losslab.sweep._run import RunResult, limit_threads, run_batch, run_one
 from losslab.sweep._store import Store
 
@@ -111,7 +111,7 @@ class SweepOutcome:
         return handled / self.seconds if self.seconds > 0 else math.nan
 
 
-def _timed(run: Run) -> float:
+def _timed(run: PlannedRun) -> float:
     start = time.perf_counter()
     with contextlib.suppress(Exception):  # a failing run is timed as it fails
         run_one(run)
@@ -316,7 +316,7 @@ def run_sweep(
 
 def _drive(
     client: Any,
-    todo: list[Run],
+    todo: list[PlannedRun],
     store: Store,
     outcome: SweepOutcome,
     signals: _Signals,
@@ -330,7 +330,7 @@ def _drive(
     n_threads = _threads(client)
     outcome.n_workers = n_threads
     seconds_per_run: float | None = None
-    in_flight: dict[Any, list[Run]] = {}
+    in_flight: dict[Any, list[PlannedRun]] = {}
     finished = as_completed()
 
     def submit() -> None:
@@ -376,7 +376,7 @@ def _drive(
                 client.cancel(list(in_flight))
 
 
-def _write(store: Store, run: Run, result: RunResult, outcome: SweepOutcome) -> None:
+def _write(store: Store, run: PlannedRun, result: RunResult, outcome: SweepOutcome) -> None:
     if result.status in ("ok", "diverged") and result.parquet is not None:
         store.write_run(run.run_id, result.parquet)
         if result.status == "ok":
