@@ -620,6 +620,9 @@ def landscape_command(
     epochs: Annotated[int, typer.Option("--epochs", help="GD epochs of the recorded run.")] = 200,
     lr: Annotated[float, typer.Option("--lr", help="Learning rate.")] = 0.1,
     seed: Annotated[int, typer.Option("--seed", help="Initialisation and direction seed.")] = 0,
+    progress: Annotated[
+        bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")
+    ] = True,
 ) -> None:
     """Draw loss landscapes with the training trajectory: PNG + SVG figures and an HTML page."""
     from losslab.landscape import run_landscape  # matplotlib loads only for this command
@@ -627,7 +630,7 @@ def landscape_command(
     try:
         result = run_landscape(
             dataset, loss or ["mse"], out, model=model, plane=plane,  # type: ignore[arg-type]
-            resolution=resolution, epochs=epochs, lr=lr, seed=seed,
+            resolution=resolution, epochs=epochs, lr=lr, seed=seed, progress=progress,
         )  # fmt: skip
     except (ValueError, TypeError) as exc:
         _fail(f"landscape: {exc}")
