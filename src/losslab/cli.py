@@ -354,6 +354,16 @@ def _widths(text: str) -> tuple[int, ...]:
     return widths
 
 
+def _print_ranking(console: Console, result: Any) -> None:
+    table = RichTable(title=f"Ranked by {result.metric}", title_justify="left", header_style="bold")
+    for _, header in _SUMMARY_COLUMNS:
+        table.add_column(header, justify="left" if header in ("loss", "where") else "right")
+    for row in result.summary.to_dict("records"):
+        table.add_row(*(Text(_cell(row[key])) for key, _ in _SUMMARY_COLUMNS))
+    console.print(table)
+    console.print(result.note, markup=False)
+
+
 @app.command("compare")
 def compare_command(
     dataset: Annotated[
@@ -413,28 +423,18 @@ def compare_command(
     except (_BadInput, ValueError) as exc:
         _fail(str(exc))
     console = _console()
-    table = RichTable(title=f"Ranked by {result.metric}", title_justify="left", header_style="bold")
-    for _, header in _SUMMARY_COLUMNS:
-        table.add_column(header, justify="left" if header in ("loss", "where") else "right")
-    for row in result.summary.to_dict("records"):
-        table.add_row(*(Text(_cell(row[key])) for key, _ in _SUMMARY_COLUMNS))
-    console.print(table)
-    console.print(result.note, markup=False)
+    _print_ranking(console, result)
     if report is not None:
         # The command is rebuilt from the parsed options: every default spelled out.
-        words = [
-            "losslab", "compare", "--dataset", dataset, "--losses", losses_, "--model", model,
-            "--hidden", hidden, "--activation", activation, "--optimizer", optimizer,
-            "--lr", str(lr), "--epochs", str(epochs), "--seeds", str(seeds),
-            "--val-fraction", str(val_fraction), "--report", report,
-        ]  # fmt: skip
-        for option, value in (
-            ("--metric", metric),
-            ("--target", target),
-            ("--batch-size", batch_size),
-        ):
-            if value is not None:
-                words += [option, str(value)]
+        options = {
+            "--dataset": dataset, "--losses": losses_, "--model": model, "--hidden": hidden,
+            "--activation": activation, "--optimizer": optimizer, "--lr": lr, "--epochs": epochs,
+            "--seeds": seeds, "--val-fraction": val_fraction, "--report": report,
+            "--metric": metric, "--target": target, "--batch-size": batch_size,
+        }  # fmt: skip
+        words = ["losslab", "compare"]
+        for option, value in options.items():
+            words += [option, str(value)] if value is not None else []
         page = comparison_report(result, command=shlex.join(words)).write(report)
         console.print(Text(f"report: {page}", style="bold green"))
     if result.interrupted:
@@ -523,31 +523,8 @@ def sweep_command(
         plan = sweep.expand(settings)
     except sweep.SweepConfigError as exc:
         _fail(str(exc))
-    console = _console()
     if dry_run:
-        done = sweep.Store(out).finished() if out else set()
-        try:
-            n_workers = workers or (
-                sweep.cluster_threads(scheduler) if scheduler else os.cpu_count() or 1
-            )
-        except OSError as exc:
-            _fail(f"--scheduler: cannot use {scheduler}: {exc}")
-        estimate = sweep.estimate(plan, n_workers=n_workers, done=done)
-        table = RichTable(title=f"Sweep {settings.name!r} (dry run)", title_justify="left")
-        table.add_column("quantity", style="bold")
-        table.add_column("value", justify="right")
-        rows = (
-            ("runs", str(estimate.n_runs)),
-            ("already done", str(estimate.n_done)),
-            ("to run", str(estimate.n_runs - estimate.n_done)),
-            ("dataset/loss pairs skipped (task mismatch)", str(len(plan.skipped))),
-            ("seconds per run (calibrated here)", f"{estimate.seconds_per_run:.3g}"),
-            ("workers", str(estimate.n_workers)),
-            ("estimated time", _seconds(estimate.seconds)),
-        )
-        for name, value in rows:
-            table.add_row(Text(name), Text(value))
-        console.print(table)
+        _print_estimate(sweep, settings.name, plan, out, scheduler, workers)
         return
     if out is None:
         _fail("--out: give a results folder (or --dry-run to only count the runs)")
@@ -563,6 +540,41 @@ def sweep_command(
             _fail(f"--out: {exc}")
         # A TimeoutError: no scheduler at the address, or no worker joined it.
         _fail(f"--scheduler: cannot use {scheduler}: {exc}" if scheduler else str(exc))
+    _report_outcome(outcome, out)
+
+
+def _print_estimate(
+    sweep: Any, name: str, plan: Any, out: str | None, scheduler: str | None, workers: int | None
+) -> None:
+    """The dry run: how many runs, how many done, and the time a tiny calibration predicts."""
+    done = sweep.Store(out).finished() if out else set()
+    try:
+        n_workers = workers or (
+            sweep.cluster_threads(scheduler) if scheduler else os.cpu_count() or 1
+        )
+    except OSError as exc:
+        _fail(f"--scheduler: cannot use {scheduler}: {exc}")
+    estimate = sweep.estimate(plan, n_workers=n_workers, done=done)
+    table = RichTable(title=f"Sweep {name!r} (dry run)", title_justify="left")
+    table.add_column("quantity", style="bold")
+    table.add_column("value", justify="right")
+    rows = (
+        ("runs", str(estimate.n_runs)),
+        ("already done", str(estimate.n_done)),
+        ("to run", str(estimate.n_runs - estimate.n_done)),
+        ("dataset/loss pairs skipped (task mismatch)", str(len(plan.skipped))),
+        ("seconds per run (calibrated here)", f"{estimate.seconds_per_run:.3g}"),
+        ("workers", str(estimate.n_workers)),
+        ("estimated time", _seconds(estimate.seconds)),
+    )
+    for quantity, value in rows:
+        table.add_row(Text(quantity), Text(value))
+    _console().print(table)
+
+
+def _report_outcome(outcome: Any, out: str) -> None:
+    """Print what the sweep did; exit 130/143 when a signal stopped it, 1 when runs failed."""
+    console = _console()
     console.print(
         f"{outcome.planned} runs planned, {outcome.already_done} already done; now "
         f"{outcome.ok} ok, {outcome.diverged} diverged, {outcome.failed} failed "
