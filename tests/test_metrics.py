@@ -111,3 +111,32 @@ def test_auc_single_class_is_nan_and_errors():
         metrics.accuracy([], [])
     with pytest.raises(ValueError, match="average"):
         metrics.f1_score([1], [1], average="micro")
+
+
+# ----------------------------------------------------------------------------- the table
+
+
+@pytest.mark.parametrize(
+    ("loss", "dataset"),
+    [("mse", "linear"), ("bce_with_logits", "moons"), ("cross_entropy", "blobs_multiclass")],
+)
+def test_the_table_lists_exactly_what_fit_records(loss, dataset) -> None:
+    from losslab import datasets, models, train
+
+    data = datasets.load(dataset, n_samples=60)
+    model = models.make_model(loss, data.n_features, n_classes=max(data.n_classes, 2))
+    history = train.fit(model, loss, data.X, data.y, epochs=1)
+    recorded = tuple(k.removeprefix("train_") for k in history.final if k.startswith("train_"))
+    assert recorded == ("loss", *metrics.metric_names(data.task))
+
+
+def test_directions_of_the_table() -> None:
+    assert metrics.metric_mode("val_accuracy") == "max"
+    assert metrics.metric_mode("train_roc_auc") == "max"
+    assert metrics.metric_mode("r2") == "max"
+    for column in ("val_loss", "train_log_loss", "val_ece", "val_rmse", "val_expected_cost"):
+        assert metrics.metric_mode(column) == "min"
+        assert not metrics.higher_is_better(column)
+    assert {"accuracy", "r2", "f1"} <= metrics.HIGHER_IS_BETTER
+    with pytest.raises(ValueError, match="task must be one of"):
+        metrics.metric_names("ranking")

@@ -14,6 +14,7 @@ Bad input exits with status 2 and a red message naming the option.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from typing import Annotated, Any, NoReturn
@@ -25,6 +26,7 @@ from rich.text import Text
 
 from losslab import lessons, losses
 from losslab.lessons import Step, format_cell, format_number
+from losslab.specs import parse_pairs
 
 app = typer.Typer(
     name="losslab",
@@ -132,19 +134,29 @@ def _param_value(raw: str, default: Any, option: str) -> Any:
 
 def _params(name: str, items: list[str]) -> dict[str, Any]:
     defaults = losses.parameters(name)
-    params: dict[str, Any] = {}
-    for item in items:
-        key, sep, raw = item.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise _BadInput(f"--param: expected NAME=VALUE, got {item!r}")
+
+    def convert(key: str, text: str) -> Any:
         if key not in defaults:
             allowed = ", ".join(defaults) or "none"
             raise _BadInput(
                 f"--param: loss {name!r} has no parameter {key!r}; its parameters: {allowed}"
             )
-        params[key] = _param_value(raw, defaults[key], f"--param {key}")
-    return params
+        return _param_value(text, defaults[key], f"--param {key}")
+
+    try:
+        return parse_pairs(items, "--param", convert=convert)
+    except ValueError as exc:
+        raise _BadInput(str(exc)) from None
+
+
+def _finite_number(key: str, text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"--param {key}: {text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise ValueError(f"--param {key}: the value must be finite, got {text!r}")
+    return value
 
 
 # ---------------------------------------------------------------- rendering
@@ -342,6 +354,16 @@ def _widths(text: str) -> tuple[int, ...]:
     return widths
 
 
+def _print_ranking(console: Console, result: Any) -> None:
+    table = RichTable(title=f"Ranked by {result.metric}", title_justify="left", header_style="bold")
+    for _, header in _SUMMARY_COLUMNS:
+        table.add_column(header, justify="left" if header in ("loss", "where") else "right")
+    for row in result.summary.to_dict("records"):
+        table.add_row(*(Text(_cell(row[key])) for key, _ in _SUMMARY_COLUMNS))
+    console.print(table)
+    console.print(result.note, markup=False)
+
+
 @app.command("compare")
 def compare_command(
     dataset: Annotated[
@@ -401,28 +423,18 @@ def compare_command(
     except (_BadInput, ValueError) as exc:
         _fail(str(exc))
     console = _console()
-    table = RichTable(title=f"Ranked by {result.metric}", title_justify="left", header_style="bold")
-    for _, header in _SUMMARY_COLUMNS:
-        table.add_column(header, justify="left" if header in ("loss", "where") else "right")
-    for row in result.summary.to_dict("records"):
-        table.add_row(*(Text(_cell(row[key])) for key, _ in _SUMMARY_COLUMNS))
-    console.print(table)
-    console.print(result.note, markup=False)
+    _print_ranking(console, result)
     if report is not None:
         # The command is rebuilt from the parsed options: every default spelled out.
-        words = [
-            "losslab", "compare", "--dataset", dataset, "--losses", losses_, "--model", model,
-            "--hidden", hidden, "--activation", activation, "--optimizer", optimizer,
-            "--lr", str(lr), "--epochs", str(epochs), "--seeds", str(seeds),
-            "--val-fraction", str(val_fraction), "--report", report,
-        ]  # fmt: skip
-        for option, value in (
-            ("--metric", metric),
-            ("--target", target),
-            ("--batch-size", batch_size),
-        ):
-            if value is not None:
-                words += [option, str(value)]
+        options = {
+            "--dataset": dataset, "--losses": losses_, "--model": model, "--hidden": hidden,
+            "--activation": activation, "--optimizer": optimizer, "--lr": lr, "--epochs": epochs,
+            "--seeds": seeds, "--val-fraction": val_fraction, "--report": report,
+            "--metric": metric, "--target": target, "--batch-size": batch_size,
+        }  # fmt: skip
+        words = ["losslab", "compare"]
+        for option, value in options.items():
+            words += [option, str(value)] if value is not None else []
         page = comparison_report(result, command=shlex.join(words)).write(report)
         console.print(Text(f"report: {page}", style="bold green"))
     if result.interrupted:
@@ -511,42 +523,16 @@ def sweep_command(
         plan = sweep.expand(settings)
     except sweep.SweepConfigError as exc:
         _fail(str(exc))
-    console = _console()
     if dry_run:
-        done = sweep.Store(out).finished() if out else set()
-        try:
-            n_workers = workers or (
-                sweep.cluster_threads(scheduler) if scheduler else os.cpu_count() or 1
-            )
-        except OSError as exc:
-            _fail(f"--scheduler: cannot use {scheduler}: {exc}")
-        estimate = sweep.estimate(plan, n_workers=n_workers, done=done)
-        table = RichTable(title=f"Sweep {settings.name!r} (dry run)", title_justify="left")
-        table.add_column("quantity", style="bold")
-        table.add_column("value", justify="right")
-        rows = (
-            ("runs", str(estimate.n_runs)),
-            ("already done", str(estimate.n_done)),
-            ("to run", str(estimate.n_runs - estimate.n_done)),
-            ("dataset/loss pairs skipped (task mismatch)", str(len(plan.skipped))),
-            ("seconds per run (calibrated here)", f"{estimate.seconds_per_run:.3g}"),
-            ("workers", str(estimate.n_workers)),
-            ("estimated time", _seconds(estimate.seconds)),
-        )
-        for name, value in rows:
-            table.add_row(Text(name), Text(value))
-        console.print(table)
+        _print_estimate(sweep, settings.name, plan, out, scheduler, workers)
         return
     if out is None:
         _fail("--out: give a results folder (or --dry-run to only count the runs)")
-    from losslab.sweep._progress import SweepProgress
-
     try:
-        with SweepProgress(console) as bar:
-            outcome = sweep.run_sweep(
-                settings, out, scheduler=scheduler, n_workers=workers, batch_size=batch_size,
-                force=force, on_start=bar.start, on_result=bar.update,
-            )  # fmt: skip
+        outcome = sweep.run_sweep(
+            settings, out, scheduler=scheduler, n_workers=workers, batch_size=batch_size,
+            force=force, progress=True,
+        )  # fmt: skip
     except sweep.ConfigChangedError as exc:
         _fail(f"--out: {exc}")
     except OSError as exc:
@@ -554,6 +540,41 @@ def sweep_command(
             _fail(f"--out: {exc}")
         # A TimeoutError: no scheduler at the address, or no worker joined it.
         _fail(f"--scheduler: cannot use {scheduler}: {exc}" if scheduler else str(exc))
+    _report_outcome(outcome, out)
+
+
+def _print_estimate(
+    sweep: Any, name: str, plan: Any, out: str | None, scheduler: str | None, workers: int | None
+) -> None:
+    """The dry run: how many runs, how many done, and the time a tiny calibration predicts."""
+    done = sweep.Store(out).finished() if out else set()
+    try:
+        n_workers = workers or (
+            sweep.cluster_threads(scheduler) if scheduler else os.cpu_count() or 1
+        )
+    except OSError as exc:
+        _fail(f"--scheduler: cannot use {scheduler}: {exc}")
+    estimate = sweep.estimate(plan, n_workers=n_workers, done=done)
+    table = RichTable(title=f"Sweep {name!r} (dry run)", title_justify="left")
+    table.add_column("quantity", style="bold")
+    table.add_column("value", justify="right")
+    rows = (
+        ("runs", str(estimate.n_runs)),
+        ("already done", str(estimate.n_done)),
+        ("to run", str(estimate.n_runs - estimate.n_done)),
+        ("dataset/loss pairs skipped (task mismatch)", str(len(plan.skipped))),
+        ("seconds per run (calibrated here)", f"{estimate.seconds_per_run:.3g}"),
+        ("workers", str(estimate.n_workers)),
+        ("estimated time", _seconds(estimate.seconds)),
+    )
+    for quantity, value in rows:
+        table.add_row(Text(quantity), Text(value))
+    _console().print(table)
+
+
+def _report_outcome(outcome: Any, out: str) -> None:
+    """Print what the sweep did; exit 130/143 when a signal stopped it, 1 when runs failed."""
+    console = _console()
     console.print(
         f"{outcome.planned} runs planned, {outcome.already_done} already done; now "
         f"{outcome.ok} ok, {outcome.diverged} diverged, {outcome.failed} failed "
@@ -611,6 +632,9 @@ def landscape_command(
     epochs: Annotated[int, typer.Option("--epochs", help="GD epochs of the recorded run.")] = 200,
     lr: Annotated[float, typer.Option("--lr", help="Learning rate.")] = 0.1,
     seed: Annotated[int, typer.Option("--seed", help="Initialisation and direction seed.")] = 0,
+    progress: Annotated[
+        bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")
+    ] = True,
 ) -> None:
     """Draw loss landscapes with the training trajectory: PNG + SVG figures and an HTML page."""
     from losslab.landscape import run_landscape  # matplotlib loads only for this command
@@ -618,7 +642,7 @@ def landscape_command(
     try:
         result = run_landscape(
             dataset, loss or ["mse"], out, model=model, plane=plane,  # type: ignore[arg-type]
-            resolution=resolution, epochs=epochs, lr=lr, seed=seed,
+            resolution=resolution, epochs=epochs, lr=lr, seed=seed, progress=progress,
         )  # fmt: skip
     except (ValueError, TypeError) as exc:
         _fail(f"landscape: {exc}")
@@ -650,13 +674,16 @@ def custom_command(
     ] = None,
 ) -> None:
     """Derive the gradient and Hessian of a loss written as an expression, check and plot them."""
-    from losslab.custom._cli import parse_params, run_custom_check  # sympy loads only here
+    from losslab.custom._cli import run_custom_check  # sympy loads only here
 
     try:
+        params = parse_pairs(param or [], "--param", convert=_finite_number)
+    except ValueError as exc:
+        _fail(str(exc))
+    try:
         result = run_custom_check(
-            expression, parse_params(param or []), check,
-            task=task, y_pred_kind=y_pred_kind, plot=plot,
-        )  # fmt: skip
+            expression, params, check, task=task, y_pred_kind=y_pred_kind, plot=plot
+        )
     except (ValueError, TypeError) as exc:  # UnsafeExpressionError is a ValueError
         _fail(f"EXPRESSION: {exc}")
     if result["passed"] is False:

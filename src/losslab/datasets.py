@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from losslab._specs import parse_spec
+from losslab.specs import parse_spec
 
 __all__ = [
     "Dataset",

@@ -30,6 +30,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from losslab.models import make_model, to_prediction
+from losslab.runs import fits_task
 from losslab.train import fit, resolve_loss
 
 __all__ = ["LossClassifier", "LossRegressor"]
@@ -136,7 +137,7 @@ class LossRegressor(RegressorMixin, _LossEstimator):
         """Train on ``X`` ``(n, d)`` and real targets ``y`` ``(n,)``."""
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
         loss = resolve_loss("mse" if self.loss is None else self.loss)
-        if loss.task != "regression":
+        if not fits_task(loss.task, "regression"):
             raise ValueError(
                 f"loss {loss.name!r} is a {loss.task} loss; LossRegressor needs a regression loss"
             )
@@ -220,12 +221,12 @@ class LossClassifier(ClassifierMixin, _LossEstimator):
             )
         default = "bce_with_logits" if n_classes == 2 else "cross_entropy"
         loss = resolve_loss(default if self.loss is None else self.loss)
-        if loss.task == "regression":
-            raise ValueError(
-                f"loss {loss.name!r} is a regression loss; "
-                "LossClassifier needs a classification loss"
-            )
-        if loss.task == "binary" and n_classes > 2:
+        if not fits_task(loss.task, "binary" if n_classes == 2 else "multiclass"):
+            if loss.task == "regression":
+                raise ValueError(
+                    f"loss {loss.name!r} is a regression loss; "
+                    "LossClassifier needs a classification loss"
+                )
             raise ValueError(
                 f"loss {loss.name!r} is binary but y has {n_classes} classes; "
                 "use a multiclass loss such as 'cross_entropy'"

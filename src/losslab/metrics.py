@@ -12,10 +12,18 @@ class 1.
 0.6666666666666666
 >>> roc_auc([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1])
 0.75
+
+:data:`METRICS` is the one table of what training records per task and which
+way is better; :func:`metric_mode` reads it for a History column:
+
+>>> metric_names("regression"), metric_mode("val_r2"), metric_mode("train_log_loss")
+(('mse', 'rmse', 'mae', 'r2'), 'max', 'min')
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Literal
 
 import numpy as np
@@ -23,13 +31,19 @@ from numpy.typing import ArrayLike
 from scipy.stats import rankdata
 
 __all__ = [
+    "HIGHER_IS_BETTER",
+    "METRICS",
     "accuracy",
+    "class_probabilities",
     "classification_metrics",
     "expected_calibration_error",
     "f1_score",
+    "higher_is_better",
     "log_loss",
     "mean_absolute_error",
     "mean_squared_error",
+    "metric_mode",
+    "metric_names",
     "precision",
     "r2_score",
     "recall",
@@ -39,6 +53,65 @@ __all__ = [
 ]
 
 Average = Literal["binary", "macro"]
+Mode = Literal["min", "max"]
+
+_CLASSIFICATION: Mapping[str, Mode] = MappingProxyType(
+    {
+        "accuracy": "max",
+        "precision": "max",
+        "recall": "max",
+        "f1": "max",
+        "roc_auc": "max",
+        "log_loss": "min",
+        "ece": "min",
+    }
+)
+METRICS: Mapping[str, Mapping[str, Mode]] = MappingProxyType(
+    {
+        "regression": MappingProxyType({"mse": "min", "rmse": "min", "mae": "min", "r2": "max"}),
+        "binary": _CLASSIFICATION,
+        "multiclass": _CLASSIFICATION,
+    }
+)
+"""Per task, the metrics :func:`losslab.train.fit` records (as ``train_<name>`` and
+``val_<name>``, in this order) and whether a lower (``"min"``) or higher (``"max"``)
+value is better. Every other column (the losses themselves, ``expected_cost``) is
+minimised."""
+
+HIGHER_IS_BETTER = frozenset(
+    name for table in METRICS.values() for name, mode in table.items() if mode == "max"
+)
+"""The metrics of :data:`METRICS` where larger is better."""
+
+
+def metric_names(task: str) -> tuple[str, ...]:
+    """The metrics recorded for ``task`` (``"regression"``, ``"binary"``, ``"multiclass"``).
+
+    Raises:
+        ValueError: For an unknown task.
+    """
+    if task not in METRICS:
+        raise ValueError(f"task must be one of {tuple(METRICS)}, got {task!r}")
+    return tuple(METRICS[task])
+
+
+def metric_mode(column: str) -> Mode:
+    """``"max"`` when a larger value of ``column`` is better, else ``"min"``.
+
+    ``column`` is a metric name or a History column (``val_accuracy``, ``train_r2``,
+    ``val_loss``).
+    """
+    base = column.removeprefix("train_").removeprefix("val_")
+    return "max" if base in HIGHER_IS_BETTER else "min"
+
+
+def higher_is_better(column: str) -> bool:
+    """Whether larger values of ``column`` are better (accuracy, R², ...).
+
+    >>> higher_is_better("val_accuracy"), higher_is_better("val_rmse")
+    (True, False)
+    """
+    return metric_mode(column) == "max"
 
 
 def _pair(y_pred: ArrayLike, y_true: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
@@ -175,8 +248,11 @@ def roc_auc(scores: ArrayLike, y_true: ArrayLike) -> float:
     return float(np.mean(aucs))
 
 
-def _class_probabilities(proba: np.ndarray) -> np.ndarray:
-    """(n,) probabilities of class 1 -> (n, 2) rows; (n, K) rows unchanged."""
+def class_probabilities(proba: np.ndarray) -> np.ndarray:
+    """Rows of class probabilities: ``(n,)`` probabilities of class 1 become ``(n, 2)`` rows.
+
+    ``(n, K)`` rows are returned unchanged.
+    """
     return np.column_stack([1 - proba, proba]) if proba.ndim == 1 else proba
 
 
@@ -188,7 +264,7 @@ def log_loss(proba: ArrayLike, y_true: ArrayLike) -> float:
     epsilon, as scikit-learn does, so a confident mistake costs about 36, not inf.
     """
     proba, y_true = _pair(proba, y_true)
-    rows = _class_probabilities(np.asarray(proba, dtype=np.float64))
+    rows = class_probabilities(np.asarray(proba, dtype=np.float64))
     eps = np.finfo(np.float64).eps
     picked = np.clip(rows[np.arange(rows.shape[0]), y_true.astype(np.int64)], eps, 1 - eps)
     return float(-np.mean(np.log(picked)))
@@ -207,7 +283,7 @@ def expected_calibration_error(proba: ArrayLike, y_true: ArrayLike, *, n_bins: i
     if n_bins < 1:
         raise ValueError(f"n_bins must be >= 1, got {n_bins}")
     proba, y_true = _pair(proba, y_true)
-    rows = _class_probabilities(np.asarray(proba, dtype=np.float64))
+    rows = class_probabilities(np.asarray(proba, dtype=np.float64))
     confidence = rows.max(axis=1)
     correct = (rows.argmax(axis=1) == y_true).astype(np.float64)
     edges = np.linspace(0.0, 1.0, n_bins + 1)

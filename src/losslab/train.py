@@ -46,8 +46,10 @@ from losslab import losses as _losses
 from losslab import metrics as _metrics
 from losslab.models import Model, head_for_kind, to_prediction
 from losslab.optim import CosineSchedule, Optimizer, Schedule, make_optimizer, make_schedule
+from losslab.progress import Progress
 
 __all__ = [
+    "Callback",
     "EarlyStopping",
     "History",
     "SeedFits",
@@ -58,6 +60,7 @@ __all__ = [
 ]
 
 Callback = Callable[[int, dict[str, float], Model], Any]
+"""``callback(epoch, record, model)``, called after each recorded epoch; True stops the run."""
 
 
 def resolve_loss(loss: Any) -> Any:
@@ -261,7 +264,7 @@ def _task_metrics(
 
         # The hard predictions behind accuracy: argmax of the class-probability rows, which
         # for one probability p is class 1 exactly when p > 0.5 (metrics.classification_metrics).
-        predicted = _metrics._class_probabilities(prediction).argmax(axis=1)
+        predicted = _metrics.class_probabilities(prediction).argmax(axis=1)
         metrics["expected_cost"] = expected_cost(predicted, labels, cost_matrix)
     return metrics
 
@@ -437,118 +440,183 @@ def fit(
         TypeError: For non-numeric ``X`` or ``y``.
     """
     loss = resolve_loss(loss)
+    opt = _optimizer(optimizer, lr, epochs, weight_decay, schedule, optimizer_params, metrics_every)
+    _check_model(model, loss)
+    data = _TrainingData.check(model, loss, X, y, X_val, y_val, sample_weight, cost_matrix)
+    batch_size = _batch_size(batch_size, opt, optimizer)
+    rng = np.random.default_rng(seed)
+    loop = _Loop(
+        model, loss, data, opt, batch_size, epochs, metrics_every, divergence_factor, callbacks, rng
+    )
+    params = model.params
+    with np.errstate(all="ignore"), Progress(progress, total=epochs, description="training") as bar:
+        value, grads, y_pred = loop.loss_and_grads()
+        if not loop.record_start(value, grads, y_pred):
+            return loop.history
+        try:
+            for epoch in range(1, epochs + 1):
+                opt.set_epoch(epoch - 1)
+                if loop.full_batch:
+                    # Full batch: the gradient of the whole loss here, evaluated just before.
+                    opt.step(params, grads)
+                else:
+                    for rows in loop.batches():
+                        # Forward, loss and gradient on the batch, then the update.
+                        batch_value, batch_grads, _ = loop.loss_and_grads(rows)
+                        if not math.isfinite(batch_value):
+                            break
+                        opt.step(params, batch_grads)
+                value, grads, y_pred = loop.loss_and_grads()
+                bar.update(completed=epoch, description=f"loss {value:.4g}")
+                if loop.end_epoch(epoch, value, grads, y_pred):
+                    break
+        except KeyboardInterrupt:
+            loop.interrupt()
+    return loop.history
+
+
+def _optimizer(
+    optimizer, lr, epochs, weight_decay, schedule, optimizer_params, metrics_every
+) -> Optimizer:
+    """The optimizer ``fit`` steps, after checking the epoch counts."""
     if not isinstance(epochs, (int, np.integer)) or epochs < 1:
         raise ValueError(f"epochs must be an integer >= 1, got {epochs!r}")
     if not isinstance(metrics_every, (int, np.integer)) or metrics_every < 0:
         raise ValueError(f"metrics_every must be an integer >= 0, got {metrics_every!r}")
     if isinstance(schedule, str) and schedule == "cosine":
         schedule = CosineSchedule(t_max=epochs)
-    opt = make_optimizer(
+    return make_optimizer(
         optimizer, lr, weight_decay=weight_decay, schedule=make_schedule(schedule),
         **(optimizer_params or {}),
     )  # fmt: skip
-    _check_model(model, loss)
-    X, y = _check_inputs(model, loss, X, y, "")
-    val = None
-    if (X_val is None) != (y_val is None):
-        raise ValueError("X_val and y_val must be given together")
-    if X_val is not None:
-        val = _check_inputs(model, loss, X_val, y_val, "val ")
-    costs = None if cost_matrix is None else _check_cost_matrix(model, loss, cost_matrix)
-    n = X.shape[0]
+
+
+def _batch_size(batch_size: Any, opt: Optimizer, optimizer: Any) -> int | None:
+    """The checked mini-batch size; ``"sgd"`` without one takes 32 rows."""
     if batch_size is None and opt.full_batch is False and optimizer == "sgd":
-        batch_size = 32
+        return 32
     if batch_size is not None:
         if opt.full_batch:
             raise ValueError("batch_size must be None for optimizer 'gd' (full batch); use 'sgd'")
         if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise ValueError(f"batch_size must be an integer >= 1 or None, got {batch_size!r}")
-    weights = None
-    if sample_weight is not None:
-        weights = np.asarray(sample_weight, dtype=np.float64)
-        if weights.shape != (n,) or not np.all(np.isfinite(weights)) or np.any(weights < 0):
-            raise ValueError(f"sample_weight must be {n} finite non-negative numbers")
-    rng = np.random.default_rng(seed)
-    history = History(loss=loss.name, task=loss.task)
-    params = model.params
-    start = time.perf_counter()
+    return batch_size
 
-    full_batch = batch_size is None or batch_size >= n
-    # The full-batch gradient array has the same shape every epoch: allocate it once.
-    buffers: dict[str, np.ndarray] | None = {} if full_batch else None
 
-    with np.errstate(all="ignore"), _progress(progress, epochs) as bar:
-        value, grads, y_pred = _loss_and_grads(model, loss, X, y, weights, buffers)
-        history.initial_loss = value
-        train_metrics = _task_metrics(loss, y_pred, y, costs)
-        record = _record(
-            0, value, train_metrics, _eval_val(model, loss, val, costs), grads, model, opt, start
-        )
-        if not _finite(record, model):
-            _mark_diverged(history, 0, "initial training loss or metrics are not finite")
-            return history
-        history.records.append(record)
-        last_good = {k: v.copy() for k, v in params.items()}
-        threshold = divergence_factor * max(abs(value), 1e-8)
-        epoch = 0
-        try:
-            for epoch in range(1, epochs + 1):
-                opt.set_epoch(epoch - 1)
-                if full_batch:
-                    opt.step(
-                        params, grads
-                    )  # grads of the full loss at these params, from evaluation
-                else:
-                    order = rng.permutation(n)
-                    for rows in np.array_split(order, math.ceil(n / batch_size)):
-                        w = None if weights is None else weights[rows]
-                        batch_value, batch_grads, _ = _loss_and_grads(
-                            model, loss, X[rows], y[rows], w
-                        )
-                        if not math.isfinite(batch_value):
-                            break
-                        opt.step(params, batch_grads)
-                value, grads, y_pred = _loss_and_grads(model, loss, X, y, weights, buffers)
-                bar(epoch, value)
-                recorded = epoch == epochs or (metrics_every > 0 and epoch % metrics_every == 0)
-                if not recorded and math.isfinite(value) and value <= threshold:
-                    continue
-                train_metrics = _task_metrics(loss, y_pred, y, costs)
-                record = _record(
-                    epoch,
-                    value,
-                    train_metrics,
-                    _eval_val(model, loss, val, costs),
-                    grads,
-                    model,
-                    opt,
-                    start,
-                )
-                if not _finite(record, model):
-                    _restore(params, last_good)
-                    _mark_diverged(history, epoch, "loss, metrics or parameters became NaN or inf")
-                    break
-                history.records.append(record)
-                last_good = {k: v.copy() for k, v in params.items()}
-                if value > threshold:
-                    _mark_diverged(
-                        history, epoch,
-                        f"training loss {value:.4g} exceeds {divergence_factor:g} x "
-                        f"initial {history.initial_loss:.4g}",
-                    )  # fmt: skip
-                    break
-                stopper = next((cb for cb in callbacks if cb(epoch, record, model)), None)
-                if stopper is not None:
-                    history.stopped_early = True
-                    history.stop_reason = (
-                        f"{type(stopper).__name__} stopped the run at epoch {epoch}"
-                    )
-                    break
-        except KeyboardInterrupt:
-            # Keep the work done so far: the model returns to the last recorded epoch.
-            _restore(params, last_good)
-            history.interrupted = True
-    return history
+@dataclass(frozen=True)
+class _TrainingData:
+    """The checked arrays ``fit`` trains and evaluates on."""
+
+    X: np.ndarray
+    y: np.ndarray
+    weights: np.ndarray | None
+    val: tuple[np.ndarray, np.ndarray] | None
+    costs: np.ndarray | None
+
+    @classmethod
+    def check(cls, model, loss, X, y, X_val, y_val, sample_weight, cost_matrix) -> _TrainingData:
+        X, y = _check_inputs(model, loss, X, y, "")
+        if (X_val is None) != (y_val is None):
+            raise ValueError("X_val and y_val must be given together")
+        val = None if X_val is None else _check_inputs(model, loss, X_val, y_val, "val ")
+        costs = None if cost_matrix is None else _check_cost_matrix(model, loss, cost_matrix)
+        weights = None
+        if sample_weight is not None:
+            n = X.shape[0]
+            weights = np.asarray(sample_weight, dtype=np.float64)
+            if weights.shape != (n,) or not np.all(np.isfinite(weights)) or np.any(weights < 0):
+                raise ValueError(f"sample_weight must be {n} finite non-negative numbers")
+        return cls(X, y, weights, val, costs)
+
+
+class _Loop:
+    """What one ``fit`` call trains with, and the History it keeps.
+
+    It evaluates the loss and its gradient, cuts the epoch into batches,
+    records epochs, watches for divergence, asks the callbacks whether to
+    stop, and keeps the parameters of the last recorded epoch to go back to.
+    """
+
+    def __init__(
+        self, model: Model, loss: Any, data: _TrainingData, optimizer: Optimizer,
+        batch_size: int | None, epochs: int, metrics_every: int, divergence_factor: float,
+        callbacks: Sequence[Callback], rng: np.random.Generator,
+    ) -> None:  # fmt: skip
+        self.model, self.loss, self.data, self.optimizer = model, loss, data, optimizer
+        self.batch_size, self.epochs, self.metrics_every = batch_size, epochs, metrics_every
+        self.divergence_factor, self.callbacks, self.rng = divergence_factor, callbacks, rng
+        self.history = History(loss=loss.name, task=loss.task)
+        n = data.X.shape[0]
+        self.full_batch = batch_size is None or batch_size >= n
+        # The full-batch gradient array has the same shape every epoch: allocate it once.
+        self.buffers: dict[str, np.ndarray] | None = {} if self.full_batch else None
+        self.start = time.perf_counter()
+        self.threshold = math.inf
+        self.last_good: dict[str, np.ndarray] = {}
+
+    def loss_and_grads(self, rows: np.ndarray | None = None):
+        """Forward, loss and gradient on ``rows`` of the training data (all rows when None)."""
+        X, y, weights = self.data.X, self.data.y, self.data.weights
+        if rows is None:
+            return _loss_and_grads(self.model, self.loss, X, y, weights, self.buffers)
+        w = None if weights is None else weights[rows]
+        return _loss_and_grads(self.model, self.loss, X[rows], y[rows], w)
+
+    def batches(self) -> list[np.ndarray]:
+        """The rows of each mini-batch of one epoch, reshuffled every epoch."""
+        n = self.data.X.shape[0]
+        return np.array_split(self.rng.permutation(n), math.ceil(n / self.batch_size))
+
+    def _make_record(self, epoch: int, value: float, grads, y_pred) -> dict[str, float]:
+        data = self.data
+        train_metrics = _task_metrics(self.loss, y_pred, data.y, data.costs)
+        val = _eval_val(self.model, self.loss, data.val, data.costs)
+        return _record(epoch, value, train_metrics, val, grads, self.model, self.optimizer,
+                       self.start)  # fmt: skip
+
+    def _keep(self, record: dict[str, float]) -> None:
+        self.history.records.append(record)
+        self.last_good = {k: v.copy() for k, v in self.model.params.items()}
+
+    def record_start(self, value: float, grads, y_pred) -> bool:
+        """Record epoch 0 (before any update); False when it is not finite already."""
+        self.history.initial_loss = value
+        record = self._make_record(0, value, grads, y_pred)
+        if not _finite(record, self.model):
+            _mark_diverged(self.history, 0, "initial training loss or metrics are not finite")
+            return False
+        self._keep(record)
+        self.threshold = self.divergence_factor * max(abs(value), 1e-8)
+        return True
+
+    def end_epoch(self, epoch: int, value: float, grads, y_pred) -> bool:
+        """Record ``epoch`` when due; True when the run ends there (diverged or stopped)."""
+        due = epoch == self.epochs or (self.metrics_every > 0 and epoch % self.metrics_every == 0)
+        if not due and math.isfinite(value) and value <= self.threshold:
+            return False
+        record = self._make_record(epoch, value, grads, y_pred)
+        if not _finite(record, self.model):
+            _restore(self.model.params, self.last_good)
+            _mark_diverged(self.history, epoch, "loss, metrics or parameters became NaN or inf")
+            return True
+        self._keep(record)
+        if value > self.threshold:
+            _mark_diverged(
+                self.history, epoch,
+                f"training loss {value:.4g} exceeds {self.divergence_factor:g} x "
+                f"initial {self.history.initial_loss:.4g}",
+            )  # fmt: skip
+            return True
+        stopper = next((cb for cb in self.callbacks if cb(epoch, record, self.model)), None)
+        if stopper is not None:
+            self.history.stopped_early = True
+            self.history.stop_reason = f"{type(stopper).__name__} stopped the run at epoch {epoch}"
+        return stopper is not None
+
+    def interrupt(self) -> None:
+        """Ctrl-C: keep the work done so far, the model back at the last recorded epoch."""
+        _restore(self.model.params, self.last_good)
+        self.history.interrupted = True
 
 
 @dataclass
@@ -657,28 +725,3 @@ def _restore(params: dict[str, np.ndarray], saved: dict[str, np.ndarray]) -> Non
 
 def _mark_diverged(history: History, epoch: int, reason: str) -> None:
     history.diverged, history.diverged_epoch, history.diverged_reason = True, epoch, reason
-
-
-class _progress:
-    """A Rich progress bar over epochs, or a no-op when ``enabled`` is False."""
-
-    def __init__(self, enabled: bool, epochs: int) -> None:
-        self.enabled, self.epochs = enabled, epochs
-
-    def __enter__(self) -> Callable[[int, float], None]:
-        if not self.enabled:
-            return lambda epoch, value: None
-        from rich.progress import Progress
-
-        self.bar = Progress()
-        self.bar.start()
-        self.task = self.bar.add_task("training", total=self.epochs)
-
-        def update(epoch: int, value: float) -> None:
-            self.bar.update(self.task, completed=epoch, description=f"loss {value:.4g}")
-
-        return update
-
-    def __exit__(self, *exc) -> None:
-        if self.enabled:
-            self.bar.stop()

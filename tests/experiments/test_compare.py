@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from losslab import losses
-from losslab.experiments import _compare, compare, loss_curves, reliability, resolve_losses
+from losslab import losses, runs
+from losslab.experiments import compare, loss_curves, reliability, resolve_losses
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +65,7 @@ def test_target_counts_epochs_and_divergence_is_reported() -> None:
 
 
 def test_ctrl_c_keeps_finished_runs(monkeypatch) -> None:
-    real_fit = _compare.fit
+    real_fit = runs.fit
     calls = []
 
     def interrupted_fit(*args, **kwargs):
@@ -74,7 +74,7 @@ def test_ctrl_c_keeps_finished_runs(monkeypatch) -> None:
             raise KeyboardInterrupt
         return real_fit(*args, **kwargs)
 
-    monkeypatch.setattr(_compare, "fit", interrupted_fit)
+    monkeypatch.setattr(runs, "fit", interrupted_fit)
     result = compare("linear:n_samples=40", ["mse", "mae"], epochs=3, seeds=2)
     assert result.interrupted
     assert len(result.runs) == 2
@@ -105,7 +105,7 @@ def test_bad_input_fails_before_training(monkeypatch, kwargs, argument) -> None:
     def no_training(*args, **kwargs):
         raise AssertionError("training started")
 
-    monkeypatch.setattr(_compare, "fit", no_training)
+    monkeypatch.setattr(runs, "fit", no_training)
     with pytest.raises(ValueError, match=f"^{argument}"):
         compare(**kwargs)
 

@@ -9,6 +9,7 @@ import re
 import pytest
 from typer.testing import CliRunner
 
+from losslab import runs
 from losslab.cli import app
 from losslab.experiments import _compare
 from losslab.plots import Report, check_folder, comparison_report
@@ -81,7 +82,7 @@ def test_unwritable_report_folder_fails_before_training(tmp_path, monkeypatch) -
         locked.mkdir(mode=0o500)
         with pytest.raises(ValueError, match=r"^report:"):
             check_folder(locked)
-    monkeypatch.setattr(_compare, "fit", lambda *a, **k: pytest.fail("training started"))
+    monkeypatch.setattr(runs, "fit", lambda *a, **k: pytest.fail("training started"))
     result = invoke("compare", "--dataset", "linear", "--losses", "mse", "--report",
                     str(blocker / "below"), "--no-progress")  # fmt: skip
     assert result.exit_code == 2
@@ -89,7 +90,7 @@ def test_unwritable_report_folder_fails_before_training(tmp_path, monkeypatch) -
 
 
 def test_ctrl_c_writes_the_finished_runs_and_exits_130(tmp_path, monkeypatch) -> None:
-    real_fit = _compare.fit
+    real_fit = runs.fit
     calls = []
 
     def fit(*args, **kwargs):
@@ -98,7 +99,7 @@ def test_ctrl_c_writes_the_finished_runs_and_exits_130(tmp_path, monkeypatch) ->
             raise KeyboardInterrupt
         return real_fit(*args, **kwargs)
 
-    monkeypatch.setattr(_compare, "fit", fit)
+    monkeypatch.setattr(runs, "fit", fit)
     result = invoke("compare", "--dataset", "linear", "--losses", "mse,mae", "--epochs", "5",
                     "--report", str(tmp_path), "--no-progress")  # fmt: skip
     assert result.exit_code == 130

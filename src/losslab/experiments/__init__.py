@@ -12,7 +12,7 @@ from losslab.experiments._calibration import reliability
 from losslab.experiments._compare import Comparison, Run, compare, dataset_spec, task_metrics
 from losslab.experiments._curves import AXES, loss_curves, parameter_family
 from losslab.experiments._grids import BoundaryGrid, LineFits, decision_grid, line_fits
-from losslab.experiments._specs import parse_loss, resolve_dataset, resolve_losses, split_specs
+from losslab.experiments._specs import parse_loss, resolve_dataset, resolve_losses
 from losslab.experiments._summary import (
     HIGHER_IS_BETTER,
     bands,
@@ -21,6 +21,7 @@ from losslab.experiments._summary import (
     metric_mode,
     summarise,
 )
+from losslab.specs import split_specs
 
 __all__ = [
     "AXES",

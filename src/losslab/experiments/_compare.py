@@ -28,44 +28,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from losslab import optim as _optim
-from losslab.datasets import Dataset, Split
+from losslab.datasets import Dataset
 from losslab.experiments._specs import check_task, resolve_dataset, resolve_losses
-from losslab.experiments._summary import bands, default_target, metric_mode, summarise
-from losslab.models import ACTIVATIONS, Model, make_model, to_prediction
-from losslab.train import History, check_targets, fit
+from losslab.experiments._summary import bands, default_target, summarise
+from losslab.metrics import metric_mode, metric_names
+from losslab.models import Model, to_prediction
+from losslab.progress import Progress
+from losslab.runs import Run, RunSpec, RunSpecError, execute, prepare
+from losslab.specs import format_spec
 
 __all__ = ["Comparison", "Run", "compare", "dataset_spec", "task_metrics"]
-
-_METRICS = {
-    "regression": ("loss", "mse", "rmse", "mae", "r2"),
-    "binary": ("loss", "accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "ece"),
-}
-_METRICS["multiclass"] = _METRICS["binary"]
 
 
 def task_metrics(task: str) -> tuple[str, ...]:
     """The metric names recorded for ``task`` (``loss`` is the training objective itself)."""
-    return _METRICS[task]
-
-
-@dataclass
-class Run:
-    """One trained (loss, seed) pair.
-
-    Attributes:
-        label: The loss's label in the comparison.
-        seed: The seed of split, initialisation and shuffling.
-        history: What :func:`losslab.train.fit` recorded.
-        model: The trained model (at its last recorded epoch).
-        split: The train/validation split it saw.
-    """
-
-    label: str
-    seed: int
-    history: History
-    model: Model
-    split: Split
+    return ("loss", *metric_names(task))
 
 
 @dataclass
@@ -82,7 +59,8 @@ class Comparison:
             ``train_<metric>`` and ``val_<metric>`` for every metric of the
             task, ``grad_norm``, ``param_norm``, ``lr``, ``wall_time``.
         summary: Per loss, best first (see :func:`~losslab.experiments.summarise`).
-        runs: Every finished run, with its model.
+        runs: Every finished :class:`~losslab.runs.Run` (its spec, label, seed,
+            History, model and split).
         note: Why losses are ranked by ``metric`` and not by their own values.
         config: The arguments, JSON-ready, to run the comparison again.
         interrupted: Whether Ctrl-C stopped it before every run finished.
@@ -167,8 +145,7 @@ class Comparison:
 
 def dataset_spec(dataset: Dataset) -> str:
     """A ``load_spec`` string that rebuilds ``dataset`` (``"linear_outliers:seed=0,..."``)."""
-    params = ",".join(f"{k}={v}" for k, v in dataset.params.items())
-    return f"{dataset.name}:{params}" if params else dataset.name
+    return format_spec(dataset.name, dataset.params)
 
 
 def _seeds(seeds: int | Sequence[int]) -> list[int]:
@@ -198,32 +175,47 @@ def _metric(metric: str | None, task: str) -> str:
     return column
 
 
-def _check_number(name: str, value: Any, *, integer: bool = False) -> None:
-    kinds = (int, np.integer) if integer else (int, float, np.integer, np.floating)
-    if isinstance(value, bool) or not isinstance(value, kinds) or not math.isfinite(value):
-        raise ValueError(f"{name}: expected a finite number, got {value!r}")
-    if value <= 0 if not integer else value < 1:
-        raise ValueError(f"{name}: must be {'>= 1' if integer else '> 0'}, got {value!r}")
+def _check_target(target: Any) -> None:
+    number = isinstance(target, (int, float, np.integer, np.floating)) and not isinstance(
+        target, bool
+    )
+    if target is not None and not (number and math.isfinite(target)):
+        raise ValueError(f"target: expected a finite number, got {target!r}")
 
 
-def _build(loss, dataset: Dataset, model: str, hidden, activation: str, seed: int) -> Model:
-    n_classes = max(dataset.n_classes, 2)
-    return make_model(
-        loss, dataset.n_features, n_classes=n_classes, kind=model, hidden=hidden,
-        activation=activation, seed=seed,
-    )  # fmt: skip
+def _dry_run(specs: Sequence[RunSpec]) -> None:
+    """Prepare each spec once (data, model, a first loss value): a loss that cannot train fails."""
+    for spec in specs:
+        try:
+            prepare(spec)
+        except RunSpecError as error:
+            if error.argument != "loss":
+                raise
+            raise ValueError(f"losses: {error.reason}") from None
 
 
-def _dry_run(loss, label: str, dataset: Dataset, split: Split, built: Model) -> None:
-    """Evaluate the loss once on the untrained model: a loss that cannot train fails here."""
-    try:
-        n_outputs = built.n_outputs if loss.y_pred_kind == "logits" else None
-        y = check_targets(loss, split.y_train, n_outputs)
-        value = float(loss(built(split.X_train), y))
-    except (ValueError, TypeError) as error:
-        raise ValueError(f"losses: {label!r} cannot train on {dataset.name!r}: {error}") from None
-    if not math.isfinite(value):
-        raise ValueError(f"losses: {label!r} is not finite on {dataset.name!r} at the start")
+def _train_all(specs: Sequence[RunSpec], progress: bool) -> tuple[list[Run], bool]:
+    """Execute ``specs`` in order; ``(finished runs, interrupted)``: Ctrl-C keeps the finished."""
+    runs: list[Run] = []
+    finished = 0  # epochs of the runs done so far, a diverged run counted in full
+    with Progress(progress, total=sum(s.epochs for s in specs), description="compare") as bar:
+
+        def advance(epoch: int, record: dict[str, float], model: Model) -> bool:
+            bar.update(completed=finished + epoch)
+            return False
+
+        try:
+            for spec in specs:
+                bar.update(description=f"{spec.label} seed {spec.seed}")
+                run = execute(spec, callbacks=[advance])
+                if run.history.interrupted:
+                    return runs, True
+                finished += spec.epochs
+                bar.update(completed=finished)
+                runs.append(run)
+        except KeyboardInterrupt:
+            return runs, True
+    return runs, False
 
 
 def compare(
@@ -283,73 +275,35 @@ def compare(
     resolved = resolve_losses(losses)
     for label, loss in resolved.items():
         check_task(loss, label, data.task, data.name)
-    if model not in ("linear", "mlp"):
-        raise ValueError(f"model: must be 'linear' or 'mlp', got {model!r}")
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation: must be one of {tuple(ACTIVATIONS)}, got {activation!r}")
-    hidden = tuple(hidden)
-    if not all(isinstance(h, (int, np.integer)) and h >= 1 for h in hidden):
-        raise ValueError(f"hidden: expected positive integer widths, got {hidden!r}")
-    if optimizer not in _optim.available():
-        raise ValueError(f"optimizer: must be one of {_optim.available()}, got {optimizer!r}")
-    _check_number("lr", lr)
-    _check_number("epochs", epochs, integer=True)
-    if batch_size is not None:
-        _check_number("batch_size", batch_size, integer=True)
-        if optimizer == "gd":
-            raise ValueError("batch_size: 'gd' is full batch; use optimizer 'sgd' for mini-batches")
+    seed_list = _seeds(seeds)
     if not 0.0 < val_fraction < 1.0:
         raise ValueError(f"val_fraction: must be in (0, 1), got {val_fraction}")
-    if target is not None and (
-        isinstance(target, bool)
-        or not isinstance(target, (int, float, np.integer, np.floating))
-        or not math.isfinite(target)
-    ):
-        raise ValueError(f"target: expected a finite number, got {target!r}")
-    try:
-        _optim.make_schedule(schedule)
-        _optim.make_optimizer(optimizer, lr, **(optimizer_params or {}))
-    except (ValueError, TypeError) as error:
-        raise ValueError(f"optimizer_params: {error}") from None
-    seed_list = _seeds(seeds)
     column = _metric(metric, data.task)
-    for label, loss in resolved.items():
-        split = data.split(val_fraction, seed_list[0])
-        _dry_run(loss, label, data, split, _build(loss, data, model, hidden, activation, 0))
-
+    _check_target(target)
+    settings = {
+        "model": model, "hidden": hidden, "activation": activation, "optimizer": optimizer,
+        "lr": lr, "epochs": epochs, "val_fraction": val_fraction, "batch_size": batch_size,
+        "weight_decay": weight_decay, "schedule": schedule,
+        "optimizer_params": optimizer_params or {},
+    }  # fmt: skip
+    source = dataset if isinstance(dataset, str) else data
+    specs = [
+        RunSpec(source, loss, label=label, seed=seed, **settings)
+        for seed in seed_list
+        for label, loss in resolved.items()
+    ]
+    _dry_run(specs[: len(resolved)])
+    first = specs[0]
     config = {
         "dataset": dataset if isinstance(dataset, str) else dataset_spec(data),
-        "losses": list(resolved),
-        "model": model, "hidden": list(hidden), "activation": activation,
-        "optimizer": optimizer, "lr": lr, "epochs": int(epochs), "seeds": seed_list,
-        "metric": column, "target": target, "val_fraction": val_fraction,
+        "losses": list(resolved), "model": model, "hidden": list(first.hidden),
+        "activation": activation, "optimizer": optimizer, "lr": lr, "epochs": first.epochs,
+        "seeds": seed_list, "metric": column, "target": target, "val_fraction": val_fraction,
         "batch_size": batch_size, "weight_decay": weight_decay, "schedule": schedule,
         "optimizer_params": optimizer_params or {},
     }  # fmt: skip
-    plan = [(label, seed) for seed in seed_list for label in resolved]
-    runs: list[Run] = []
-    interrupted = False
-    with _Progress(progress, len(plan) * int(epochs)) as bar:
-        try:
-            for label, seed in plan:
-                loss = resolved[label]
-                split = data.split(val_fraction, seed)
-                built = _build(loss, data, model, hidden, activation, seed)
-                bar.describe(f"{label} seed {seed}")
-                history = fit(
-                    built, loss, split.X_train, split.y_train, X_val=split.X_val,
-                    y_val=split.y_val, optimizer=optimizer, lr=lr, epochs=int(epochs),
-                    batch_size=batch_size, weight_decay=weight_decay, schedule=schedule,
-                    optimizer_params=optimizer_params, seed=seed, callbacks=[bar.callback],
-                )  # fmt: skip
-                if history.interrupted:
-                    interrupted = True
-                    break
-                bar.finish_run(int(epochs))
-                runs.append(Run(label, seed, history, built, split))
-        except KeyboardInterrupt:
-            interrupted = True
-    return _assemble(data, resolved, column, target, runs, config, interrupted, len(plan))
+    runs, interrupted = _train_all(specs, progress)
+    return _assemble(data, resolved, column, target, runs, config, interrupted, len(specs))
 
 
 def _results(runs: list[Run]) -> pd.DataFrame:
@@ -392,42 +346,3 @@ def _assemble(data, resolved, column, target, runs, config, interrupted, n_plann
         data, resolved, column, float(target), results, summary, runs, note, config,
         interrupted, n_planned,
     )  # fmt: skip
-
-
-class _Progress:
-    """A Rich bar over all epochs of all runs, or nothing when disabled."""
-
-    def __init__(self, enabled: bool, total: int) -> None:
-        self.enabled, self.total, self.done = enabled, total, 0
-
-    def __enter__(self) -> _Progress:
-        if self.enabled:
-            from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
-            self.bar = Progress(
-                TextColumn("{task.description}"), BarColumn(),
-                TextColumn("{task.percentage:>3.0f}%"),
-                TimeRemainingColumn(),
-            )  # fmt: skip
-            self.bar.start()
-            self.task = self.bar.add_task("compare", total=self.total)
-        return self
-
-    def describe(self, text: str) -> None:
-        if self.enabled:
-            self.bar.update(self.task, description=text)
-
-    def callback(self, epoch: int, record: dict[str, float], model: Model) -> bool:
-        if self.enabled:
-            self.bar.update(self.task, completed=self.done + epoch)
-        return False
-
-    def finish_run(self, epochs: int) -> None:
-        # A diverged run stops early; count its remaining epochs as done.
-        self.done += epochs
-        if self.enabled:
-            self.bar.update(self.task, completed=self.done)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.enabled:
-            self.bar.stop()

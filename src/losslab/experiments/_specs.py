@@ -14,10 +14,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from losslab import datasets as _datasets
 from losslab import losses as _losses
-from losslab._specs import parse_spec
 from losslab.datasets import Dataset
+from losslab.runs import fits_task, load_dataset, loss_label
+from losslab.specs import parse_spec, split_specs
 
 __all__ = ["check_task", "loss_label", "parse_loss", "resolve_dataset", "resolve_losses"]
 
@@ -36,18 +36,6 @@ def parse_loss(spec: str) -> tuple[str, Any]:
     except (ValueError, TypeError) as error:
         raise ValueError(f"losses: {error}") from None
     return spec, loss
-
-
-def loss_label(loss: Any) -> str:
-    """A short label for a loss object: its name and the parameters that differ from defaults."""
-    try:
-        defaults = _losses.parameters(loss.name)
-    except ValueError:
-        defaults = {}
-    changed = {k: v for k, v in getattr(loss, "params", {}).items() if defaults.get(k) != v}
-    if not changed:
-        return str(loss.name)
-    return f"{loss.name}:" + ",".join(f"{k}={v}" for k, v in changed.items())
 
 
 def resolve_losses(losses: str | Sequence[Any]) -> dict[str, Any]:
@@ -79,19 +67,6 @@ def resolve_losses(losses: str | Sequence[Any]) -> dict[str, Any]:
     return resolved
 
 
-def split_specs(text: str) -> list[str]:
-    """Split ``"mse,huber:delta=1,q=2,mae"`` into specs: a ``key=value`` part joins the last one."""
-    specs: list[str] = []
-    for part in (p.strip() for p in text.split(",")):
-        if not part:
-            continue
-        if "=" in part and ":" not in part and specs:
-            specs[-1] += "," + part
-        else:
-            specs.append(part)
-    return specs
-
-
 def resolve_dataset(dataset: str | Dataset) -> Dataset:
     """A Dataset from a name or ``"name:key=value"`` spec; a Dataset passes through.
 
@@ -99,25 +74,15 @@ def resolve_dataset(dataset: str | Dataset) -> Dataset:
         ValueError: An unknown dataset or bad loader arguments; the message starts
             with ``dataset:``.
     """
-    if isinstance(dataset, Dataset):
-        return dataset
-    if not isinstance(dataset, str):
-        raise ValueError(
-            f"dataset: expected a name, a spec or a Dataset, got {type(dataset).__name__}"
-        )
-    try:
-        return _datasets.load_spec(dataset)
-    except (ValueError, TypeError) as error:
-        raise ValueError(f"dataset: {error}") from None
+    return load_dataset(dataset)
 
 
 def check_task(loss: Any, label: str, task: str, dataset_name: str) -> None:
-    """Raise ValueError unless ``loss`` can train on a dataset of ``task``.
+    """Raise ValueError unless ``loss`` can train on a dataset of ``task`` (:func:`fits_task`).
 
     Multiclass losses (rows of logits) also take binary data, as two classes.
     """
-    fits = loss.task == task or (loss.task == "multiclass" and task == "binary")
-    if not fits:
+    if not fits_task(loss.task, task):
         raise ValueError(
             f"losses: {label!r} is a {loss.task} loss, dataset {dataset_name!r} is {task}"
         )

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Literal
 
 import numpy as np
 import pandas as pd
+
+from losslab.metrics import HIGHER_IS_BETTER, Mode, metric_mode
 
 __all__ = [
     "HIGHER_IS_BETTER",
@@ -28,17 +29,6 @@ __all__ = [
     "metric_mode",
     "summarise",
 ]
-
-HIGHER_IS_BETTER = frozenset({"accuracy", "precision", "recall", "f1", "roc_auc", "r2"})
-"""Metrics where larger is better; every other column (losses, errors, ECE) is minimised."""
-
-Mode = Literal["min", "max"]
-
-
-def metric_mode(column: str) -> Mode:
-    """``"max"`` for accuracy-like columns (``val_accuracy``, ``train_r2``), else ``"min"``."""
-    base = column.removeprefix("train_").removeprefix("val_")
-    return "max" if base in HIGHER_IS_BETTER else "min"
 
 
 def bands(results: pd.DataFrame, column: str) -> pd.DataFrame:

@@ -41,6 +41,7 @@ from losslab.landscape._trajectory import (
     pca_plane,
     random_walk_control,
     train_with_trajectory,
+    trainable_view,
 )
 
 __all__ = [
@@ -84,6 +85,7 @@ __all__ = [
     "sigmoid_plateau",
     "surface3d_figure",
     "train_with_trajectory",
+    "trainable_view",
     "unflatten",
     "write_page",
     "xor_saddle",

@@ -12,12 +12,13 @@ eigenvectors of ``λ_max`` and ``λ_min``), plus the line from the start to the 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 
-from losslab import datasets
+from losslab.datasets import Dataset
 from losslab.landscape._curvature import Objective
 from losslab.landscape._directions import hessian_directions, random_plane
 from losslab.landscape._figures import (
@@ -28,14 +29,89 @@ from losslab.landscape._figures import (
     save_figure,
 )
 from losslab.landscape._page import write_page
-from losslab.landscape._surface import grid_surface, interpolate, plane_surface
-from losslab.landscape._trajectory import pca_plane, random_walk_control, train_with_trajectory
-from losslab.models import make_model
-from losslab.train import resolve_loss
+from losslab.landscape._surface import Line, Surface, grid_surface, interpolate, plane_surface
+from losslab.landscape._trajectory import TrajectoryRecorder, pca_plane, random_walk_control
+from losslab.progress import Progress
+from losslab.runs import Run, RunSpec, load_dataset, prepare
 
 __all__ = ["PLANES", "run_landscape"]
 
 PLANES = ("random", "pca", "hessian")
+
+
+def _check(plane: str, model: str, losses: Sequence[str]) -> None:
+    if plane not in PLANES:
+        raise ValueError(f"plane must be one of {PLANES}, got {plane!r}")
+    if model not in ("linear", "mlp"):
+        raise ValueError(f"model must be 'linear' or 'mlp', got {model!r}")
+    if not losses:
+        raise ValueError("losses must name at least one loss")
+
+
+def _train(spec: RunSpec) -> tuple[Run, np.ndarray]:
+    """Prepare and train ``spec`` on every row, recording the parameters of every epoch."""
+    run = prepare(spec)
+    recorder = TrajectoryRecorder(run.model)
+    run.train(callbacks=[recorder])
+    return run, recorder.array
+
+
+def _landscape(
+    spec: RunSpec, data: Dataset, plane: str, resolution: int, numbers: dict[str, Any]
+) -> tuple[Surface, np.ndarray | None, Line | None]:
+    """Train one loss and compute its surface, its path on it and (MLPs) the line start → end.
+
+    A linear model with one output trains only the two entries of its surface,
+    so the path lies exactly on it; a larger model gets a plane through its end.
+    """
+    loss = spec.loss
+    if spec.model == "linear" and loss.y_pred_kind != "logits":
+        one_feature = data.n_features == 1
+        names = ("weight[0]", "bias") if one_feature else ("weight[0]", "weight[1]")
+        run, traj = _train(replace(spec, free=names))
+        net = run.model
+        path = traj[:, [0, net.params["weight"].size] if one_feature else [0, 1]]
+        pad = max(1.0, float(np.ptp(path, axis=0).max()))
+        ranges = [(path[:, i].min() - pad, path[:, i].max() + pad) for i in range(2)]
+        surface = grid_surface(
+            net, loss, data.X, data.y, params=names, ranges=ranges, resolution=resolution
+        )
+        line = None
+    else:
+        run, traj = _train(spec)
+        net = run.model
+        surface, path = _plane(
+            net, loss, data.X, data.y, traj, plane, resolution, spec.seed, numbers
+        )
+        line = interpolate(net, loss, data.X, data.y, traj[0], traj[-1])
+    numbers[f"{loss.name}: final training loss"] = run.history.final["train_loss"]
+    numbers[f"{loss.name}: surface seconds ({surface.method})"] = surface.seconds
+    return surface, path, line
+
+
+def _figures(
+    out: Path, plane: str, surfaces: list[Surface], paths: list[Any], lines: dict[str, Line],
+    numbers: dict[str, Any],
+) -> tuple[list[Path], list[tuple[str, Any]]]:  # fmt: skip
+    """Save every figure under ``out``; return the files and the figures of the page."""
+    fig = compare_figure(surfaces, paths)
+    files = save_figure(fig, out / "surfaces")
+    figures = [("Loss surfaces side by side (top: contours, bottom: 3-D)", fig)]
+    for surface, path in zip(surfaces, paths, strict=True):
+        files += save_figure(contour_figure(surface, path), out / f"contour_{surface.loss}")
+    if lines:
+        fig = line_figure(lines, title="Linear interpolation, initial (t=0) to final (t=1)")
+        files += save_figure(fig, out / "interpolation")
+        figures.append(("Loss along the line from the initial to the trained parameters", fig))
+    if plane == "pca" and "pca control" in numbers:
+        fig = pca_figure(surfaces[0], numbers.pop("pca plane"), numbers["pca control"])
+        files += save_figure(fig, out / "pca")
+        figures.append(("PCA plane and random-walk control", fig))
+    numbers.pop("pca plane", None)
+    if "pca control" in numbers:
+        mean, std = numbers.pop("pca control")
+        numbers["random walk: PC1+PC2 share (mean ± std)"] = f"{mean:.3f} ± {std:.3f}"
+    return files, figures
 
 
 def run_landscape(
@@ -50,13 +126,17 @@ def run_landscape(
     epochs: int = 200,
     lr: float = 0.1,
     seed: int = 0,
+    progress: bool = False,
 ) -> dict[str, Any]:
     """Write the landscape figures (PNG + SVG) and ``index.html`` under ``out``.
+
+    Each loss trains as a :class:`~losslab.runs.RunSpec` on every row of the
+    data (full-batch GD, no validation split), its trajectory recorded.
 
     Args:
         dataset: A dataset spec for :func:`losslab.datasets.load_spec` (``"linear"``,
             ``"xor:n_samples=100"``).
-        losses: Loss names, one surface each, side by side.
+        losses: Loss names or specs (``"huber:delta=2"``), one surface each, side by side.
         out: Output folder.
         model: ``"linear"`` or ``"mlp"``.
         plane: For MLPs: ``"random"``, ``"pca"`` or ``"hessian"``.
@@ -65,73 +145,34 @@ def run_landscape(
         epochs: GD epochs of the recorded training run.
         lr: Learning rate.
         seed: Seed of the initialisation and of random directions.
+        progress: Show a progress bar over the losses.
 
     Returns:
         ``{"files": [...], "numbers": {...}}``.
 
     Raises:
-        ValueError: for an unknown plane, model or empty ``losses`` (naming the argument).
+        ValueError: for an unknown plane, model or empty ``losses``, or a bad
+            dataset, loss or number (naming the argument).
     """
-    if plane not in PLANES:
-        raise ValueError(f"plane must be one of {PLANES}, got {plane!r}")
-    if model not in ("linear", "mlp"):
-        raise ValueError(f"model must be 'linear' or 'mlp', got {model!r}")
-    if not losses:
-        raise ValueError("losses must name at least one loss")
-    loss_objects = [resolve_loss(name) for name in losses]
-    data = datasets.load_spec(dataset)
-    X, y = data.X, data.y
+    _check(plane, model, losses)
+    data = load_dataset(dataset)
+    specs = [
+        RunSpec(dataset, loss, model=model, hidden=hidden, lr=lr, epochs=epochs, seed=seed,
+                val_fraction=None)
+        for loss in losses
+    ]  # fmt: skip
+    surfaces, paths, lines, numbers = [], [], {}, {}
+    with Progress(progress, total=len(specs), description="landscape") as bar:
+        for spec in specs:
+            bar.update(description=f"landscape: {spec.label}")
+            surface, path, line = _landscape(spec, data, plane, resolution, numbers)
+            surfaces.append(surface)
+            paths.append(path)
+            if line is not None:
+                lines[spec.loss.name] = line
+            bar.update(advance=1)
     out = Path(out)
-    surfaces, paths, figures, numbers = [], [], [], {}
-    lines = {}
-    for loss in loss_objects:
-        net = make_model(
-            loss,
-            data.n_features,
-            n_classes=max(data.n_classes, 2),
-            kind=model,
-            hidden=hidden,
-            seed=seed,
-        )
-        start = {k: v.copy() for k, v in net.params.items()}
-        theta_start = np.concatenate([v.ravel() for v in start.values()])
-        if model == "linear" and net.n_outputs == 1:
-            names = ("weight[0]", "bias") if data.n_features == 1 else ("weight[0]", "weight[1]")
-            history, traj = train_with_trajectory(net, loss, X, y, free=names, lr=lr, epochs=epochs)
-            idx = [0, net.params["weight"].size] if data.n_features == 1 else [0, 1]
-            path = traj[:, idx]
-            pad = max(1.0, float(np.ptp(path, axis=0).max()))
-            ranges = [(path[:, i].min() - pad, path[:, i].max() + pad) for i in range(2)]
-            surface = grid_surface(
-                net, loss, X, y, params=names, ranges=ranges, resolution=resolution
-            )
-        else:
-            history, traj = train_with_trajectory(net, loss, X, y, lr=lr, epochs=epochs)
-            surface, path = _plane(net, loss, X, y, traj, plane, resolution, seed, numbers)
-            lines[loss.name] = interpolate(net, loss, X, y, theta_start, traj[-1])
-        numbers[f"{loss.name}: final training loss"] = history.final["train_loss"]
-        numbers[f"{loss.name}: surface seconds ({surface.method})"] = surface.seconds
-        surfaces.append(surface)
-        paths.append(path)
-    files = []
-    fig = compare_figure(surfaces, paths)
-    files += save_figure(fig, out / "surfaces")
-    figures.append(("Loss surfaces side by side (top: contours, bottom: 3-D)", fig))
-    for surface, path in zip(surfaces, paths, strict=True):
-        fig = contour_figure(surface, path)
-        files += save_figure(fig, out / f"contour_{surface.loss}")
-    if lines:
-        fig = line_figure(lines, title="Linear interpolation, initial (t=0) to final (t=1)")
-        files += save_figure(fig, out / "interpolation")
-        figures.append(("Loss along the line from the initial to the trained parameters", fig))
-    if plane == "pca" and "pca control" in numbers:
-        fig = pca_figure(surfaces[0], numbers.pop("pca plane"), numbers["pca control"])
-        files += save_figure(fig, out / "pca")
-        figures.append(("PCA plane and random-walk control", fig))
-    numbers.pop("pca plane", None)
-    if "pca control" in numbers:
-        mean, std = numbers.pop("pca control")
-        numbers["random walk: PC1+PC2 share (mean ± std)"] = f"{mean:.3f} ± {std:.3f}"
+    files, figures = _figures(out, plane, surfaces, paths, lines, numbers)
     title = f"Loss landscape: {data.name}, {model}, {', '.join(losses)}"
     page = write_page(out / "index.html", title, figures, numbers)
     return {"files": [*files, page], "numbers": numbers}

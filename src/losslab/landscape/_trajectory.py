@@ -32,6 +32,7 @@ __all__ = [
     "pca_plane",
     "random_walk_control",
     "train_with_trajectory",
+    "trainable_view",
 ]
 
 
@@ -91,6 +92,26 @@ class _Frozen(Model):
         return {k: g * self.masks[k] for k, g in grads.items()}
 
 
+def trainable_view(model: Model, free: Sequence[str]) -> Model:
+    """A view of ``model`` that trains only the entries ``free``, for :func:`losslab.train.fit`.
+
+    The view shares ``model.params`` and zeroes the gradient of every other
+    entry, so an optimizer without weight decay leaves those where they are.
+
+    Raises:
+        ValueError: Naming ``free``, for an entry ``model`` does not have.
+
+    Example:
+        >>> from losslab.models import LinearRegression
+        >>> from losslab.train import fit
+        >>> model = LinearRegression(2)
+        >>> _ = fit(trainable_view(model, ["weight[1]"]), "mse", [[1.0, 1.0]], [2.0], epochs=5)
+        >>> model.params["weight"].ravel().tolist()[0], model.params["bias"].tolist()
+        (0.0, [0.0])
+    """
+    return _Frozen(model, free)
+
+
 def train_with_trajectory(
     model: Model,
     loss: Any,
@@ -123,7 +144,7 @@ def train_with_trajectory(
     if free is not None:
         if fit_kwargs.get("weight_decay", 0.0):
             raise ValueError("free: weight decay would move the fixed entries; use weight_decay=0")
-        target = _Frozen(model, free)
+        target = trainable_view(model, free)
     history = fit(target, loss, X, y, callbacks=[recorder, *callbacks], **fit_kwargs)
     return history, recorder.array
 

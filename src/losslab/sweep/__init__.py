@@ -8,17 +8,18 @@ interrupted sweep resumes where it stopped; :func:`write_report` builds the
 HTML report. From the command line: ``losslab sweep`` and ``losslab report``.
 """
 
+from losslab.metrics import higher_is_better
 from losslab.sweep._config import (
-    DatasetSpec,
-    LossSpec,
+    DatasetGrid,
+    LossGrid,
     ModelSpec,
-    OptimizerSpec,
+    OptimizerGrid,
     SweepConfig,
     SweepConfigError,
 )
 from losslab.sweep._config import load as load_config
 from losslab.sweep._config import loads as loads_config
-from losslab.sweep._plan import Plan, Run, config_hash, expand, higher_is_better, resolve_metric
+from losslab.sweep._plan import Plan, PlannedRun, config_hash, expand, resolve_metric
 from losslab.sweep._run import CONFIG_COLUMNS, RunResult, run_batch, run_one
 from losslab.sweep._runner import (
     Estimate,
@@ -34,13 +35,13 @@ from losslab.sweep._store import ConfigChangedError, Store, atomic_write
 __all__ = [
     "CONFIG_COLUMNS",
     "ConfigChangedError",
-    "DatasetSpec",
+    "DatasetGrid",
     "Estimate",
-    "LossSpec",
+    "LossGrid",
     "ModelSpec",
-    "OptimizerSpec",
+    "OptimizerGrid",
     "Plan",
-    "Run",
+    "PlannedRun",
     "RunResult",
     "Store",
     "SweepConfig",

@@ -62,10 +62,10 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 __all__ = [
-    "DatasetSpec",
-    "LossSpec",
+    "DatasetGrid",
+    "LossGrid",
     "ModelSpec",
-    "OptimizerSpec",
+    "OptimizerGrid",
     "SweepConfig",
     "SweepConfigError",
     "load",
@@ -120,7 +120,7 @@ def _check_overlap(grid: dict[str, list[Any]], info: ValidationInfo) -> None:
         raise ValueError(f"{sorted(both)} given in both params and grid")
 
 
-class DatasetSpec(_Spec):
+class DatasetGrid(_Spec):
     """A dataset of :mod:`losslab.datasets`, with fixed loader arguments and a grid."""
 
     name: str
@@ -179,7 +179,7 @@ class ModelSpec(_Spec):
         return activation
 
 
-class LossSpec(_Spec):
+class LossGrid(_Spec):
     """A loss of :mod:`losslab.losses` with fixed parameters and a parameter grid."""
 
     name: str
@@ -225,7 +225,7 @@ def _try_loss(name: str, params: dict[str, Any]) -> None:
         raise ValueError(f"{name}({shown}): {error}") from None
 
 
-class OptimizerSpec(_Spec):
+class OptimizerGrid(_Spec):
     """An optimizer of :mod:`losslab.optim` with its learning rates and settings."""
 
     name: str = "gd"
@@ -291,10 +291,10 @@ class SweepConfig(_Spec):
     """
 
     name: str = "sweep"
-    datasets: list[DatasetSpec] = Field(min_length=1)
+    datasets: list[DatasetGrid] = Field(min_length=1)
     models: list[ModelSpec] = Field(default_factory=lambda: [ModelSpec()], min_length=1)
-    losses: list[LossSpec] = Field(min_length=1)
-    optimizers: list[OptimizerSpec] = Field(min_length=1)
+    losses: list[LossGrid] = Field(min_length=1)
+    optimizers: list[OptimizerGrid] = Field(min_length=1)
     epochs: int = Field(default=50, ge=1)
     seeds: list[int] = Field(default_factory=lambda: [0], min_length=1)
     val_fraction: float = Field(default=0.25, gt=0.0, lt=1.0)

@@ -33,13 +33,12 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from losslab import datasets, losses
-from losslab.sweep._config import SweepConfig
+from losslab.metrics import metric_names
+from losslab.runs import RunSpec, RunSpecError, fits_task, load_dataset
+from losslab.specs import format_spec
+from losslab.sweep._config import LossGrid, ModelSpec, OptimizerGrid, SweepConfig
 
-__all__ = ["Plan", "Run", "config_hash", "expand", "fits", "higher_is_better", "resolve_metric"]
-
-_REGRESSION_METRICS = ("mse", "rmse", "mae", "r2")
-_CLASSIFICATION_METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "ece")
-_HIGHER_IS_BETTER = ("accuracy", "precision", "recall", "f1", "roc_auc", "r2")
+__all__ = ["Plan", "PlannedRun", "config_hash", "expand", "resolve_metric"]
 
 
 def _digest(data: Any) -> str:
@@ -48,8 +47,13 @@ def _digest(data: Any) -> str:
 
 
 @dataclass(frozen=True)
-class Run:
-    """One training run of a sweep; :attr:`run_id` is the hash of :meth:`canonical`."""
+class PlannedRun:
+    """One point of a sweep's grid; :attr:`run_id` is the hash of :meth:`canonical`.
+
+    Its fields are plain JSON-ready data (names and parameter dicts), so it is
+    hashed, stored in the manifest and sent to workers as it is; :meth:`spec`
+    is the :class:`~losslab.runs.RunSpec` a worker executes.
+    """
 
     dataset: str
     dataset_params: dict[str, Any]
@@ -79,11 +83,23 @@ class Run:
         return json.loads(json.dumps(data))  # a deep copy; tuples become lists
 
     @classmethod
-    def from_canonical(cls, data: Mapping[str, Any]) -> Run:
+    def from_canonical(cls, data: Mapping[str, Any]) -> PlannedRun:
         """The run back from :meth:`canonical` (as stored in the manifest)."""
         values = {key: value for key, value in data.items() if key != "run_id"}
         values["hidden"] = tuple(values["hidden"])
         return cls(**values)
+
+    def spec(self) -> RunSpec:
+        """The :class:`~losslab.runs.RunSpec` of this run (a linear model's MLP settings unset)."""
+        return RunSpec(
+            format_spec(self.dataset, self.dataset_params),
+            losses.get(self.loss, **self.loss_params),
+            model=self.model, hidden=self.hidden or (16,), activation=self.activation or "tanh",
+            optimizer=self.optimizer, lr=self.lr, optimizer_params=self.optimizer_params,
+            schedule=self.schedule, weight_decay=self.weight_decay, batch_size=self.batch_size,
+            epochs=self.epochs, seed=self.seed, val_fraction=self.val_fraction,
+            divergence_factor=self.divergence_factor, label=self.label(),
+        )  # fmt: skip
 
     def label(self) -> str:
         """A short human name: ``huber(delta=0.5) gd lr=0.1 seed=0 on linear``."""
@@ -108,7 +124,7 @@ class Plan:
         tasks: Task of each dataset name.
     """
 
-    runs: list[Run]
+    runs: list[PlannedRun]
     config_hash: str
     skipped: list[tuple[str, str]]
     tasks: dict[str, str]
@@ -122,17 +138,6 @@ def config_hash(config: SweepConfig) -> str:
     return _digest(config.model_dump(mode="json"))
 
 
-def fits(loss_task: str, data_task: str) -> bool:
-    """Whether a loss for ``loss_task`` can train on data of ``data_task``.
-
-    Multiclass losses read binary labels too (two logit columns).
-
-    >>> fits("multiclass", "binary"), fits("binary", "regression")
-    (True, False)
-    """
-    return loss_task == data_task or (loss_task == "multiclass" and data_task == "binary")
-
-
 def resolve_metric(metric: str, task: str) -> str:
     """The History column a sweep compares on: ``"auto"`` resolved for ``task``.
 
@@ -141,20 +146,11 @@ def resolve_metric(metric: str, task: str) -> str:
     """
     if metric == "auto":
         return "val_rmse" if task == "regression" else "val_accuracy"
-    names = _REGRESSION_METRICS if task == "regression" else _CLASSIFICATION_METRICS
+    names = metric_names(task)
     allowed = ["train_loss", "val_loss"] + [f"{p}_{m}" for p in ("train", "val") for m in names]
     if metric not in allowed:
         raise ValueError(f"metric {metric!r} is not recorded for {task}; use one of {allowed}")
     return metric
-
-
-def higher_is_better(metric: str) -> bool:
-    """Whether larger values of ``metric`` are better (accuracy, R², ...).
-
-    >>> higher_is_better("val_accuracy"), higher_is_better("val_rmse")
-    (True, False)
-    """
-    return metric.rsplit("_", 1)[-1] in _HIGHER_IS_BETTER or metric.endswith("roc_auc")
 
 
 def _grid(fixed: Mapping[str, Any], grid: Mapping[str, list[Any]]) -> Iterator[dict[str, Any]]:
@@ -186,72 +182,84 @@ def _loader_defaults(name: str) -> dict[str, Any]:
     }
 
 
+DataPoint = tuple[str, dict[str, Any], str]
+"""A dataset of the grid: its name, its arguments and its task."""
+
+
+def _data_points(config: SweepConfig) -> list[DataPoint]:
+    """Every dataset of the grid, built once (and kept for the runs) to learn its task."""
+    points: list[DataPoint] = []
+    for index, grid in enumerate(config.datasets):
+        for params in _grid(grid.params, grid.grid):
+            params = _as_defaults(params, _loader_defaults(grid.name))
+            try:
+                task = load_dataset(format_spec(grid.name, params)).task
+            except RunSpecError as error:
+                raise config.error(("datasets", index, "params"), error.reason) from None
+            try:
+                resolve_metric(config.metric, task)
+            except ValueError as error:
+                raise config.error(("metric",), str(error)) from None
+            points.append((grid.name, params, task))
+    return points
+
+
+def _check_every_loss_fits(config: SweepConfig, points: list[DataPoint]) -> None:
+    for index, grid in enumerate(config.losses):
+        loss_task = losses.describe(grid.name)["task"]
+        if not any(fits_task(loss_task, task) for *_, task in points):
+            found = ", ".join(sorted({f"{name} ({task})" for name, _, task in points}))
+            raise config.error(
+                ("losses", index, "name"),
+                f"loss {grid.name!r} is for {loss_task} data; no dataset fits: {found}",
+            )
+
+
+def _grid_runs(
+    config: SweepConfig, point: DataPoint, model: ModelSpec, loss: LossGrid
+) -> Iterator[PlannedRun]:
+    """The runs of one dataset, model and loss: loss parameters × optimizers × rates × seeds."""
+    defaults = losses.parameters(loss.name)
+    # A linear model ignores the MLP settings: keep them out of its identity.
+    hidden, activation = (
+        (tuple(model.hidden), model.activation) if model.kind == "mlp" else ((), "")
+    )
+    optimizer: OptimizerGrid
+    for loss_params, optimizer in itertools.product(
+        _grid(loss.params, loss.grid), config.optimizers
+    ):
+        for lr, seed in itertools.product(optimizer.lr, config.seeds):
+            yield PlannedRun(
+                dataset=point[0], dataset_params=point[1], model=model.kind,
+                hidden=hidden, activation=activation,
+                loss=loss.name, loss_params=_as_defaults(loss_params, defaults),
+                optimizer=optimizer.name, lr=float(lr),
+                optimizer_params=dict(sorted(optimizer.params.items())),
+                batch_size=optimizer.batch_size, schedule=optimizer.schedule,
+                weight_decay=float(optimizer.weight_decay), epochs=config.epochs, seed=seed,
+                val_fraction=config.val_fraction, divergence_factor=config.divergence_factor,
+            )  # fmt: skip
+
+
 def expand(config: SweepConfig) -> Plan:
     """Every run of ``config``, in grid order (dataset, model, loss, optimizer, lr, seed).
 
     Each dataset is built once here to learn its task; pairs of a loss and a
-    dataset of another task are skipped.
+    dataset of another task are skipped (:func:`losslab.runs.fits_task`).
 
     Raises:
         SweepConfigError: If a dataset cannot be built, a loss fits no
             dataset, or the metric is not recorded for a dataset's task.
     """
-    data_points: list[tuple[str, dict[str, Any], str]] = []
-    tasks: dict[str, str] = {}
-    for index, spec in enumerate(config.datasets):
-        for params in _grid(spec.params, spec.grid):
-            params = _as_defaults(params, _loader_defaults(spec.name))
-            try:
-                task = datasets.load(spec.name, **params).task
-            except (OSError, TypeError, ValueError) as error:
-                raise config.error(("datasets", index, "params"), str(error)) from None
-            data_points.append((spec.name, params, task))
-            tasks[spec.name] = task
-            try:
-                resolve_metric(config.metric, task)
-            except ValueError as error:
-                raise config.error(("metric",), str(error)) from None
-    runs: dict[str, Run] = {}
+    points = _data_points(config)
+    _check_every_loss_fits(config, points)
+    runs: dict[str, PlannedRun] = {}
     skipped: list[tuple[str, str]] = []
-    for index, spec in enumerate(config.losses):
-        loss_task = losses.describe(spec.name)["task"]
-        if not any(fits(loss_task, task) for *_, task in data_points):
-            found = ", ".join(sorted({f"{name} ({task})" for name, _, task in data_points}))
-            raise config.error(
-                ("losses", index, "name"),
-                f"loss {spec.name!r} is for {loss_task} data; no dataset fits: {found}",
-            )
-    for (data_name, data_params, task), model, loss_spec in itertools.product(
-        data_points, config.models, config.losses
-    ):
-        loss_task = losses.describe(loss_spec.name)["task"]
-        if not fits(loss_task, task):
-            skipped.append((data_name, loss_spec.name))
+    for point, model, loss in itertools.product(points, config.models, config.losses):
+        if not fits_task(losses.describe(loss.name)["task"], point[2]):
+            skipped.append((point[0], loss.name))
             continue
-        defaults = losses.parameters(loss_spec.name)
-        for loss_params, opt in itertools.product(
-            _grid(loss_spec.params, loss_spec.grid), config.optimizers
-        ):
-            for lr, seed in itertools.product(opt.lr, config.seeds):
-                run = Run(
-                    dataset=data_name,
-                    dataset_params=data_params,
-                    model=model.kind,
-                    # A linear model ignores the MLP settings: keep them out of its identity.
-                    hidden=tuple(model.hidden) if model.kind == "mlp" else (),
-                    activation=model.activation if model.kind == "mlp" else "",
-                    loss=loss_spec.name,
-                    loss_params=_as_defaults(loss_params, defaults),
-                    optimizer=opt.name,
-                    lr=float(lr),
-                    optimizer_params=dict(sorted(opt.params.items())),
-                    batch_size=opt.batch_size,
-                    schedule=opt.schedule,
-                    weight_decay=float(opt.weight_decay),
-                    epochs=config.epochs,
-                    seed=seed,
-                    val_fraction=config.val_fraction,
-                    divergence_factor=config.divergence_factor,
-                )
-                runs.setdefault(run.run_id, run)
+        for run in _grid_runs(config, point, model, loss):
+            runs.setdefault(run.run_id, run)
+    tasks = {name: task for name, _, task in points}
     return Plan(list(runs.values()), config_hash(config), sorted(set(skipped)), tasks)

@@ -25,8 +25,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from losslab.metrics import higher_is_better
 from losslab.plots import Report, colours, new_figure
-from losslab.sweep._plan import higher_is_better, resolve_metric
+from losslab.sweep._plan import resolve_metric
 from losslab.sweep._store import Store, atomic_write
 
 __all__ = ["final_rows", "sweep_report", "write_report"]

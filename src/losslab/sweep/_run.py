@@ -1,8 +1,9 @@
 """One run of a sweep, and a batch of runs: what a Dask worker executes.
 
-:func:`run_one` trains one :class:`~losslab.sweep._plan.Run` with
-:func:`losslab.train.fit` and returns its per-epoch History as a DataFrame
-with the run's config in constant columns, ready to be written as Parquet.
+:func:`run_one` trains one :class:`~losslab.sweep._plan.PlannedRun` with
+:func:`losslab.runs.execute` (as :func:`losslab.experiments.compare` and the
+web jobs do) and returns its per-epoch History as a DataFrame with the run's
+config in constant columns, ready to be written as Parquet.
 :func:`run_batch` runs several and never raises for a run: a run that
 raises comes back as ``failed`` with its traceback, so one bad grid point
 does not stop the sweep. Nothing here writes files; the client does.
@@ -13,7 +14,6 @@ the mini-batch shuffling, so a run gives the same numbers in any process.
 
 from __future__ import annotations
 
-import functools
 import io
 import json
 import os
@@ -25,10 +25,8 @@ from typing import Any
 
 import pandas as pd
 
-from losslab import datasets, losses
-from losslab.models import make_model
-from losslab.sweep._plan import Run
-from losslab.train import fit
+from losslab.runs import Run, execute
+from losslab.sweep._plan import PlannedRun
 
 __all__ = ["CONFIG_COLUMNS", "RunResult", "limit_threads", "run_batch", "run_one", "to_parquet"]
 
@@ -92,50 +90,18 @@ def limit_threads() -> None:
         numba.set_num_threads(1)
 
 
-@functools.lru_cache(maxsize=32)
-def _dataset(name: str, params_json: str) -> datasets.Dataset:
-    return datasets.load(name, **json.loads(params_json))
-
-
 def _dumps(value: Any) -> str:
     return json.dumps(value, sort_keys=True)
 
 
-def run_one(run: Run) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Train one run; return its History frame (with config columns) and a summary.
-
-    Returns:
-        ``(frame, summary)``: one row per recorded epoch (``epoch`` 0 is
-        before training), and a dict with ``run_id``, ``status``
-        (``"ok"``, ``"diverged"`` or ``"interrupted"``), ``epochs_completed``
-        and the last record.
-    """
-    data = _dataset(run.dataset, _dumps(run.dataset_params))
-    parts = data.split(run.val_fraction, seed=run.seed)
-    loss = losses.get(run.loss, **run.loss_params)
-    model = make_model(
-        loss,
-        data.n_features,
-        n_classes=max(data.n_classes, 2),
-        kind=run.model,  # type: ignore[arg-type]
-        hidden=run.hidden or (16,),
-        activation=run.activation or "tanh",
-        seed=run.seed,
-    )
-    history = fit(
-        model, loss, parts.X_train, parts.y_train, X_val=parts.X_val, y_val=parts.y_val,
-        optimizer=run.optimizer, lr=run.lr, epochs=run.epochs, batch_size=run.batch_size,
-        weight_decay=run.weight_decay, schedule=run.schedule,
-        optimizer_params=dict(run.optimizer_params), seed=run.seed,
-        divergence_factor=run.divergence_factor,
-    )  # fmt: skip
-    frame = history.to_frame().reset_index()
-    frame["epoch"] = frame["epoch"].astype("int64")
-    config = {
+def _config_columns(run: PlannedRun, result: Run) -> dict[str, Any]:
+    """The constant columns of a run file: the run's config and how it ended."""
+    history = result.history
+    return {
         "run_id": run.run_id,
         "dataset": run.dataset,
         "dataset_params": _dumps(run.dataset_params),
-        "task": data.task,
+        "task": result.dataset.task,
         "model": run.model,
         "hidden": _dumps(list(run.hidden)),
         "activation": run.activation,
@@ -155,7 +121,22 @@ def run_one(run: Run) -> tuple[pd.DataFrame, dict[str, Any]]:
         "diverged_reason": history.diverged_reason or "",
         "stopped_early": bool(history.stopped_early),
     }
-    for column, value in config.items():
+
+
+def run_one(run: PlannedRun) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Train one run; return its History frame (with config columns) and a summary.
+
+    Returns:
+        ``(frame, summary)``: one row per recorded epoch (``epoch`` 0 is
+        before training), and a dict with ``run_id``, ``status``
+        (``"ok"``, ``"diverged"`` or ``"interrupted"``), ``epochs_completed``
+        and the last record.
+    """
+    result = execute(run.spec())
+    history = result.history
+    frame = history.to_frame().reset_index()
+    frame["epoch"] = frame["epoch"].astype("int64")
+    for column, value in _config_columns(run, result).items():
         frame[column] = value
     if history.interrupted:
         status = "interrupted"
@@ -166,11 +147,11 @@ def run_one(run: Run) -> tuple[pd.DataFrame, dict[str, Any]]:
     return frame, summary
 
 
-def run_batch(runs: list[Run]) -> list[RunResult]:
+def run_batch(runs: list[PlannedRun]) -> list[RunResult]:
     """Run each of ``runs`` in turn; a run that raises is reported, not raised.
 
-    >>> from losslab.sweep._plan import Run
-    >>> run = Run("linear", {"n_samples": 40}, "linear", (), "", "mse", {}, "gd", 0.1, {},
+    >>> from losslab.sweep._plan import PlannedRun
+    >>> run = PlannedRun("linear", {"n_samples": 40}, "linear", (), "", "mse", {}, "gd", 0.1, {},
     ...           None, None, 0.0, 3, 0, 0.25, 1e6)
     >>> [(result.status, len(result.frame)) for result in run_batch([run])]
     [('ok', 4)]

@@ -26,8 +26,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from losslab.progress import Progress
 from losslab.sweep._config import SweepConfig
-from losslab.sweep._plan import Plan, Run, expand
+from losslab.sweep._plan import Plan, PlannedRun, expand
 from losslab.sweep._run import RunResult, limit_threads, run_batch, run_one
 from losslab.sweep._store import Store
 
@@ -46,6 +47,7 @@ TARGET_TASK_SECONDS = 0.75
 """Aim of each task's duration: long next to Dask's ~1 ms per task, short for balance."""
 
 _TASKS_PER_THREAD = 2
+_COUNTERS = {"ok": "", "diverged": "yellow", "failed": "red"}
 _CALIBRATION_EPOCHS = 5
 
 
@@ -109,7 +111,7 @@ class SweepOutcome:
         return handled / self.seconds if self.seconds > 0 else math.nan
 
 
-def _timed(run: Run) -> float:
+def _timed(run: PlannedRun) -> float:
     start = time.perf_counter()
     with contextlib.suppress(Exception):  # a failing run is timed as it fails
         run_one(run)
@@ -256,6 +258,7 @@ def run_sweep(
     client: Any = None,
     on_start: Callable[[int, int], None] | None = None,
     on_result: Callback | None = None,
+    progress: bool = False,
 ) -> SweepOutcome:
     """Run every run of ``config`` not yet in ``out`` on a Dask cluster.
 
@@ -271,7 +274,9 @@ def run_sweep(
         client: A connected :class:`distributed.Client` to use as it is (not
             closed here); then ``scheduler`` and ``n_workers`` are not used.
         on_start: Called with ``(runs to do, runs already done)`` once planned.
-        on_result: Called after each result is written (progress display).
+        on_result: Called after each result is written.
+        progress: Show a Rich progress bar: runs done of those to do, how many
+            ended ok, diverged or failed, and the time left.
 
     Returns:
         The :class:`SweepOutcome`; ``interrupted`` is set when a signal stopped it.
@@ -290,23 +295,33 @@ def run_sweep(
     if not todo:
         return outcome
     connection = contextlib.nullcontext(client) if client else _client(scheduler, n_workers)
-    with _Signals() as signals:
-        try:
-            with connection as connected:
-                _drive(connected, todo, store, outcome, signals, batch_size, on_result)
-        except KeyboardInterrupt:
-            outcome.interrupted = signals.received or "SIGINT"
+    with Progress(progress, total=len(todo), description="[bold]sweep", counters=_COUNTERS) as bar:
+
+        def count(result: RunResult, outcome: SweepOutcome) -> None:
+            bar.update(
+                completed=outcome.completed + outcome.failed,
+                ok=outcome.ok, diverged=outcome.diverged, failed=outcome.failed,
+            )  # fmt: skip
+            if on_result is not None:
+                on_result(result, outcome)
+
+        with _Signals() as signals:
+            try:
+                with connection as connected:
+                    _drive(connected, todo, store, outcome, signals, batch_size, count)
+            except KeyboardInterrupt:
+                outcome.interrupted = signals.received or "SIGINT"
     return outcome
 
 
 def _drive(
     client: Any,
-    todo: list[Run],
+    todo: list[PlannedRun],
     store: Store,
     outcome: SweepOutcome,
     signals: _Signals,
     fixed_size: int | None,
-    on_result: Callback | None,
+    on_result: Callback,
 ) -> None:
     from distributed import as_completed
 
@@ -315,7 +330,7 @@ def _drive(
     n_threads = _threads(client)
     outcome.n_workers = n_threads
     seconds_per_run: float | None = None
-    in_flight: dict[Any, list[Run]] = {}
+    in_flight: dict[Any, list[PlannedRun]] = {}
     finished = as_completed()
 
     def submit() -> None:
@@ -345,8 +360,7 @@ def _drive(
             for result in results:
                 with signals.deferred():
                     _write(store, by_id[result.run_id], result, outcome)
-                if on_result is not None:
-                    on_result(result, outcome)
+                on_result(result, outcome)
             timed = [result.seconds for result in results if result.seconds > 0]
             if timed:
                 mean = sum(timed) / len(timed)
@@ -362,7 +376,7 @@ def _drive(
                 client.cancel(list(in_flight))
 
 
-def _write(store: Store, run: Run, result: RunResult, outcome: SweepOutcome) -> None:
+def _write(store: Store, run: PlannedRun, result: RunResult, outcome: SweepOutcome) -> None:
     if result.status in ("ok", "diverged") and result.parquet is not None:
         store.write_run(run.run_id, result.parquet)
         if result.status == "ok":

@@ -27,7 +27,7 @@ from typing import IO, Any
 
 import pandas as pd
 
-from losslab.sweep._plan import Plan, Run
+from losslab.sweep._plan import Plan, PlannedRun
 
 __all__ = ["ConfigChangedError", "Store", "atomic_write"]
 
@@ -149,10 +149,10 @@ class Store:
         """Write ``manifest.json`` atomically."""
         atomic_write(self.manifest_path, lambda handle: handle.write(_json_bytes(manifest)))
 
-    def planned(self) -> list[Run]:
+    def planned(self) -> list[PlannedRun]:
         """The runs the manifest lists (empty without a manifest)."""
         manifest = self.read_manifest() or {}
-        return [Run.from_canonical(item) for item in manifest.get("runs", [])]
+        return [PlannedRun.from_canonical(item) for item in manifest.get("runs", [])]
 
     def finished(self) -> set[str]:
         """Ids of the runs with a result file."""
@@ -178,7 +178,7 @@ class Store:
             (self.failed_dir / f"{run_id}.json").unlink()
         return path
 
-    def write_failure(self, run: Run, error: str) -> Path:
+    def write_failure(self, run: PlannedRun, error: str) -> Path:
         """Record a run that raised as ``failed/<run_id>.json`` with its traceback."""
         path = self.failed_dir / f"{run.run_id}.json"
         record = {

@@ -17,13 +17,14 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import StreamingResponse
 
-from losslab.models import make_model
-from losslab.train import check_targets
+from losslab.datasets import Dataset
+from losslab.metrics import metric_names
+from losslab.runs import RunSpec, RunSpecError, prepare
 from losslab.web import data as _data
 from losslab.web import limits
 from losslab.web.api_losses import bound_loss
 from losslab.web.errors import FieldError
-from losslab.web.jobs import Job, JobManager, Run, make_drawer
+from losslab.web.jobs import Job, JobManager, JobRun, make_drawer
 from losslab.web.schemas import (
     DatasetList,
     ErrorResponse,
@@ -37,8 +38,6 @@ from losslab.web.schemas import (
 
 router = APIRouter(prefix="/api", tags=["training"])
 
-REGRESSION_METRICS = ["loss", "mse", "rmse", "mae", "r2"]
-CLASSIFICATION_METRICS = ["loss", "accuracy", "f1", "precision", "recall", "roc_auc", "log_loss"]
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorResponse} for code in (404, 413, 429, 503)
 }
@@ -121,45 +120,40 @@ def _label(spec: LossSpec) -> str:
     return f"{spec.name}({args})" if args else spec.name
 
 
+def job_spec(body: TrainRequest, data: Dataset, loss: Any, label: str) -> RunSpec:
+    """The run a job trains for one loss: every row of ``data``, no validation split."""
+    return RunSpec(
+        data, loss, model=body.model, hidden=(body.hidden,), activation=body.activation,
+        optimizer=body.optimizer, lr=body.lr, epochs=body.epochs, seed=body.seed,
+        val_fraction=None, label=label,
+    )  # fmt: skip
+
+
+def _prepare(body: TrainRequest, data: Dataset, i: int) -> JobRun:
+    spec = body.losses[i]
+    loss = _loss(spec, i, data.task)
+    try:
+        # The task, the targets and the loss's own domain (counts >= 0 ...) are checked here.
+        run = prepare(job_spec(body, data, loss, _label(spec)))
+    except RunSpecError as exc:
+        field = f"losses.{i}.name" if exc.argument == "loss" else exc.argument
+        raise FieldError(field, exc.reason) from exc
+    return JobRun(index=i, run=run)
+
+
 @router.post("/jobs", response_model=JobCreated, status_code=201, responses=_ERRORS)
 def start_job(body: TrainRequest, request: Request) -> JobCreated:
     """Start training one model per loss on the dataset; stream it from ``stream``."""
     manager = _manager(request)
     client = client_of(request)
     data = _data.build(body.dataset, _store(request))
-    runs = []
-    for i, spec in enumerate(body.losses):
-        loss = _loss(spec, i, data.task)
-        fits = loss.task == data.task or (loss.task == "multiclass" and data.task == "binary")
-        if not fits:
-            raise FieldError(
-                f"losses.{i}.name",
-                f"loss {spec.name!r} is for {loss.task} data; dataset {data.name!r} is {data.task}",
-            )
-        n_classes = max(data.n_classes, 2)
-        model = make_model(
-            loss, data.n_features, n_classes=n_classes, kind=body.model,
-            hidden=(body.hidden,), activation=body.activation, seed=body.seed,
-        )  # fmt: skip
-        try:
-            check_targets(loss, data.y, model.n_outputs if loss.y_pred_kind == "logits" else None)
-            loss(model(data.X[:5]), data.y[:5])  # the loss's own domain checks (counts >= 0 ...)
-        except (ValueError, TypeError) as exc:
-            raise FieldError(f"losses.{i}.name", str(exc)) from exc
-        runs.append(Run(index=i, label=_label(spec), loss=loss, model=model))
+    runs = [_prepare(body, data, i) for i in range(len(body.losses))]
     manager.admit(client)
     view = _data.view_of(data)
     rows = _data.display_rows(data.n_samples, body.seed)
     job = Job(client, runs, make_drawer(data.X, view, rows))
-    options = {
-        "optimizer": body.optimizer,
-        "lr": body.lr,
-        "epochs": body.epochs,
-        "seed": body.seed,
-    }
     manager.add(job)
-    job.start(data.X, data.y, options, body.epochs_per_second)
-    metrics = REGRESSION_METRICS if data.task == "regression" else CLASSIFICATION_METRICS
+    job.start(body.epochs_per_second)
     return JobCreated(
         job_id=job.id,
         runs=[RunInfo(index=r.index, loss=r.loss.name, label=r.label) for r in runs],
@@ -167,7 +161,7 @@ def start_job(body: TrainRequest, request: Request) -> JobCreated:
         view=view,  # type: ignore[arg-type]
         n_features=data.n_features,
         n_classes=data.n_classes,
-        metrics=metrics,
+        metrics=["loss", *metric_names(data.task)],
         data=_data.points(data, rows),
         stream=f"/api/jobs/{job.id}/stream",
     )

@@ -1,7 +1,9 @@
 """Training jobs: one worker thread per loss, paced, pausable, stoppable, with limits.
 
-A job trains one model per loss on the same data with
-:func:`losslab.train.fit`. Its callback is where the web app meets the loop:
+A job trains one model per loss on the same data, each a
+:class:`losslab.runs.Run` prepared from a :class:`~losslab.runs.RunSpec` (every
+row trains; no validation split) and trained with :meth:`~losslab.runs.Run.train`,
+as compare and the sweeps train theirs. Its callback is where the web app meets the loop:
 it records each epoch for the stream, draws a snapshot of the fitted model
 at most every :data:`~losslab.web.limits.STREAM_INTERVAL_S`, paces the run
 to ``epochs_per_second``, waits while the job is paused and returns True to
@@ -21,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from losslab import train
 from losslab.models import Model, to_prediction
+from losslab.runs import Run
 from losslab.web import limits
 from losslab.web.errors import NotFoundError, ServerBusyError, TooManyJobsError
 
@@ -48,13 +50,11 @@ def clean_record(record: dict[str, float]) -> dict[str, float | None]:
 
 
 @dataclass
-class Run:
-    """One loss trained inside a job."""
+class JobRun:
+    """One loss trained inside a job: the prepared run and what the stream has to send."""
 
     index: int
-    label: str
-    loss: Any
-    model: Model
+    run: Run
     records: list[dict[str, Any]] = field(default_factory=list)
     snapshot: dict[str, Any] | None = None
     version: int = 0
@@ -62,11 +62,26 @@ class Run:
     message: str = ""
     thread: threading.Thread | None = None
 
+    @property
+    def label(self) -> str:
+        """The run's label, as the page shows it."""
+        return self.run.label
+
+    @property
+    def loss(self) -> Any:
+        """The loss object."""
+        return self.run.loss
+
+    @property
+    def model(self) -> Model:
+        """The model, trained in place."""
+        return self.run.model
+
 
 class Job:
     """A set of runs on one dataset, sharing pause and stop switches."""
 
-    def __init__(self, client: str, runs: list[Run], draw: Drawer) -> None:
+    def __init__(self, client: str, runs: list[JobRun], draw: Drawer) -> None:
         self.id = uuid.uuid4().hex
         self.client = client
         self.runs = runs
@@ -115,22 +130,22 @@ class Job:
                     out.append(update)
         return out
 
-    def start(self, X: np.ndarray, y: np.ndarray, options: dict[str, Any], pace: float | None):
-        """Start one worker thread per run."""
+    def start(self, pace: float | None) -> None:
+        """Start one worker thread per run, at ``pace`` epochs a second (None: at full speed)."""
         for run in self.runs:
             run.thread = threading.Thread(
-                target=self._work, args=(run, X, y, options, pace), daemon=True,
+                target=self._work, args=(run, pace), daemon=True,
                 name=f"losslab-job-{self.id[:8]}-{run.index}",
             )  # fmt: skip
             run.thread.start()
 
-    def _snapshot(self, run: Run) -> None:
+    def _snapshot(self, run: JobRun) -> None:
         picture = self.draw(run.model, run.loss.y_pred_kind)
         with self.lock:
             run.snapshot = picture
             run.version += 1
 
-    def _work(self, run: Run, X, y, options: dict[str, Any], pace: float | None) -> None:
+    def _work(self, job_run: JobRun, pace: float | None) -> None:
         start = time.monotonic()
         last_draw = -math.inf
 
@@ -144,10 +159,10 @@ class Job:
             if theta.size <= 4:
                 entry["theta"] = finite(theta)
             with self.lock:
-                run.records.append(entry)
+                job_run.records.append(entry)
             now = time.monotonic()
             if now - last_draw >= limits.STREAM_INTERVAL_S:
-                self._snapshot(run)
+                self._snapshot(job_run)
                 last_draw = now
             if pace is not None:
                 delay = start + epoch / pace - time.monotonic()
@@ -156,17 +171,17 @@ class Job:
             return self.stop.is_set()
 
         try:
-            self._snapshot(run)
-            history = train.fit(run.model, run.loss, X, y, callbacks=[callback], **options)
-            self._snapshot(run)
+            self._snapshot(job_run)
+            history = job_run.run.train(callbacks=[callback])
+            self._snapshot(job_run)
             if history.diverged:
-                run.state, run.message = "diverged", history.diverged_reason or "diverged"
+                job_run.state, job_run.message = "diverged", history.diverged_reason or "diverged"
             elif self.stop.is_set():
-                run.state, run.message = "stopped", "stopped"
+                job_run.state, job_run.message = "stopped", "stopped"
             else:
-                run.state, run.message = "finished", f"{history.epochs_completed} epochs"
+                job_run.state, job_run.message = "finished", f"{history.epochs_completed} epochs"
         except (ValueError, TypeError, ArithmeticError) as exc:
-            run.state, run.message = "failed", str(exc)
+            job_run.state, job_run.message = "failed", str(exc)
 
 
 class JobManager:
