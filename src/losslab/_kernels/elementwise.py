@@ -37,6 +37,7 @@ from __future__ import annotations
 from typing import Any
 
 import numba as nb
+import numpy as np
 
 from losslab._kernels import scalar_math
 from losslab._kernels.compile import CALLS, add, instantiate, stamp
@@ -82,7 +83,8 @@ def _loop(
     zeros = 0.0
     minus = 0.0
     for i in range(pred.size):
-        p, t = float(pred[i]), float(true[i])
+        # np.float64, not float(): numba's float() keeps a float32 a float32.
+        p, t = np.float64(pred[i]), np.float64(true[i])
         bad = add(bad, _outside(pred_domain, p) + _outside(true_domain, t))
         if true_domain == SIGNED_BINARY:
             zeros = add(zeros, 1.0 if t == 0.0 else 0.0)
@@ -91,7 +93,7 @@ def _loop(
         derivative = call(grad, p, t, args) if order == 1 else call(hess, p, t, args)
         if has_w:
             # An example of weight 0 contributes 0, even where its loss is infinite.
-            w = float(weights[i])
+            w = np.float64(weights[i])
             loss = 0.0 if w == 0.0 else loss * w
             derivative = 0.0 if w == 0.0 else derivative * w
         out[i] = derivative / divisor

@@ -49,7 +49,7 @@ def label_totals(labels, weights, n_classes, ignore_index, sums):
                 continue
             if y < 0 or y >= n_classes:
                 bad += 1.0
-            kept += float(weights[i]) if weights.size != 0 else 1.0
+            kept += np.float64(weights[i]) if weights.size != 0 else 1.0
         sums[chunk, 0] = kept
         sums[chunk, 1] = bad
 
@@ -67,14 +67,14 @@ def _exponentiate(block, shifted):
     for r in range(m):
         top = 0
         for k in range(n_classes):
-            z = float(block[r, k])
+            z = np.float64(block[r, k])
             bad = add(bad, z - z)
-            if z > float(block[r, top]):
+            if z > np.float64(block[r, top]):
                 top = k
         tops[r] = top
-        highest = float(block[r, top])
+        highest = np.float64(block[r, top])
         for k in range(n_classes):
-            shifted[r, k] = float(block[r, k]) - highest
+            shifted[r, k] = np.float64(block[r, k]) - highest
     exps = np.empty_like(shifted)
     flat, flat_exps = shifted.reshape(-1), exps.reshape(-1)
     for j in range(flat.size):
@@ -127,7 +127,7 @@ def _labels_template(
             i = lo + r
             y = labels[i]
             kept = 0.0 if y == ignore_index else 1.0
-            w = float(weights[i]) if weights.size != 0 else 1.0
+            w = np.float64(weights[i]) if weights.size != 0 else 1.0
             if kept != 0.0:
                 a_row[y] = 1.0
             value = _row(
@@ -162,12 +162,12 @@ def _probabilities_template(
             i = lo + r
             mass = 0.0
             for k in range(n_classes):
-                t = float(target[i, k])
+                t = np.float64(target[i, k])
                 bad += (t - t) + ((t < 0.0) or (t > 1.0))
                 a_row[k] = t
                 mass += t
             worst = max(worst, abs(mass - 1.0))
-            w = float(weights[i]) if weights.size != 0 else 1.0
+            w = np.float64(weights[i]) if weights.size != 0 else 1.0
             value = _row(
                 TERM, GRADIENT, HESSIAN, ELEMENT,  # noqa: F821 - set by instantiate
                 shifted[r], exps[r], tops[r], a_row, mass, order, want_value,

@@ -11,6 +11,7 @@ numerically stable form. Each loss is one definition (see
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -65,9 +66,10 @@ class BCE(Elementwise):
 
     @staticmethod
     def value(p, t, eps):
-        # + 0.0 turns the -0.0 of a perfect prediction into 0.0.
-        q = 1.0 - p
-        return -(t * m.log(m.maximum(p, eps)) + (1.0 - t) * m.log(m.maximum(q, eps))) + 0.0
+        # log(1 - p) as log1p(-p): exact for a tiny p, where 1 - p rounds to 1. The + 0.0
+        # turns the -0.0 of a perfect prediction into 0.0.
+        log_q = m.where(1.0 - p >= eps, m.log1p(-m.minimum(p, 1.0 - eps)), math.log(eps))
+        return -(t * m.log(m.maximum(p, eps)) + (1.0 - t) * log_q) + 0.0
 
     @staticmethod
     def grad(p, t, eps):

@@ -306,7 +306,7 @@ class _BarronCharbonnier:
 
 
 class _BarronCauchy:
-    """alpha = 0: log(z²/2 + 1), gradient sqrt 2 S C / c, Hessian (C² - S²) C² / c².
+    """alpha = 0: log(z²/2 + 1), gradient 2 x / (x² + 2 c²), Hessian (C² - S²) C² / c².
 
     S and C are sin and cos of arctan u, u = z / sqrt 2.
     """
@@ -317,8 +317,15 @@ class _BarronCauchy:
 
     @staticmethod
     def grad(p, t, alpha, scale):
-        u = (p - t) / (scale * math.sqrt(2.0))
-        return math.sqrt(2.0) / scale * m.sin_atan(u) * m.cos_atan(u)
+        # 2 x / (x² + s²), s = c sqrt 2: as (2/s) u / (1 + u²) inside |x| <= s, and as
+        # (2/x) / (1 + (s/x)²) beyond, so a huge x over a tiny c does not overflow u.
+        x = p - t
+        s = scale * math.sqrt(2.0)
+        inside = m.abs(x) <= s
+        u = m.minimum(m.maximum(x / s, -1.0), 1.0)
+        far = m.where(inside, s, x)
+        v = s / far
+        return m.where(inside, 2.0 / s * (u / (1.0 + u * u)), 2.0 / far / (1.0 + v * v))
 
     @staticmethod
     def hess(p, t, alpha, scale):
@@ -387,9 +394,9 @@ class _BarronGeneral:
         k = abs(alpha - 2.0)
         y = 0.5 * alpha * m.log1p_square_ratio(m.abs(p - t), scale * math.sqrt(k))
         ratio = k / abs(alpha)
-        # For alpha > 0 and large y: (k/alpha)(e^y - 1) = e^(y + log(k/alpha)) - k/alpha.
+        # Where e^y would overflow (alpha > 0): (k/alpha)(e^y - 1) = e^(y + log(k/alpha)) - k/alpha.
         large = m.exp(y + math.log(ratio)) - ratio
-        return m.where(y > 1.0, large, (k / alpha) * m.expm1(y))
+        return m.where(y > 700.0, large, (k / alpha) * m.expm1(y))
 
     @staticmethod
     def grad(p, t, alpha, scale):
