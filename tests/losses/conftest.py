@@ -222,6 +222,7 @@ CASES: list[Case] = [
         Case("quantile", {"q": q}, _regression(), **_SMOOTH_REG, kink_distance=_at_zero)
         for q in (0.1, 0.5, 0.9)
     ],
+    *[Case("expectile", {"tau": tau}, _regression(), **_SMOOTH_REG) for tau in (0.1, 0.5, 0.9)],
     *[
         Case(
             "barron",

@@ -134,6 +134,16 @@ def quantile(p: float, t: float, q: float) -> Terms:
     return [max((1 - q_) * r, -q_ * r)], [grad], [mp.mpf(0)]
 
 
+def expectile(p: float, t: float, tau: float) -> Terms:
+    """w r², 2 w r, 2 w with w = tau for r < 0 and 1 - tau above (Newey and Powell 1987).
+
+    At r = 0 the Hessian takes the value of the side below, 2 tau.
+    """
+    r, tau_ = _f(p) - _f(t), _f(tau)
+    w = tau_ if r < 0 else 1 - tau_
+    return [w * r * r], [2 * w * r], [2 * (tau_ if r <= 0 else 1 - tau_)]
+
+
 def barron(p: float, t: float, alpha: float, scale: float) -> Terms:
     """Barron (CVPR 2019), eq. 1 and its limits; b = z²/k + 1, k = |alpha - 2|, z = x / c.
 
@@ -383,6 +393,14 @@ REFERENCES: dict[str, Reference] = {
             "quantile",
             quantile,
             [{"q": q} for q in (0.5, 1e-6, 0.3, 1 - 1e-6)],
+            signed,
+            _targets(0.0, 5.0),
+            ulps=2.0,
+        ),
+        Reference(
+            "expectile",
+            expectile,
+            [{"tau": tau} for tau in (0.5, 1e-6, 0.9, 1 - 1e-6)],
             signed,
             _targets(0.0, 5.0),
             ulps=2.0,

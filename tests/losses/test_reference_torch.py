@@ -50,6 +50,9 @@ def torch_per_example(torch, case, z, y):
     if name == "quantile":
         r = z - y
         return torch.maximum((1 - p["q"]) * r, -p["q"] * r)
+    if name == "expectile":
+        r = z - y
+        return torch.where(r < 0, p["tau"], 1 - p["tau"]) * r**2
     if name == "barron":
         # Barron (CVPR 2019), eq. 1 and its limits.
         a, c = p["alpha"], p["scale"]
