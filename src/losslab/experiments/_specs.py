@@ -55,7 +55,7 @@ def resolve_losses(losses: str | Sequence[Any]) -> dict[str, Any]:
     for item in items:
         if isinstance(item, str):
             label, loss = parse_loss(item)
-        elif hasattr(item, "grad") and hasattr(item, "task") and hasattr(item, "y_pred_kind"):
+        elif hasattr(item, "grad") and hasattr(item, "task") and hasattr(item, "link"):
             label, loss = loss_label(item), item
         else:
             raise ValueError(

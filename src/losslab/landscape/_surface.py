@@ -46,7 +46,7 @@ from losslab.landscape._params import (
     parse_coordinate,
     unflatten,
 )
-from losslab.models import Linear
+from losslab.models import Linear, head_forward
 from losslab.train import resolve_loss
 
 __all__ = ["Line", "Surface", "grid_surface", "interpolate", "plane_surface"]
@@ -223,7 +223,6 @@ def grid_surface(
         # Rounding can leave a tiny negative where the exact minimum is 0.
         values = np.maximum(values, 0.0)
     elif affine:
-        from losslab.models._heads import head_forward
 
         def evaluate(chunk_points: np.ndarray) -> np.ndarray:
             z = chunk_points @ directions + base
