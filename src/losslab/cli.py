@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from losslab import lessons, losses
+from losslab import lessons, links, losses
 from losslab.lessons import Step, format_cell, format_number
 from losslab.specs import parse_pairs
 
@@ -34,15 +34,6 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-
-PREDICTION_KINDS: dict[str, str] = {
-    "value": "a real value",
-    "log_rate": "a log-rate z (rate exp z)",
-    "probability": "a probability in [0, 1]",
-    "logit": "a logit (raw score)",
-    "logits": "a row of logits",
-}
-"""What ``y_pred`` is, in words, for each ``Loss.y_pred_kind``."""
 
 _WIDTH_WHEN_PIPED = 160
 
@@ -203,7 +194,7 @@ def losses_command() -> None:
     for name in losses.available():
         info = losses.describe(name)
         params = ", ".join(f"{key}={value!r}" for key, value in info["params"].items())
-        kind = PREDICTION_KINDS.get(info["y_pred"], info["y_pred"])
+        kind = links.get(info["link"]).description
         cells = (name, info["task"], kind, params or "-", info["summary"])
         table.add_row(*(Text(cell) for cell in cells))
     _console().print(table)
@@ -238,13 +229,12 @@ def explain_command(
 ) -> None:
     """Work a loss through step by step: errors, per-example losses, gradients, totals."""
     try:
-        losses.describe(loss)
+        link = losses.definition(loss).link
     except (ValueError, TypeError) as exc:
         _fail(f"LOSS: {exc}")
     try:
         params = _params(loss, param or [])
-        kind = losses.describe(loss)["y_pred"]
-        if kind == "logits":
+        if link.rows:
             y_pred: Any = _rows(pred, "--pred")
             # kl_div reads rows of target probabilities; cross_entropy labels, or rows.
             rows = loss == "kl_div" or ";" in true
@@ -266,7 +256,7 @@ def explain_command(
 
     console = _console()
     console.print(Text(f"{bound!r}: {bound.summary}", style="bold cyan"))
-    console.print(f"y_pred is {PREDICTION_KINDS.get(bound.y_pred_kind, bound.y_pred_kind)}.")
+    console.print(f"y_pred is {bound.link.description}.")
     console.print(_table(result.table.headers, result.table.rows, title="Per example"))
     console.print(_table(result.totals.headers, result.totals.rows, title="Totals"))
     for note in result.notes:
@@ -674,7 +664,7 @@ def custom_command(
     ] = None,
 ) -> None:
     """Derive the gradient and Hessian of a loss written as an expression, check and plot them."""
-    from losslab.custom._cli import run_custom_check  # sympy loads only here
+    from losslab.custom import run_custom_check  # sympy loads only here
 
     try:
         params = parse_pairs(param or [], "--param", convert=_finite_number)
