@@ -297,12 +297,10 @@ def serve_command(
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
 ) -> None:
     """Start the web playground (FastAPI under uvicorn) and print its address."""
-    try:
-        import uvicorn
+    import uvicorn
 
-        from losslab.web import create_app
-    except ImportError as exc:
-        _fail(f"the web playground needs fastapi, uvicorn and plotly installed ({exc})")
+    from losslab.web import create_app
+
     shown = f"[{host}]" if ":" in host else host
     _console().print(Text(f"losslab playground on http://{shown}:{port}/", style="bold green"))
     if host not in ("127.0.0.1", "localhost", "::1"):
@@ -458,14 +456,6 @@ def demo_command(
 # ---------------------------------------------------------------- sweeps (losslab.sweep)
 
 
-def _sweep_module() -> Any:
-    try:
-        from losslab import sweep
-    except ImportError as exc:
-        _fail(f"sweeps need dask, distributed, pyarrow and pydantic installed ({exc})")
-    return sweep
-
-
 def _seconds(value: float) -> str:
     if value < 120:
         return f"{value:.1f} s"
@@ -507,7 +497,8 @@ def sweep_command(
     some failed (failed/<run_id>.json) or did not finish (a rerun retries them), 130/143 when
     SIGINT/SIGTERM stopped it (a rerun resumes).
     """
-    sweep = _sweep_module()
+    from losslab import sweep  # dask loads only for sweeps
+
     try:
         settings = sweep.load_config(config)
         plan = sweep.expand(settings)
@@ -597,7 +588,8 @@ def report_command(
     ] = None,
 ) -> None:
     """Write the HTML report of a sweep: best rates, parameter sensitivity, seeds, divergence."""
-    sweep = _sweep_module()
+    from losslab import sweep
+
     try:
         path = sweep.write_report(folder, out, metric=metric)
     except ValueError as exc:

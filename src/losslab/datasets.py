@@ -47,6 +47,7 @@ __all__ = [
     "linear_outliers",
     "load",
     "load_spec",
+    "loader",
     "moons",
     "sine",
     "spirals",
@@ -625,20 +626,36 @@ def available() -> tuple[str, ...]:
     return tuple(_REGISTRY)
 
 
+def loader(name: str) -> Callable[..., Dataset]:
+    """The loader function registered as ``name`` (its signature lists its knobs).
+
+    Raises:
+        ValueError: For an unknown name, listing the known ones.
+
+    Example:
+        >>> loader("moons") is moons
+        True
+    """
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise ValueError(
+            f"unknown dataset name {name!r}; available: {', '.join(_REGISTRY)}"
+        ) from None
+
+
 def load(name: str, **params: Any) -> Dataset:
     """Make the dataset registered as ``name`` with the given loader arguments.
 
     Raises:
         ValueError: For an unknown name or an argument the loader does not take.
     """
-    if name not in _REGISTRY:
-        raise ValueError(f"unknown dataset name {name!r}; available: {', '.join(_REGISTRY)}")
-    loader = _REGISTRY[name]
+    make = loader(name)
     try:
-        inspect.signature(loader).bind(**params)
+        inspect.signature(make).bind(**params)
     except TypeError as error:
         raise ValueError(f"bad parameters {params} for dataset {name!r}: {error}") from None
-    return loader(**params)
+    return make(**params)
 
 
 def load_spec(spec: str) -> Dataset:
