@@ -56,6 +56,7 @@ __all__ = [
     "check_targets",
     "fit",
     "fit_seeds",
+    "is_loss",
     "resolve_loss",
 ]
 
@@ -63,11 +64,19 @@ Callback = Callable[[int, dict[str, float], Model], Any]
 """``callback(epoch, record, model)``, called after each recorded epoch; True stops the run."""
 
 
+def is_loss(obj: Any) -> bool:
+    """Whether ``obj`` can train as a loss: it has ``grad``, ``task`` and ``link``.
+
+    Catalogue and custom losses do; so does any object written to look like one.
+    """
+    return hasattr(obj, "grad") and hasattr(obj, "task") and hasattr(obj, "link")
+
+
 def resolve_loss(loss: Any) -> Any:
-    """A loss from its registry name; a loss object (with ``grad``, ``link``, ``task``) as is."""
+    """A loss from its registry name; a loss object (:func:`is_loss`) as is."""
     if isinstance(loss, str):
         return _losses.get(loss)
-    if hasattr(loss, "grad") and hasattr(loss, "link") and hasattr(loss, "task"):
+    if is_loss(loss):
         return loss
     raise TypeError(f"loss must be a loss name or a Loss object, got {type(loss).__name__}")
 
