@@ -22,8 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from losslab.sweep import expand, loads_config, run_batch, run_sweep
-from losslab.sweep._run import limit_threads
+from losslab.sweep import expand, limit_threads, loads_config, run_batch, run_sweep
 
 CONFIG = """
 name = "scaling"

@@ -226,3 +226,43 @@ def test_unknown_lesson_exits_2(runner):
     result = invoke(runner, "lesson", "nope")
     assert result.exit_code == 2
     assert "unknown lesson 'nope'" in result.output
+
+
+# ---------------------------------------------------------------- custom expressions
+
+
+def test_custom_prints_the_derived_gradient_and_checks_it(runner, tmp_path):
+    png = tmp_path / "loss.png"
+    result = invoke(
+        runner, "custom", "a*(y_pred - y_true)**2", "--param", "a=2", "--plot", str(png)
+    )
+    assert result.exit_code == 0, result.output
+    assert ["gradient", "a*(2*y_pred - 2*y_true)"] in table_rows(result.output)
+    assert ["Hessian", "2*a"] in table_rows(result.output)
+    assert "parameters: a = 2" in result.output
+    assert "(tolerance 1e-06): pass" in result.output
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize(
+    ("pair", "message"),
+    [
+        ("a", "--param: expected key=value, got 'a'"),
+        ("a=x", "--param a: 'x' is not a number"),
+        ("a=inf", "--param a: the value must be finite, got 'inf'"),
+    ],
+)
+def test_custom_bad_param_exits_2_naming_it(runner, tmp_path, pair, message):
+    plot = str(tmp_path / "x.png")
+    result = invoke(runner, "custom", "a*(y_pred - y_true)**2", "--param", pair, "--plot", plot)
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_custom_param_given_twice_exits_2(runner, tmp_path):
+    result = invoke(
+        runner, "custom", "a*(y_pred - y_true)**2", "-p", "a=1", "-p", "a=2",
+        "--plot", str(tmp_path / "x.png"),
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "--param: 'a' is given twice" in result.output

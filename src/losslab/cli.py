@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from losslab import lessons, losses
+from losslab import lessons, links, losses
 from losslab.lessons import Step, format_cell, format_number
 from losslab.specs import parse_pairs
 
@@ -34,15 +34,6 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-
-PREDICTION_KINDS: dict[str, str] = {
-    "value": "a real value",
-    "log_rate": "a log-rate z (rate exp z)",
-    "probability": "a probability in [0, 1]",
-    "logit": "a logit (raw score)",
-    "logits": "a row of logits",
-}
-"""What ``y_pred`` is, in words, for each ``Loss.y_pred_kind``."""
 
 _WIDTH_WHEN_PIPED = 160
 
@@ -203,7 +194,7 @@ def losses_command() -> None:
     for name in losses.available():
         info = losses.describe(name)
         params = ", ".join(f"{key}={value!r}" for key, value in info["params"].items())
-        kind = PREDICTION_KINDS.get(info["y_pred"], info["y_pred"])
+        kind = links.get(info["link"]).description
         cells = (name, info["task"], kind, params or "-", info["summary"])
         table.add_row(*(Text(cell) for cell in cells))
     _console().print(table)
@@ -238,13 +229,12 @@ def explain_command(
 ) -> None:
     """Work a loss through step by step: errors, per-example losses, gradients, totals."""
     try:
-        losses.describe(loss)
+        link = losses.definition(loss).link
     except (ValueError, TypeError) as exc:
         _fail(f"LOSS: {exc}")
     try:
         params = _params(loss, param or [])
-        kind = losses.describe(loss)["y_pred"]
-        if kind == "logits":
+        if link.rows:
             y_pred: Any = _rows(pred, "--pred")
             # kl_div reads rows of target probabilities; cross_entropy labels, or rows.
             rows = loss == "kl_div" or ";" in true
@@ -266,7 +256,7 @@ def explain_command(
 
     console = _console()
     console.print(Text(f"{bound!r}: {bound.summary}", style="bold cyan"))
-    console.print(f"y_pred is {PREDICTION_KINDS.get(bound.y_pred_kind, bound.y_pred_kind)}.")
+    console.print(f"y_pred is {bound.link.description}.")
     console.print(_table(result.table.headers, result.table.rows, title="Per example"))
     console.print(_table(result.totals.headers, result.totals.rows, title="Totals"))
     for note in result.notes:
@@ -307,12 +297,10 @@ def serve_command(
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
 ) -> None:
     """Start the web playground (FastAPI under uvicorn) and print its address."""
-    try:
-        import uvicorn
+    import uvicorn
 
-        from losslab.web import create_app
-    except ImportError as exc:
-        _fail(f"the web playground needs fastapi, uvicorn and plotly installed ({exc})")
+    from losslab.web import create_app
+
     shown = f"[{host}]" if ":" in host else host
     _console().print(Text(f"losslab playground on http://{shown}:{port}/", style="bold green"))
     if host not in ("127.0.0.1", "localhost", "::1"):
@@ -468,14 +456,6 @@ def demo_command(
 # ---------------------------------------------------------------- sweeps (losslab.sweep)
 
 
-def _sweep_module() -> Any:
-    try:
-        from losslab import sweep
-    except ImportError as exc:
-        _fail(f"sweeps need dask, distributed, pyarrow and pydantic installed ({exc})")
-    return sweep
-
-
 def _seconds(value: float) -> str:
     if value < 120:
         return f"{value:.1f} s"
@@ -517,7 +497,8 @@ def sweep_command(
     some failed (failed/<run_id>.json) or did not finish (a rerun retries them), 130/143 when
     SIGINT/SIGTERM stopped it (a rerun resumes).
     """
-    sweep = _sweep_module()
+    from losslab import sweep  # dask loads only for sweeps
+
     try:
         settings = sweep.load_config(config)
         plan = sweep.expand(settings)
@@ -607,7 +588,8 @@ def report_command(
     ] = None,
 ) -> None:
     """Write the HTML report of a sweep: best rates, parameter sensitivity, seeds, divergence."""
-    sweep = _sweep_module()
+    from losslab import sweep
+
     try:
         path = sweep.write_report(folder, out, metric=metric)
     except ValueError as exc:
@@ -674,7 +656,7 @@ def custom_command(
     ] = None,
 ) -> None:
     """Derive the gradient and Hessian of a loss written as an expression, check and plot them."""
-    from losslab.custom._cli import run_custom_check  # sympy loads only here
+    from losslab.custom import run_custom_check  # sympy loads only here
 
     try:
         params = parse_pairs(param or [], "--param", convert=_finite_number)

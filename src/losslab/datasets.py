@@ -47,6 +47,7 @@ __all__ = [
     "linear_outliers",
     "load",
     "load_spec",
+    "loader",
     "moons",
     "sine",
     "spirals",
@@ -163,6 +164,11 @@ def _check_n(n_samples: int, minimum: int = 2) -> None:
         raise ValueError(f"n_samples must be an integer >= {minimum}, got {n_samples!r}")
 
 
+def _check_classes(n_classes: int) -> None:
+    if n_classes < 2:
+        raise ValueError(f"n_classes must be >= 2, got {n_classes}")
+
+
 def _check_fraction(name: str, value: float, *, upper: float = 1.0) -> None:
     if not 0.0 <= value <= upper:
         raise ValueError(f"{name} must be in [0, {upper}], got {value}")
@@ -193,13 +199,23 @@ def _linear_base(n_samples: int, n_features: int, rng) -> tuple[np.ndarray, np.n
     return X, X @ coef + 0.5
 
 
+def _two_blobs(y: np.ndarray, separation: float, rng) -> np.ndarray:
+    """2-D points, unit variance around ``±separation / 2`` on the diagonal by class 1 / 0."""
+    centres = np.where(y[:, None] == 1, 1.0, -1.0) * (separation / 2 / math.sqrt(2))
+    return centres + rng.standard_normal((y.size, 2))
+
+
 def _regression(name: str, X, y, description: str, params: dict) -> Dataset:
     return Dataset(
         name, X, y.astype(np.float64), "regression", description, params, _names(X.shape[1])
     )
 
 
-def _classification(name: str, X, y, description: str, params: dict, n_classes: int) -> Dataset:
+def _classification(
+    name: str, X, y, description: str, params: dict, n_classes: int, rng
+) -> Dataset:
+    """The dataset, with a ``params["flip_fraction"]`` share of its labels flipped by ``rng``."""
+    y = _flip_labels(y, params["flip_fraction"], n_classes, rng)
     task: Task = "binary" if n_classes == 2 else "multiclass"
     targets = tuple(str(c) for c in range(n_classes))
     return Dataset(
@@ -313,16 +329,14 @@ def blobs(
     _check_n(n_samples)
     rng = np.random.default_rng(seed)
     y = np.arange(n_samples) % 2
-    centres = np.where(y[:, None] == 1, 1.0, -1.0) * (separation / 2 / math.sqrt(2))
-    X = centres + rng.standard_normal((n_samples, 2))
-    y = _flip_labels(y, flip_fraction, 2, rng)
+    X = _two_blobs(y, separation, rng)
     params = {
         "n_samples": n_samples,
         "separation": separation,
         "flip_fraction": flip_fraction,
         "seed": seed,
     }
-    return _classification("blobs", X, y, "Two Gaussian blobs.", params, 2)
+    return _classification("blobs", X, y, "Two Gaussian blobs.", params, 2, rng)
 
 
 def moons(
@@ -339,9 +353,8 @@ def moons(
         np.column_stack([1 - np.cos(t), 0.5 - np.sin(t)]),
     )
     X = X + noise * rng.standard_normal(X.shape)
-    y = _flip_labels(y, flip_fraction, 2, rng)
     params = {"n_samples": n_samples, "noise": noise, "flip_fraction": flip_fraction, "seed": seed}
-    return _classification("moons", X, y, "Two interleaving half moons.", params, 2)
+    return _classification("moons", X, y, "Two interleaving half moons.", params, 2, rng)
 
 
 def circles(
@@ -359,12 +372,11 @@ def circles(
     radius = np.where(y == 1, factor, 1.0)
     X = radius[:, None] * np.column_stack([np.cos(t), np.sin(t)])
     X = X + noise * rng.standard_normal(X.shape)
-    y = _flip_labels(y, flip_fraction, 2, rng)
     params = {
         "n_samples": n_samples, "noise": noise, "factor": factor,
         "flip_fraction": flip_fraction, "seed": seed,
     }  # fmt: skip
-    return _classification("circles", X, y, "Two concentric circles.", params, 2)
+    return _classification("circles", X, y, "Two concentric circles.", params, 2, rng)
 
 
 def xor(
@@ -379,9 +391,10 @@ def xor(
     X = rng.uniform(-1, 1, (n_samples, 2))
     y = (X[:, 0] * X[:, 1] > 0).astype(np.int64)
     X = X + noise * rng.standard_normal(X.shape)
-    y = _flip_labels(y, flip_fraction, 2, rng)
     params = {"n_samples": n_samples, "noise": noise, "flip_fraction": flip_fraction, "seed": seed}
-    return _classification("xor", X, y, "XOR: class 1 in the first and third quadrants.", params, 2)
+    return _classification(
+        "xor", X, y, "XOR: class 1 in the first and third quadrants.", params, 2, rng
+    )
 
 
 def imbalanced(
@@ -399,15 +412,13 @@ def imbalanced(
     n_pos = min(max(1, round(ratio * n_samples)), n_samples - 1)
     y = np.zeros(n_samples, dtype=np.int64)
     y[rng.choice(n_samples, n_pos, replace=False)] = 1
-    centres = np.where(y[:, None] == 1, 1.0, -1.0) * (separation / 2 / math.sqrt(2))
-    X = centres + rng.standard_normal((n_samples, 2))
-    y = _flip_labels(y, flip_fraction, 2, rng)
+    X = _two_blobs(y, separation, rng)
     params = {
         "n_samples": n_samples, "ratio": ratio, "separation": separation,
         "flip_fraction": flip_fraction, "seed": seed,
     }  # fmt: skip
     return _classification(
-        "imbalanced", X, y, f"Two blobs, {n_pos} of {n_samples} rows positive.", params, 2
+        "imbalanced", X, y, f"Two blobs, {n_pos} of {n_samples} rows positive.", params, 2, rng
     )
 
 
@@ -424,20 +435,18 @@ def spirals(
 ) -> Dataset:
     """``n_classes`` interleaved spiral arms in 2-D (the classic CS231n spiral data)."""
     _check_n(n_samples)
-    if n_classes < 2:
-        raise ValueError(f"n_classes must be >= 2, got {n_classes}")
+    _check_classes(n_classes)
     rng = np.random.default_rng(seed)
     y = np.arange(n_samples) % n_classes
     r = rng.uniform(0.05, 1.0, n_samples)
     angle = y * (2 * math.pi / n_classes) + r * turns * 2 * math.pi
     angle = angle + noise * rng.standard_normal(n_samples)
     X = r[:, None] * np.column_stack([np.sin(angle), np.cos(angle)])
-    y = _flip_labels(y, flip_fraction, n_classes, rng)
     params = {
         "n_samples": n_samples, "n_classes": n_classes, "noise": noise, "turns": turns,
         "flip_fraction": flip_fraction, "seed": seed,
     }  # fmt: skip
-    return _classification("spirals", X, y, f"{n_classes} spiral arms.", params, n_classes)
+    return _classification("spirals", X, y, f"{n_classes} spiral arms.", params, n_classes, rng)
 
 
 def blobs_multiclass(
@@ -450,19 +459,17 @@ def blobs_multiclass(
 ) -> Dataset:
     """``n_classes`` Gaussian blobs with sd ``spread``, centres uniform in [-5, 5]^d."""
     _check_n(n_samples)
-    if n_classes < 2:
-        raise ValueError(f"n_classes must be >= 2, got {n_classes}")
+    _check_classes(n_classes)
     rng = np.random.default_rng(seed)
     centres = rng.uniform(-5, 5, (n_classes, n_features))
     y = np.arange(n_samples) % n_classes
     X = centres[y] + spread * rng.standard_normal((n_samples, n_features))
-    y = _flip_labels(y, flip_fraction, n_classes, rng)
     params = {
         "n_samples": n_samples, "n_classes": n_classes, "n_features": n_features,
         "spread": spread, "flip_fraction": flip_fraction, "seed": seed,
     }  # fmt: skip
     return _classification(
-        "blobs_multiclass", X, y, f"{n_classes} Gaussian blobs.", params, n_classes
+        "blobs_multiclass", X, y, f"{n_classes} Gaussian blobs.", params, n_classes, rng
     )
 
 
@@ -625,20 +632,36 @@ def available() -> tuple[str, ...]:
     return tuple(_REGISTRY)
 
 
+def loader(name: str) -> Callable[..., Dataset]:
+    """The loader function registered as ``name`` (its signature lists its knobs).
+
+    Raises:
+        ValueError: For an unknown name, listing the known ones.
+
+    Example:
+        >>> loader("moons") is moons
+        True
+    """
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise ValueError(
+            f"unknown dataset name {name!r}; available: {', '.join(_REGISTRY)}"
+        ) from None
+
+
 def load(name: str, **params: Any) -> Dataset:
     """Make the dataset registered as ``name`` with the given loader arguments.
 
     Raises:
         ValueError: For an unknown name or an argument the loader does not take.
     """
-    if name not in _REGISTRY:
-        raise ValueError(f"unknown dataset name {name!r}; available: {', '.join(_REGISTRY)}")
-    loader = _REGISTRY[name]
+    make = loader(name)
     try:
-        inspect.signature(loader).bind(**params)
+        inspect.signature(make).bind(**params)
     except TypeError as error:
         raise ValueError(f"bad parameters {params} for dataset {name!r}: {error}") from None
-    return loader(**params)
+    return make(**params)
 
 
 def load_spec(spec: str) -> Dataset:

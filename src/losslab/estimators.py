@@ -29,7 +29,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from losslab.models import make_model, to_prediction
+from losslab.models import make_model
 from losslab.runs import fits_task
 from losslab.train import fit, resolve_loss
 
@@ -84,7 +84,7 @@ class _LossEstimator(BaseEstimator):
     def _raw(self, X: ArrayLike) -> np.ndarray:
         check_is_fitted(self, "model_")
         X = validate_data(self, X, reset=False, dtype=np.float64)
-        return to_prediction(self.model_(X), self.loss_.y_pred_kind)
+        return self.loss_.link.inverse(self.model_(X))
 
     def _linear_coefficients(self) -> tuple[np.ndarray, np.ndarray] | None:
         if self.model != "linear":

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -49,10 +49,15 @@ __all__ = [
     "LOGIT",
     "PROBABILITY",
     "SOFTMAX",
+    "Kind",
     "Link",
     "for_kind",
     "get",
 ]
+
+
+Kind = Literal["value", "log_rate", "logit", "logits", "probability"]
+"""What a loss's ``y_pred`` is: the :attr:`Link.kind` of each link."""
 
 
 def _identity(z: Any) -> Any:
@@ -91,7 +96,7 @@ class Link:
             ``y_pred``: ``"identity"`` or ``"sigmoid"``.
         interval: The closed range ``y_pred`` must lie in.
         axis: How :meth:`sweep` draws a loss: the label of its horizontal axis
-            and its default range.
+            (whatever the target held fixed) and its default range.
     """
 
     name: str
@@ -135,23 +140,42 @@ class Link:
             return bind(_sigmoid, array_math(namespace(z)))(z)
         return z
 
+    def head_backward(self, out: np.ndarray, grad_out: np.ndarray) -> np.ndarray:
+        """The gradient with respect to ``z`` from ``grad_out``, that with respect to ``out``.
+
+        ``out`` is what :meth:`head_forward` returned; the sigmoid's derivative
+        is written with it: ``dσ/dz = σ (1 − σ)``.
+        """
+        if self.head == "sigmoid":
+            return grad_out * out * (1.0 - out)
+        return grad_out
+
     def sweep(self, x: Any, target: float | None = None) -> tuple[np.ndarray, np.ndarray, int]:
         """Inputs that move a loss along :attr:`axis`: ``(y_pred, y_true, column)``.
 
         ``x`` are the points of the axis; ``target`` is the target held fixed
         (default: 0 for values, the positive class 1 otherwise; for rows, the
-        probability of class 1). For values the axis is the residual
-        ``y_pred - y_true``; for a logit the margin ``z (2y - 1)`` with
-        ``y = 1``; for rows of logits the margin ``z_1 - z_0`` of two logits
-        ``(0, x)``; otherwise ``y_pred`` itself. ``column`` is the entry of a
-        row's gradient that is the derivative along the axis (0 for
-        elementwise losses).
+        probability of class 1, default 1: the row ``(0, 1)``, which every
+        loss on rows reads, ``kl_div`` included). For values the axis is the
+        residual ``y_pred - y_true``; for a logit the logit ``z``, which is
+        the margin ``z (2y - 1)`` when ``y = 1``; for rows of logits the
+        margin ``z_1 - z_0`` of two logits ``(0, x)``; otherwise ``y_pred``
+        itself. ``column`` is the entry of a row's gradient that is the
+        derivative along the axis (0 for elementwise losses).
+
+        Example:
+            >>> from losslab.links import IDENTITY, SOFTMAX
+            >>> y_pred, y_true, column = IDENTITY.sweep([-1.0, 2.0], target=3.0)
+            >>> y_pred.tolist(), y_true.tolist(), column
+            ([2.0, 5.0], [3.0, 3.0], 0)
+            >>> y_pred, y_true, column = SOFTMAX.sweep([-1.0, 2.0])
+            >>> y_pred.tolist(), y_true.tolist(), column
+            ([[0.0, -1.0], [0.0, 2.0]], [[0.0, 1.0], [0.0, 1.0]], 1)
         """
         x = np.asarray(x, dtype=np.float64)
         if self.rows:
             y_pred = np.stack([np.zeros_like(x), x], axis=-1)
-            if target is None:
-                return y_pred, np.ones(x.shape, dtype=np.int64), 1
+            target = 1.0 if target is None else target
             if not 0.0 <= target <= 1.0:
                 raise ValueError(
                     f"target must be the probability of class 1 in [0, 1], got {target}"
@@ -183,7 +207,7 @@ LOG = Link(
     rows=False,
     head="identity",
     interval=(-np.inf, np.inf),
-    axis=("log-rate z (count y = 1)", (-3.0, 3.0)),
+    axis=("log-rate z", (-3.0, 3.0)),
     _inverse=_exp,
     _link=_log,
 )
@@ -195,7 +219,7 @@ LOGIT = Link(
     rows=False,
     head="identity",
     interval=(-np.inf, np.inf),
-    axis=("margin z·(2y − 1)", (-4.0, 4.0)),
+    axis=("logit z (the margin z·(2y − 1) when y = 1)", (-4.0, 4.0)),
     _inverse=_sigmoid,
     _link=_logit,
 )
@@ -207,7 +231,7 @@ SOFTMAX = Link(
     rows=True,
     head="identity",
     interval=(-np.inf, np.inf),
-    axis=("margin z₁ − z₀ (true class 1)", (-4.0, 4.0)),
+    axis=("margin z₁ − z₀", (-4.0, 4.0)),
     _inverse=_identity,  # rows: see Link.inverse
     _link=_log,
 )
@@ -219,7 +243,7 @@ PROBABILITY = Link(
     rows=False,
     head="sigmoid",
     interval=(0.0, 1.0),
-    axis=("predicted probability of the true class", (0.01, 0.99)),
+    axis=("predicted probability p of class 1", (0.01, 0.99)),
     _inverse=_identity,
     _link=_identity,
 )
@@ -239,7 +263,7 @@ def get(name: str) -> Link:
     try:
         return LINKS[name]
     except KeyError:
-        raise ValueError(f"unknown link {name!r}; known: {', '.join(LINKS)}") from None
+        raise ValueError(f"unknown link name {name!r}; known: {', '.join(LINKS)}") from None
 
 
 def for_kind(kind: str) -> Link:
@@ -251,4 +275,4 @@ def for_kind(kind: str) -> Link:
     try:
         return _BY_KIND[kind]
     except KeyError:
-        raise ValueError(f"unknown y_pred kind {kind!r}; known: {', '.join(_BY_KIND)}") from None
+        raise ValueError(f"unknown y_pred_kind {kind!r}; known: {', '.join(_BY_KIND)}") from None

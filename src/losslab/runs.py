@@ -43,7 +43,7 @@ from losslab import optim as _optim
 from losslab.datasets import Dataset, Split
 from losslab.models import ACTIVATIONS, Model, make_model
 from losslab.specs import format_spec, parse_spec
-from losslab.train import Callback, History, check_targets, fit
+from losslab.train import Callback, History, check_targets, fit, is_loss
 
 __all__ = [
     "Run",
@@ -147,7 +147,7 @@ def _resolve_loss(loss: Any) -> Any:
             return _losses.get(name, **params)
         except (ValueError, TypeError) as error:
             raise RunSpecError("loss", str(error)) from None
-    if hasattr(loss, "grad") and hasattr(loss, "task") and hasattr(loss, "y_pred_kind"):
+    if is_loss(loss):
         return loss
     raise RunSpecError("loss", f"expected a loss name, spec or Loss object, got {loss!r}")
 
@@ -444,7 +444,7 @@ def _check_start(run: Run) -> None:
     loss, name = run.spec.loss, run.dataset.name
     X, y, _, _ = run.training_data()
     try:
-        n_outputs = run.model.n_outputs if loss.y_pred_kind == "logits" else None
+        n_outputs = run.model.n_outputs if loss.link.rows else None
         value = float(loss(run.model(X), check_targets(loss, y, n_outputs)))
     except (ValueError, TypeError) as error:
         raise RunSpecError("loss", f"{run.label!r} cannot train on {name!r}: {error}") from None

@@ -44,7 +44,7 @@ from numpy.typing import ArrayLike
 from losslab import config
 from losslab import losses as _losses
 from losslab import metrics as _metrics
-from losslab.models import Model, head_for_kind, to_prediction
+from losslab.models import Model
 from losslab.optim import CosineSchedule, Optimizer, Schedule, make_optimizer, make_schedule
 from losslab.progress import Progress
 
@@ -56,6 +56,7 @@ __all__ = [
     "check_targets",
     "fit",
     "fit_seeds",
+    "is_loss",
     "resolve_loss",
 ]
 
@@ -63,11 +64,19 @@ Callback = Callable[[int, dict[str, float], Model], Any]
 """``callback(epoch, record, model)``, called after each recorded epoch; True stops the run."""
 
 
+def is_loss(obj: Any) -> bool:
+    """Whether ``obj`` can train as a loss: it has ``grad``, ``task`` and ``link``.
+
+    Catalogue and custom losses do; so does any object written to look like one.
+    """
+    return hasattr(obj, "grad") and hasattr(obj, "task") and hasattr(obj, "link")
+
+
 def resolve_loss(loss: Any) -> Any:
-    """A loss from its registry name; a loss object (with ``grad``, ``y_pred_kind``) as is."""
+    """A loss from its registry name; a loss object (:func:`is_loss`) as is."""
     if isinstance(loss, str):
         return _losses.get(loss)
-    if hasattr(loss, "grad") and hasattr(loss, "y_pred_kind") and hasattr(loss, "task"):
+    if is_loss(loss):
         return loss
     raise TypeError(f"loss must be a loss name or a Loss object, got {type(loss).__name__}")
 
@@ -254,7 +263,7 @@ def _task_metrics(
 ) -> dict[str, float]:
     if not np.all(np.isfinite(y_pred)):
         return {"not_finite": math.nan}
-    prediction = to_prediction(y_pred, loss.y_pred_kind)
+    prediction = loss.link.inverse(y_pred)
     if loss.task == "regression":
         return _metrics.regression_metrics(prediction, y)
     labels = y.argmax(axis=1) if y.ndim == 2 else y.astype(np.int64)
@@ -288,7 +297,7 @@ def _check_inputs(model: Model, loss, X, y, name: str) -> tuple[np.ndarray, np.n
         raise ValueError(f"{name}X must have shape (n, {model.n_features}), got {X.shape}")
     if not np.all(np.isfinite(X)):
         raise ValueError(f"{name}X contains NaN or inf")
-    y = check_targets(loss, y, model.n_outputs if loss.y_pred_kind == "logits" else None)
+    y = check_targets(loss, y, model.n_outputs if loss.link.rows else None)
     if X.shape[0] != y.shape[0]:
         raise ValueError(
             f"{name}X and {name}y must have the same number of rows, "
@@ -318,15 +327,15 @@ def _check_cost_matrix(model: Model, loss, cost_matrix: ArrayLike) -> np.ndarray
 
 
 def _check_model(model: Model, loss) -> None:
-    head = head_for_kind(loss.y_pred_kind)
+    head = loss.link.head
     if model.head != head:
         raise ValueError(
             f"model head {model.head!r} does not fit loss {loss.name!r} "
-            f"(y_pred_kind {loss.y_pred_kind!r} needs head {head!r})"
+            f"(y_pred_kind {loss.link.kind!r} needs head {head!r})"
         )
-    if loss.y_pred_kind == "logits" and model.n_outputs < 2:
+    if loss.link.rows and model.n_outputs < 2:
         raise ValueError(f"loss {loss.name!r} reads rows of logits; the model has 1 output")
-    if loss.y_pred_kind != "logits" and model.n_outputs != 1:
+    if not loss.link.rows and model.n_outputs != 1:
         raise ValueError(f"loss {loss.name!r} reads one output; the model has {model.n_outputs}")
 
 
@@ -680,11 +689,11 @@ def fit_seeds(
         raise ValueError(f"epochs must be an integer >= 1, got {epochs!r}")
     if not lr > 0:
         raise ValueError(f"lr must be > 0, got {lr!r}")
-    head = head_for_kind(loss.y_pred_kind)
-    if loss.y_pred_kind == "logits" or head != "identity":
+    head = loss.link.head
+    if loss.link.rows or head != "identity":
         raise ValueError(
             f"fit_seeds trains linear models with an identity head; loss {loss.name!r} "
-            f"(y_pred_kind {loss.y_pred_kind!r}) needs head {head!r} or several outputs"
+            f"(y_pred_kind {loss.link.kind!r}) needs head {head!r} or several outputs"
         )
     X = np.asarray(X)
     n_features = X.shape[1] if X.ndim == 2 else 0

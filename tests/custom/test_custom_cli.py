@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from losslab.custom import UnsafeExpressionError
-from losslab.custom._cli import parse_params, run_custom_check
+from losslab.custom import UnsafeExpressionError, run_custom_check
 
 
 def test_prints_formulas_checks_and_plots(tmp_path: Path) -> None:
@@ -50,15 +49,3 @@ def test_hostile_expression_is_refused_before_anything_is_printed(tmp_path: Path
         )
     assert console.export_text() == ""
     assert not (tmp_path / "x.png").exists()
-
-
-def test_parse_params() -> None:
-    assert parse_params(["a=2", "b=-0.5"]) == {"a": 2.0, "b": -0.5}
-    for bad, match in (
-        (["a"], "name=value"),
-        (["a=x"], "not a number"),
-        (["a=1", "a=2"], "twice"),
-        (["a=inf"], "finite"),
-    ):
-        with pytest.raises(ValueError, match=match):
-            parse_params(bad)

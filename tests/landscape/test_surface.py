@@ -176,7 +176,6 @@ def _kernel_case(name):
 
 @pytest.mark.parametrize("name", _KERNEL_CASES)
 def test_grid_kernel_equals_chunked_path(name):
-    pytest.importorskip("numba")
     loss, model, X, y, params = _kernel_case(name)
     kwargs = {"params": params, "resolution": (11, 6), "ranges": ((-3, 2), (-1.5, 2.5))}
     fast = grid_surface(model, loss, X, y, exact_statistics=False, **kwargs)
@@ -189,7 +188,6 @@ def test_grid_kernel_equals_chunked_path(name):
 
 
 def test_grid_kernel_weights_match_the_weighted_plain_loss():
-    pytest.importorskip("numba")
     from losslab._kernels import grid
 
     rng = np.random.default_rng(3)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import socket
 import threading
 import time
@@ -11,12 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browser_support import CHROMIUM, browser_missing, skip_or_fail
 
 from losslab.web import create_app
 from losslab.web.jobs import JobManager
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM = os.environ.get("LOSSLAB_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
@@ -66,24 +64,12 @@ def live_server() -> Iterator[str]:
     thread.join(timeout=10)
 
 
-def _browser_missing() -> str | None:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "playwright is not installed (pip install playwright)"
-    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        return f"chromium not found at {CHROMIUM} (apt-get install chromium)"
-    return None
-
-
 @pytest.fixture(scope="session")
 def browser():
     """Debian's chromium driven by Playwright; skipped when missing unless CI requires it."""
-    reason = _browser_missing()
+    reason = browser_missing()
     if reason is not None:
-        if os.environ.get("LOSSLAB_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"LOSSLAB_REQUIRE_BROWSER=1 but {reason}")
-        pytest.skip(reason)
+        skip_or_fail(reason)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -152,10 +152,6 @@ def test_lessons_check_answers_right_and_wrong(page, screenshot):
 def test_landscape_page_loads(page, screenshot):
     page.goto(page.base + "/landscape")
     page.wait_for_selector(READY)
-    status = page.inner_text("#status")
-    if "not available yet" in status:
-        screenshot(page, "landscape")
-        pytest.skip("losslab.landscape is not written yet: the page says so")
     wait_until(page, "document.getElementById('landscape-a').data?.length === 3")
     page.click("#train")
     wait_until(page, "document.getElementById('landscape-a').data[2].x.length > 10", 20)

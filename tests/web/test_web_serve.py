@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import pytest
+import uvicorn
+from typer.testing import CliRunner
 
-uvicorn = pytest.importorskip("uvicorn")
-
-from typer.testing import CliRunner  # noqa: E402
-
-from losslab.cli import app  # noqa: E402
+from losslab.cli import app
 
 
 @pytest.fixture

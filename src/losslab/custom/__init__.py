@@ -17,6 +17,7 @@ from losslab.custom._adapters import (
 )
 from losslab.custom._asymmetric import asymmetric_squared, linex
 from losslab.custom._checks import central_difference, finite_difference_errors
+from losslab.custom._cli import run_custom_check
 from losslab.custom._costs import (
     ThresholdChoice,
     bayes_decision,
@@ -70,6 +71,7 @@ __all__ = [
     "linex",
     "margin_derivatives",
     "parse_expression",
+    "run_custom_check",
     "threshold_summary",
     "torch_loss",
     "xgboost_objective",

@@ -84,7 +84,7 @@ def margin_derivatives(
     m = np.asarray(margin, dtype=np.float64)
     y = np.asarray(y_true)
     shape = m.shape
-    if loss.y_pred_kind == "logits" and m.ndim == 1:
+    if loss.link.rows and m.ndim == 1:
         n = y.shape[0] if y.ndim >= 1 else 0
         if n == 0 or m.size % n:
             raise ValueError(
@@ -94,7 +94,8 @@ def margin_derivatives(
     w = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
     if w is not None and w.size == 0:
         w = None  # xgboost's get_weight() is empty when no weights were given
-    if loss.y_pred_kind == "probability":
+    if loss.link.head == "sigmoid":
+        # The booster's margin goes through the sigmoid head to the probability the loss reads.
         p = sigmoid(np, m)
         s = sigmoid_product(np, m)
         g = np.asarray(loss.grad(p, y, weights=w, reduction="none"))

@@ -88,7 +88,7 @@ def _differences(
     def grad(z: np.ndarray) -> np.ndarray:
         return np.asarray(loss.grad(z, y, reduction="none"), dtype=np.float64)
 
-    if loss.y_pred_kind != "logits":
+    if not loss.link.rows:
         return central_difference(value, x, step), central_difference(grad, x, step)
     columns = range(x.shape[-1])
     fd_grad = np.stack([central_difference(value, x, step, column=k) for k in columns], -1)

@@ -1,15 +1,15 @@
 """What ``losslab custom "EXPR" [--param a=2] [--check]`` does, as plain functions.
 
 The CLI command is a thin shell over :func:`run_custom_check`: it parses the
-``--param`` options with :func:`parse_params`, calls it, and turns a
-``ValueError`` (an :class:`UnsafeExpressionError` included) into a message
+``--param`` options (:func:`losslab.specs.parse_pairs`), calls it, and turns
+a ``ValueError`` (an :class:`UnsafeExpressionError` included) into a message
 and exit status 2.
 """
 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,46 +18,20 @@ import numpy as np
 from losslab.custom._checks import finite_difference_errors
 from losslab.custom._symbolic import ExpressionLoss, expression_loss
 
-__all__ = ["parse_params", "run_custom_check"]
+__all__ = ["run_custom_check"]
 
 TOLERANCE = 1e-6
 """Largest finite-difference error the check accepts (relative to max(1, |exact|))."""
 
 
-def parse_params(pairs: Iterable[str]) -> dict[str, float]:
-    """Parse ``["a=2", "b=0.5"]`` into ``{"a": 2.0, "b": 0.5}``.
-
-    Raises:
-        ValueError: a pair without "=", a repeated name, or a value that is
-            not a finite number.
-
-    Example:
-        >>> parse_params(["a=2", "b = 0.5"])
-        {'a': 2.0, 'b': 0.5}
-    """
-    params: dict[str, float] = {}
-    for pair in pairs:
-        name, sep, text = pair.partition("=")
-        name = name.strip()
-        if not sep or not name:
-            raise ValueError(f"--param {pair!r} must look like name=value")
-        if name in params:
-            raise ValueError(f"--param {name!r} is given twice")
-        try:
-            value = float(text)
-        except ValueError:
-            raise ValueError(f"--param {pair!r}: {text.strip()!r} is not a number") from None
-        if not np.isfinite(value):
-            raise ValueError(f"--param {pair!r}: the value must be finite")
-        params[name] = value
-    return params
-
-
 def _sample_points(loss: ExpressionLoss, n: int = 64) -> tuple[np.ndarray, np.ndarray]:
     """Reproducible random points inside the loss's domain, for the finite-difference check."""
     rng = np.random.default_rng(0)
-    if loss.y_pred_kind == "probability":
-        return rng.uniform(0.05, 0.95, n), rng.integers(0, 2, n).astype(np.float64)
+    low, high = loss.link.interval
+    if np.isfinite(low) and np.isfinite(high):
+        # Inside the interval, clear of its edges, where a probability's log is steep.
+        inset = 0.05 * (high - low)
+        return rng.uniform(low + inset, high - inset, n), rng.integers(0, 2, n).astype(np.float64)
     if loss.task == "binary":
         return rng.normal(0.0, 2.0, n), rng.integers(0, 2, n).astype(np.float64)
     y_true = rng.normal(0.0, 1.0, n)
@@ -75,7 +49,7 @@ def _defined(loss: ExpressionLoss, y_pred: np.ndarray, y_true: np.ndarray) -> np
     return ok
 
 
-def _plot(loss: ExpressionLoss, path: Path, y_true: float) -> Path:
+def _plot(loss: ExpressionLoss, path: Path, y_true: float | None) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -83,15 +57,9 @@ def _plot(loss: ExpressionLoss, path: Path, y_true: float) -> Path:
 
     d = loss._derivation
     values = [loss.params[name] for name in d.parameters]
-    if loss.y_pred_kind == "probability":
-        x = np.linspace(0.001, 0.999, 501)
-        y_pred, label = x, "y_pred (probability)"
-    else:
-        span = 6.0 if loss.task == "binary" else 3.0
-        x = np.linspace(-span, span, 601)
-        y_pred = x + (0.0 if loss.task == "binary" else y_true)
-        label = "y_pred" if loss.task == "binary" else "residual y_pred - y_true"
-    truth = np.full_like(y_pred, y_true)
+    label, (low, high) = loss.link.axis
+    x = np.linspace(low, high, 601)
+    y_pred, truth, _ = loss.link.sweep(x, y_true)
     with np.errstate(all="ignore"):
         curves = [
             np.broadcast_to(np.asarray(f(y_pred, truth, *values), dtype=float), x.shape)
@@ -100,7 +68,7 @@ def _plot(loss: ExpressionLoss, path: Path, y_true: float) -> Path:
     figure = Figure(figsize=(9, 3.6), layout="constrained")
     left, right = figure.subplots(1, 2)
     left.plot(x, curves[0], color="C0")
-    left.set(title=f"loss, y_true = {y_true:g}", xlabel=label, ylabel="loss")
+    left.set(title=f"loss, y_true = {float(truth[0]):g}", xlabel=label, ylabel="loss")
     right.plot(x, curves[1], color="C1", label="gradient")
     right.plot(x, curves[2], color="C2", linestyle="--", label="Hessian")
     right.axhline(0.0, color="0.7", linewidth=0.8)
@@ -128,8 +96,9 @@ def run_custom_check(
     with ``check``, the largest errors of the gradient and Hessian against
     4th-order finite differences at 64 reproducible random points (pass or
     fail at 1e-6); and the path of a PNG plotting the loss and its
-    derivatives against the residual (``y_pred - y_true`` at ``y_true`` = 0
-    for regression, against ``y_pred`` at ``y_true`` = 1 for binary tasks).
+    derivatives along the axis of its link (:meth:`losslab.links.Link.sweep`:
+    the residual ``y_pred - y_true`` at ``y_true`` = 0 for values, ``y_pred``
+    at ``y_true`` = 1 for a logit, a log-rate or a probability).
 
     Args:
         expression: the loss expression (see :func:`expression_loss`).
@@ -138,7 +107,7 @@ def run_custom_check(
         task: "regression" or "binary".
         y_pred_kind: "value", "log_rate", "logit" or "probability".
         plot: where to save the PNG; a temporary file when None.
-        y_true: the target held fixed in the plot.
+        y_true: the target held fixed in the plot (default: the link's).
         console: a ``rich.console.Console`` to print to (a new one when None).
 
     Returns:
@@ -184,8 +153,7 @@ def run_custom_check(
         handle = tempfile.NamedTemporaryFile(prefix="losslab-custom-", suffix=".png", delete=False)
         handle.close()
         plot = handle.name
-    fixed = y_true if y_true is not None else (1.0 if loss.task == "binary" else 0.0)
-    path = _plot(loss, Path(plot), float(fixed))
+    path = _plot(loss, Path(plot), y_true)
     console.print(f"plot: {path}")
     return {
         "loss": loss,

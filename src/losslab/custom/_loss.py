@@ -11,8 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from losslab._array import Array
+from losslab.datasets import Task
+from losslab.links import Kind
 from losslab.losses import Loss
-from losslab.losses._registry import LossFunction, PredKind, Task
+
+LossFunction = Callable[..., Array]
 
 
 class CustomLoss(Loss):
@@ -35,7 +39,7 @@ class CustomLoss(Loss):
         *,
         params: Mapping[str, Any] | None = None,
         task: Task,
-        y_pred_kind: PredKind,
+        y_pred_kind: Kind,
         summary: str = "",
         factory: Callable[..., Loss],
         factory_args: tuple[Any, ...] = (),

@@ -19,10 +19,11 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from losslab import links
 from losslab._array import Array, is_numpy
 from losslab.custom._expression import ExpressionError, parse_expression
 from losslab.custom._loss import CustomLoss
-from losslab.losses._registry import PredKind, Task
+from losslab.datasets import Task
 from losslab.losses.batch import Batch, Domain, check_range, prepare
 
 __all__ = ["Derivation", "ExpressionLoss", "derive", "expression_loss"]
@@ -30,13 +31,8 @@ __all__ = ["Derivation", "ExpressionLoss", "derive", "expression_loss"]
 MAX_DERIVED_SIZE = 20_000
 """Largest derived formula accepted, in SymPy tree nodes (the Hessian is the biggest)."""
 
-_ELEMENTWISE_KINDS: dict[str, tuple[Domain, Domain]] = {
-    # y_pred_kind -> (domain of y_pred, domain of y_true for task "binary")
-    "value": ("real", "probability"),
-    "log_rate": ("real", "probability"),
-    "logit": ("real", "probability"),
-    "probability": ("probability", "probability"),
-}
+_ELEMENTWISE_KINDS = tuple(link.kind for link in links.LINKS.values() if not link.rows)
+"""What ``y_pred`` may be: any link but rows of logits."""
 
 
 def _sigmoid(x: Any) -> Any:
@@ -199,11 +195,12 @@ class ExpressionLoss(CustomLoss):
 
 @functools.lru_cache(maxsize=256)
 def _functions(
-    expression: str, parameters: tuple[str, ...], task: str, y_pred_kind: str
+    expression: str, parameters: tuple[str, ...], task: str, link: links.Link
 ) -> tuple[Derivation, Callable[..., Array], Callable[..., Array], Callable[..., Array]]:
     derivation = derive(expression, parameters)
-    pred_domain, binary_true = _ELEMENTWISE_KINDS[y_pred_kind]
-    true_domain: Domain = binary_true if task == "binary" else "real"
+    # The links' intervals are the whole line or [0, 1]; binary labels may be soft.
+    pred_domain: Domain = "probability" if link.interval == (0.0, 1.0) else "real"
+    true_domain: Domain = "probability" if task == "binary" else "real"
 
     def make(which: int) -> Callable[..., Array]:
         def function(
@@ -228,7 +225,7 @@ def expression_loss(
     expression: str,
     *,
     task: Task = "regression",
-    y_pred_kind: PredKind = "value",
+    y_pred_kind: links.Kind = "value",
     name: str | None = None,
     **params: float,
 ) -> ExpressionLoss:
@@ -283,13 +280,14 @@ def expression_loss(
         raise ValueError(
             f"y_pred_kind={y_pred_kind!r} must be one of {', '.join(_ELEMENTWISE_KINDS)}"
         )
+    link = links.for_kind(y_pred_kind)
     if not isinstance(expression, str):
         raise TypeError(f"expression must be a string, got {type(expression).__name__}")
     bound = {key: check_range(value, key) for key, value in params.items()}
     if name is not None and not isinstance(name, str):
         raise TypeError(f"name must be a string, got {type(name).__name__}")
     text = expression.strip()
-    derivation, value, grad, hess = _functions(text, tuple(sorted(bound)), task, y_pred_kind)
+    derivation, value, grad, hess = _functions(text, tuple(sorted(bound)), task, link)
     loss = ExpressionLoss(
         name or text,
         value,

@@ -10,7 +10,7 @@ reliability tables and loss curves.
 from losslab.experiments import demo
 from losslab.experiments._calibration import reliability
 from losslab.experiments._compare import Comparison, Run, compare, dataset_spec, task_metrics
-from losslab.experiments._curves import AXES, loss_curves, parameter_family
+from losslab.experiments._curves import AxisValues, along_axis, loss_curves, parameter_family
 from losslab.experiments._grids import BoundaryGrid, LineFits, decision_grid, line_fits
 from losslab.experiments._specs import parse_loss, resolve_dataset, resolve_losses
 from losslab.experiments._summary import (
@@ -24,12 +24,13 @@ from losslab.experiments._summary import (
 from losslab.specs import split_specs
 
 __all__ = [
-    "AXES",
     "HIGHER_IS_BETTER",
+    "AxisValues",
     "BoundaryGrid",
     "Comparison",
     "LineFits",
     "Run",
+    "along_axis",
     "bands",
     "compare",
     "dataset_spec",

@@ -32,7 +32,7 @@ from losslab.datasets import Dataset
 from losslab.experiments._specs import check_task, resolve_dataset, resolve_losses
 from losslab.experiments._summary import bands, default_target, summarise
 from losslab.metrics import metric_mode, metric_names
-from losslab.models import Model, to_prediction
+from losslab.models import Model
 from losslab.progress import Progress
 from losslab.runs import Run, RunSpec, RunSpecError, execute, prepare
 from losslab.specs import format_spec
@@ -111,7 +111,7 @@ class Comparison:
     def validation_probabilities(self, label: str, seed: int | None = None):
         """``(probabilities, labels)`` of a classification run on its validation rows."""
         run = self.run(label, seed)
-        proba = to_prediction(run.model(run.split.X_val), self.losses[label].y_pred_kind)
+        proba = self.losses[label].link.inverse(run.model(run.split.X_val))
         return proba, run.split.y_val
 
     def long(self) -> pd.DataFrame:

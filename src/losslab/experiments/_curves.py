@@ -1,16 +1,20 @@
-"""A loss and its derivative as functions of one number: residual, margin or probability.
+"""A loss and its derivatives as functions of one number: residual, margin or probability.
 
-What the horizontal axis is depends on what the loss reads:
+The horizontal axis and the target held fixed come from the loss's link
+(:meth:`losslab.links.Link.sweep`, the one convention the web explorer draws
+too):
 
-- ``value`` losses (mse, huber, quantile, ...): the residual ``r = ŷ − y`` with ``y = 0``;
-- ``logit`` losses (bce_with_logits, focal, hinge): the margin ``m = z (2y − 1)``,
-  drawn with ``y = 1`` so that ``m = z``;
-- ``logits`` losses (cross_entropy): the margin ``m = z₁ − z₀`` of two logits
-  ``(0, m)`` with label 1;
-- ``probability`` losses (bce): the predicted probability ``p`` of the true class 1;
-- ``log_rate`` losses (poisson_nll): the log-rate ``z`` for a count ``y = 1``.
+- values (mse, huber, quantile, ...): the residual ``r = ŷ − y`` with ``y = 0``;
+- a logit (bce_with_logits, focal, hinge): the logit ``z`` with ``y = 1``, so
+  that ``z`` is the margin ``z (2y − 1)``;
+- rows of logits (cross_entropy, kl_div): the margin ``m = z₁ − z₀`` of two
+  logits ``(0, m)`` with the target row ``(0, 1)``: class 1 is true;
+- a probability (bce): the predicted probability ``p`` of class 1, with ``y = 1``;
+- a log-rate (poisson_nll): the log-rate ``z`` for a count ``y = 1``.
 
-The derivative is ``loss.grad(..., reduction="none")``, exact, not a difference.
+The derivatives are ``loss.grad`` and ``loss.hess`` (``reduction="none"``),
+exact, not differences; for two logits ``(0, m)`` the margin moves ``z₁``
+only, so the derivative along it is the partial derivative in ``z₁``.
 
 >>> frame = loss_curves(["huber:delta=1"], x=[-2.0, 0.5])
 >>> frame[["x", "value", "derivative"]].to_numpy().tolist()
@@ -20,7 +24,7 @@ The derivative is ``loss.grad(..., reduction="none")``, exact, not a difference.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -28,33 +32,44 @@ from numpy.typing import ArrayLike
 
 from losslab.experiments._specs import resolve_losses
 
-__all__ = ["AXES", "loss_curves", "parameter_family"]
-
-AXES = {
-    "value": ("residual ŷ − y", (-3.0, 3.0)),
-    "logit": ("margin z·(2y − 1)", (-4.0, 4.0)),
-    "logits": ("margin z₁ − z₀ (true class 1)", (-4.0, 4.0)),
-    "probability": ("predicted probability of the true class", (0.01, 0.99)),
-    "log_rate": ("log-rate z (count y = 1)", (-3.0, 3.0)),
-}
-"""Per ``y_pred_kind``: the axis label and the default range."""
+__all__ = ["AxisValues", "along_axis", "loss_curves", "parameter_family"]
 
 
-def _evaluate(loss: Any, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    kind = loss.y_pred_kind
-    if kind == "value":
-        y_pred, y_true = x, np.zeros_like(x)
-    elif kind in ("logit", "probability", "log_rate"):
-        y_pred, y_true = x, np.ones_like(x)
-    elif kind == "logits":
-        y_pred = np.column_stack([np.zeros_like(x), x])
-        y_true = np.ones(x.shape, dtype=np.int64)
-    else:
-        raise ValueError(f"losses: cannot draw y_pred_kind {kind!r}")
+class AxisValues(NamedTuple):
+    """A loss along its link's axis: value, first and second derivative at each point.
+
+    ``second_derivative`` is NaN throughout where the loss has no second
+    derivative at some point of the axis (``|r|^1.5`` at 0).
+    """
+
+    value: np.ndarray
+    derivative: np.ndarray
+    second_derivative: np.ndarray
+
+
+def along_axis(loss: Any, x: ArrayLike, target: float | None = None) -> AxisValues:
+    """``loss`` and its derivatives at the points ``x`` of its link's axis.
+
+    Args:
+        loss: A loss object.
+        x: Points of the axis (:attr:`losslab.links.Link.axis`).
+        target: The target held fixed (see :meth:`losslab.links.Link.sweep`);
+            None for the link's default.
+
+    Raises:
+        ValueError: A target the loss refuses (its own message).
+    """
+    y_pred, y_true, column = loss.link.sweep(x, target)
     value = np.asarray(loss(y_pred, y_true, reduction="none"), dtype=float)
     grad = np.asarray(loss.grad(y_pred, y_true, reduction="none"), dtype=float)
-    # For two logits (0, m) the margin moves z₁ only: d/dm = ∂L/∂z₁.
-    return value, grad[:, 1] if kind == "logits" else grad
+    try:
+        hess = np.asarray(loss.hess(y_pred, y_true, reduction="none"), dtype=float)
+    except ValueError:
+        # A kink where the second derivative is undefined (|r|^1.5 at 0): no curve.
+        hess = np.full(grad.shape, np.nan)
+    if loss.link.rows:
+        grad, hess = grad[:, column], hess[:, column]
+    return AxisValues(value, grad, hess)
 
 
 def loss_curves(
@@ -63,8 +78,9 @@ def loss_curves(
     """Value and derivative of each loss over its natural axis.
 
     Args:
-        losses: Names, specs or loss objects (all of one ``y_pred_kind`` to share an axis).
-        x: Points to evaluate at; default ``n_points`` over the kind's range.
+        losses: Names, specs or loss objects (all of one link to share an axis).
+        x: Points to evaluate at; default ``n_points`` over the link's range
+            (:attr:`losslab.links.Link.axis`).
         n_points: Number of points when ``x`` is None.
 
     Returns:
@@ -73,18 +89,18 @@ def loss_curves(
     """
     frames = []
     for label, loss in resolve_losses(losses).items():
-        axis, (low, high) = AXES[loss.y_pred_kind]
+        axis, (low, high) = loss.link.axis
         points = np.linspace(low, high, n_points) if x is None else np.asarray(x, dtype=float)
-        value, derivative = _evaluate(loss, points)
+        curve = along_axis(loss, points)
         frames.append(
             pd.DataFrame(
                 {
                     "label": label,
-                    "kind": loss.y_pred_kind,
+                    "kind": loss.link.kind,
                     "axis": axis,
                     "x": points,
-                    "value": value,
-                    "derivative": derivative,
+                    "value": curve.value,
+                    "derivative": curve.derivative,
                 }
             )
         )

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from losslab.models import Model, to_prediction
+from losslab.models import Model
 
 __all__ = ["BoundaryGrid", "LineFits", "decision_grid", "line_fits"]
 
@@ -53,7 +53,7 @@ class BoundaryGrid:
 
 
 def _prediction(model: Model, loss: Any, X: np.ndarray) -> np.ndarray:
-    return to_prediction(model(X), loss.y_pred_kind)
+    return loss.link.inverse(model(X))
 
 
 def line_fits(

@@ -18,6 +18,7 @@ from losslab import losses as _losses
 from losslab.datasets import Dataset
 from losslab.runs import fits_task, load_dataset, loss_label
 from losslab.specs import parse_spec, split_specs
+from losslab.train import is_loss
 
 __all__ = ["check_task", "loss_label", "parse_loss", "resolve_dataset", "resolve_losses"]
 
@@ -55,7 +56,7 @@ def resolve_losses(losses: str | Sequence[Any]) -> dict[str, Any]:
     for item in items:
         if isinstance(item, str):
             label, loss = parse_loss(item)
-        elif hasattr(item, "grad") and hasattr(item, "task") and hasattr(item, "y_pred_kind"):
+        elif is_loss(item):
             label, loss = loss_label(item), item
         else:
             raise ValueError(

@@ -31,13 +31,13 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from losslab import datasets, lessons
+from losslab import datasets, lessons, links
 from losslab import losses as _losses
 from losslab.experiments._calibration import reliability
 from losslab.experiments._compare import Comparison, compare
 from losslab.experiments._curves import loss_curves
 from losslab.experiments._summary import epochs_to_target
-from losslab.models import LinearRegression, LogisticRegression, to_prediction
+from losslab.models import LinearRegression, LogisticRegression
 from losslab.train import History, fit
 
 __all__ = [
@@ -265,7 +265,7 @@ def calibration(seed: int = 0, *, epochs: int = 300, lr: float = 0.2) -> Calibra
     def table(epoch: int) -> pd.DataFrame:
         probe = LogisticRegression(2, head="identity")
         probe.params.update({k: v.copy() for k, v in snapshots[epoch].items()})
-        return reliability(to_prediction(probe(split.X_val), "logit"), split.y_val)
+        return reliability(links.LOGIT.inverse(probe(split.X_val)), split.y_val)
 
     return Calibration(history, plateau, table(plateau), table(len(snapshots) - 1))
 

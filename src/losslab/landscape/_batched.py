@@ -24,9 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from losslab.models import MLP, Linear, head_for_kind
-from losslab.models._activations import ACTIVATIONS
-from losslab.models._heads import head_forward
+from losslab.models import ACTIVATIONS, MLP, Linear, head_forward
 from losslab.train import check_targets
 
 __all__ = [
@@ -56,18 +54,18 @@ def check_data(
     With ``match_head=False`` a model whose head is not the loss's is
     accepted (MSE on a sigmoid output, the classic plateau).
     """
-    head = head_for_kind(loss.y_pred_kind)
+    head = loss.link.head
     if match_head and getattr(model, "head", head) != head:
         raise ValueError(
             f"model: head {model.head!r} does not fit loss {loss.name!r} "
-            f"(y_pred_kind {loss.y_pred_kind!r} needs head {head!r})"
+            f"(y_pred_kind {loss.link.kind!r} needs head {head!r})"
         )
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2 or X.shape[1] != model.n_features:
         raise ValueError(f"X must have shape (n, {model.n_features}), got {X.shape}")
     if not np.all(np.isfinite(X)):
         raise ValueError("X contains NaN or inf")
-    n_outputs = model.n_outputs if loss.y_pred_kind == "logits" else None
+    n_outputs = model.n_outputs if loss.link.rows else None
     y = check_targets(loss, y, n_outputs)
     if y.shape[0] != X.shape[0]:
         raise ValueError(f"X and y must have the same number of rows, got {len(X)} and {len(y)}")

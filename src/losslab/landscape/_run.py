@@ -65,7 +65,7 @@ def _landscape(
     so the path lies exactly on it; a larger model gets a plane through its end.
     """
     loss = spec.loss
-    if spec.model == "linear" and loss.y_pred_kind != "logits":
+    if spec.model == "linear" and not loss.link.rows:
         one_feature = data.n_features == 1
         names = ("weight[0]", "bias") if one_feature else ("weight[0]", "weight[1]")
         run, traj = _train(replace(spec, free=names))

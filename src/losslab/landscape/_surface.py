@@ -46,7 +46,7 @@ from losslab.landscape._params import (
     parse_coordinate,
     unflatten,
 )
-from losslab.models import Linear
+from losslab.models import Linear, head_forward
 from losslab.train import resolve_loss
 
 __all__ = ["Line", "Surface", "grid_surface", "interpolate", "plane_surface"]
@@ -117,6 +117,32 @@ def _prepare(model: Any, loss: Any, X: Any, y: Any) -> tuple[Any, np.ndarray, np
     return loss, X, y
 
 
+def _chunk_size(model: Any, X: Any, nx: int, ny: int, chunk_bytes: int, max_bytes: int) -> int:
+    """Grid points per chunk for ``nx · ny`` settings, after the memory check (see plan_chunks)."""
+    per_setting = bytes_per_setting(model, np.shape(X)[0] if np.ndim(X) == 2 else 0)
+    return plan_chunks(
+        nx * ny, per_setting, chunk_bytes=chunk_bytes, max_bytes=max_bytes, argument="resolution"
+    )
+
+
+def _axes(
+    bounds: Sequence[tuple[float, float]], nx: int, ny: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The grid's two axes and its ``nx · ny`` points: row ``j · nx + i`` is ``(x[i], y[j])``."""
+    (x0, x1), (y0, y1) = bounds
+    gx, gy = np.linspace(x0, x1, nx), np.linspace(y0, y1, ny)
+    return gx, gy, np.stack([a.ravel() for a in np.meshgrid(gx, gy)], axis=1)
+
+
+def _two_coordinates(model: Any, params: Sequence[str]) -> list[Coordinate]:
+    if isinstance(params, str) or len(params) != 2:
+        raise ValueError(f"params must name two parameter entries, got {params!r}")
+    coords = [parse_coordinate(model, p, "params") for p in params]
+    if coords[0].flat == coords[1].flat:
+        raise ValueError(f"params must name two different entries, got {params!r}")
+    return coords
+
+
 def _column(model: Linear, coord: Coordinate, X: np.ndarray) -> np.ndarray:
     """How the prediction moves per unit of ``coord`` (one-output linear model)."""
     return X[:, coord.index[0]] if coord.name == "weight" else np.ones(len(X))
@@ -174,80 +200,26 @@ def grid_surface(
         (2.0, 1.0, 0.0)
     """
     check_trainable(model)
-    if isinstance(params, str) or len(params) != 2:
-        raise ValueError(f"params must name two parameter entries, got {params!r}")
-    coords = [parse_coordinate(model, p, "params") for p in params]
-    if coords[0].flat == coords[1].flat:
-        raise ValueError(f"params must name two different entries, got {params!r}")
+    coords = _two_coordinates(model, params)
     nx, ny = _resolution(resolution)
-    per_setting = bytes_per_setting(model, np.shape(X)[0] if np.ndim(X) == 2 else 0)
-    chunk = plan_chunks(
-        nx * ny, per_setting, chunk_bytes=chunk_bytes, max_bytes=max_bytes, argument="resolution"
-    )
+    chunk = _chunk_size(model, X, nx, ny, chunk_bytes, max_bytes)
     loss, X, y = _prepare(model, loss, X, y)
     theta = flatten(model.params)
     center = theta[[c.flat for c in coords]]
-    (x0, x1), (y0, y1) = _ranges(ranges, center, span)
-    gx, gy = np.linspace(x0, x1, nx), np.linspace(y0, y1, ny)
-    points = np.stack([a.ravel() for a in np.meshgrid(gx, gy)], axis=1)  # row j = gy[j]
+    gx, gy, points = _axes(_ranges(ranges, center, span), nx, ny)
     start = time.perf_counter()
-    affine = isinstance(model, Linear) and model.n_outputs == 1
-    if affine:
-        base_theta = theta.copy()
-        base_theta[[c.flat for c in coords]] = 0.0
-        base = X @ unflatten(model.params, base_theta)["weight"][:, 0] + base_theta[-1]
-        directions = np.stack([_column(model, c, X) for c in coords])  # (2, n)
-    if affine and exact_statistics and loss.name == "mse" and model.head == "identity":
-        method = "sufficient statistics"
-        e, u, v = base - y, directions[0], directions[1]
-        m = {
-            k: float(np.mean(a * b))
-            for k, (a, b) in {
-                "ee": (e, e),
-                "uu": (u, u),
-                "vv": (v, v),
-                "eu": (e, u),
-                "ev": (e, v),
-                "uv": (u, v),
-            }.items()
-        }
-        a, b = points[:, 0], points[:, 1]
-        values = (
-            m["ee"]
-            + a * a * m["uu"]
-            + b * b * m["vv"]
-            + 2 * a * m["eu"]
-            + 2 * b * m["ev"]
-            + 2 * a * b * m["uv"]
-        )
-        # Rounding can leave a tiny negative where the exact minimum is 0.
-        values = np.maximum(values, 0.0)
-    elif affine:
-        from losslab.models._heads import head_forward
-
-        def evaluate(chunk_points: np.ndarray) -> np.ndarray:
-            z = chunk_points @ directions + base
-            y_pred = head_forward(model.head, z)
-            y_true = np.broadcast_to(y, y_pred.shape)
-            return np.asarray(loss(y_pred, y_true, reduction="none")).mean(axis=1)
-
-        # The plain path judges the targets once (domain errors are its own), at one point.
-        evaluate_chunked(evaluate, points[:1], 1, n_jobs=1)
-        values = _kernel_surface(model, loss, y, base, directions, gx, gy, n_jobs)
-        method = "affine kernel"
-        if values is None:
-            method = "affine"
-            values = evaluate_chunked(evaluate, points, chunk, n_jobs=n_jobs)
-    else:
+    if not (isinstance(model, Linear) and model.n_outputs == 1):
+        values = _batched_surface(model, loss, X, y, theta, coords, points, chunk, n_jobs)
         method = "batched forward"
-
-        def evaluate(chunk_points: np.ndarray) -> np.ndarray:
-            flat = np.repeat(theta[None, :], len(chunk_points), axis=0)
-            flat[:, coords[0].flat] = chunk_points[:, 0]
-            flat[:, coords[1].flat] = chunk_points[:, 1]
-            return batched_loss(model, loss, X, y, _split_rows(model, flat, coords))
-
-        values = evaluate_chunked(evaluate, points, chunk, n_jobs=n_jobs)
+    else:
+        base, directions = _affine_parts(model, theta, coords, X)
+        if exact_statistics and loss.name == "mse" and model.head == "identity":
+            method = "sufficient statistics"
+            values = _mse_from_statistics(base - y, directions, points)
+        else:
+            values, method = _affine_surface(
+                model, loss, y, base, directions, (gx, gy, points), chunk, n_jobs
+            )
     seconds = time.perf_counter() - start
     return Surface(
         gx,
@@ -260,6 +232,90 @@ def grid_surface(
         seconds,
         {"center": center, "params": tuple(c.label for c in coords)},
     )
+
+
+def _affine_parts(
+    model: Linear, theta: np.ndarray, coords: Sequence[Coordinate], X: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``z = base + a u + b v`` on a one-output linear model: ``base`` and ``(u, v)``."""
+    base_theta = theta.copy()
+    base_theta[[c.flat for c in coords]] = 0.0
+    base = X @ unflatten(model.params, base_theta)["weight"][:, 0] + base_theta[-1]
+    return base, np.stack([_column(model, c, X) for c in coords])
+
+
+def _mse_from_statistics(e: np.ndarray, directions: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """MSE at each grid point ``(a, b)`` from six means of the residual ``e`` at ``a = b = 0``.
+
+    ``mean (e + a u + b v)² = ē² + a² ū² + b² v̄² + 2a ēu + 2b ēv + 2ab ūv`` (bars are means).
+    """
+    u, v = directions
+    mean = {
+        k: float(np.mean(p * q))
+        for k, (p, q) in {
+            "ee": (e, e), "uu": (u, u), "vv": (v, v), "eu": (e, u), "ev": (e, v), "uv": (u, v),
+        }.items()
+    }  # fmt: skip
+    a, b = points[:, 0], points[:, 1]
+    values = (
+        mean["ee"]
+        + a * a * mean["uu"]
+        + b * b * mean["vv"]
+        + 2 * a * mean["eu"]
+        + 2 * b * mean["ev"]
+        + 2 * a * b * mean["uv"]
+    )
+    # Rounding can leave a tiny negative where the exact minimum is 0.
+    return np.maximum(values, 0.0)
+
+
+def _affine_surface(
+    model: Linear,
+    loss: Any,
+    y: np.ndarray,
+    base: np.ndarray,
+    directions: np.ndarray,
+    grid: tuple[np.ndarray, np.ndarray, np.ndarray],
+    chunk: int,
+    n_jobs: int | None,
+) -> tuple[np.ndarray, str]:
+    """Mean loss at each grid point of ``z = base + a u + b v``, and the method that made it."""
+    gx, gy, points = grid
+
+    def evaluate(chunk_points: np.ndarray) -> np.ndarray:
+        z = chunk_points @ directions + base
+        y_pred = head_forward(model.head, z)
+        y_true = np.broadcast_to(y, y_pred.shape)
+        return np.asarray(loss(y_pred, y_true, reduction="none")).mean(axis=1)
+
+    # The plain path judges the targets once (domain errors are its own), at one point.
+    evaluate_chunked(evaluate, points[:1], 1, n_jobs=1)
+    values = _kernel_surface(model, loss, y, base, directions, gx, gy, n_jobs)
+    if values is not None:
+        return values, "affine kernel"
+    return evaluate_chunked(evaluate, points, chunk, n_jobs=n_jobs), "affine"
+
+
+def _batched_surface(
+    model: Any,
+    loss: Any,
+    X: np.ndarray,
+    y: np.ndarray,
+    theta: np.ndarray,
+    coords: Sequence[Coordinate],
+    points: np.ndarray,
+    chunk: int,
+    n_jobs: int | None,
+) -> np.ndarray:
+    """Mean loss at each grid point by batched forward passes: any model, any loss."""
+
+    def evaluate(chunk_points: np.ndarray) -> np.ndarray:
+        flat = np.repeat(theta[None, :], len(chunk_points), axis=0)
+        flat[:, coords[0].flat] = chunk_points[:, 0]
+        flat[:, coords[1].flat] = chunk_points[:, 1]
+        return batched_loss(model, loss, X, y, _split_rows(model, flat, coords))
+
+    return evaluate_chunked(evaluate, points, chunk, n_jobs=n_jobs)
 
 
 def _kernel_surface(
@@ -368,14 +424,9 @@ def plane_surface(
     if directions.shape != (2, theta.size):
         raise ValueError(f"directions must have shape (2, {theta.size}), got {directions.shape}")
     nx, ny = _resolution(resolution)
-    per_setting = bytes_per_setting(model, np.shape(X)[0] if np.ndim(X) == 2 else 0)
-    chunk = plan_chunks(
-        nx * ny, per_setting, chunk_bytes=chunk_bytes, max_bytes=max_bytes, argument="resolution"
-    )
+    chunk = _chunk_size(model, X, nx, ny, chunk_bytes, max_bytes)
     loss, X, y = _prepare(model, loss, X, y)
-    (x0, x1), (y0, y1) = _ranges(ranges, np.zeros(2), 1.0)
-    gx, gy = np.linspace(x0, x1, nx), np.linspace(y0, y1, ny)
-    points = np.stack([a.ravel() for a in np.meshgrid(gx, gy)], axis=1)
+    gx, gy, points = _axes(_ranges(ranges, np.zeros(2), 1.0), nx, ny)
 
     def evaluate(chunk_points: np.ndarray) -> np.ndarray:
         flat = theta + chunk_points @ directions

@@ -15,7 +15,6 @@ directions; a trajectory is only remarkable for how far it exceeds that.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -212,8 +211,3 @@ def random_walk_control(
         walk = np.vstack([np.zeros(traj.shape[1]), np.cumsum(steps[:, None] * directions, 0)])
         shares.append(pca_plane(walk).explained_total)
     return float(np.mean(shares)), float(np.std(shares))
-
-
-def copy_model(model: Model) -> Model:
-    """A deep copy, for training from the same start twice."""
-    return copy.deepcopy(model)

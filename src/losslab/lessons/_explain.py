@@ -16,11 +16,23 @@ from typing import Any
 
 import numpy as np
 
-from losslab._array import sigmoid, softmax
 from losslab.lessons._steps import Cell, Table
+from losslab.links import Link
 from losslab.losses import Loss, get
 
 _HINGE_LOSSES = frozenset({"hinge", "squared_hinge"})
+
+_Y_PRED_HEADERS = {
+    "identity": "prediction",
+    "log": "log-rate z",
+    "probability": "p(class 1)",
+    "logit": "logit z",
+    "softmax": "logits z",
+}
+"""Per link: the table header of ``y_pred``."""
+
+_PREDICTION_HEADERS = {"log": "rate exp(z)", "logit": "p = sigmoid(z)", "softmax": "softmax(z)"}
+"""Per link whose inverse is not the identity: the header of what ``y_pred`` stands for."""
 
 
 @dataclass(frozen=True)
@@ -43,11 +55,11 @@ class Explanation:
     notes: tuple[str, ...]
 
 
-def _floats(x: Any) -> list[float]:
+def _floats(x: Any) -> list[Cell]:
     return [float(v) for v in np.ravel(np.asarray(x, dtype=float))]
 
 
-def _rows(x: Any) -> list[tuple[float, ...]]:
+def _rows(x: Any) -> list[Cell]:
     arr = np.asarray(x, dtype=float)
     return [tuple(float(v) for v in row) for row in arr.reshape(arr.shape[0], -1)]
 
@@ -57,7 +69,7 @@ def explain(loss: Loss | str, y_pred: Any, y_true: Any, *, weights: Any = None) 
 
     Args:
         loss: a :class:`~losslab.losses.Loss`, or a catalogue name (default parameters).
-        y_pred: predictions, in the form the loss reads (``loss.y_pred_kind``):
+        y_pred: predictions, in the form the loss reads (``loss.link``):
             values, a log-rate, probabilities, logits, or rows of logits.
         y_true: targets: values, 0/1 labels, integer class labels, or rows of
             probabilities (``kl_div``).
@@ -94,114 +106,122 @@ def explain(loss: Loss | str, y_pred: Any, y_true: Any, *, weights: Any = None) 
     # d(sum of terms) / d y_pred_i is d loss_i / d y_pred_i: each term depends on its own input.
     derivative = loss.grad(y_pred, y_true, reduction="sum", **kwargs)
 
-    columns: dict[str, list[Cell]] = {}
     notes: list[str] = []
-    kind = loss.y_pred_kind
-    if kind in ("value", "log_rate"):
-        columns.update(_regression_columns(loss, y_pred, y_true, notes))
-    elif kind == "probability":
-        columns.update(_probability_columns(y_pred, y_true))
-    elif kind == "logit":
-        columns.update(_logit_columns(loss, y_pred, y_true, notes))
-    else:
-        columns.update(_logits_columns(y_pred, y_true))
-
+    columns = _input_columns(loss, y_pred, y_true, notes)
     n = len(next(iter(columns.values())))
     if weights is not None:
-        columns["weight"] = list(_floats(np.broadcast_to(np.asarray(weights, dtype=float), (n,))))
+        columns["weight"] = _floats(np.broadcast_to(np.asarray(weights, dtype=float), (n,)))
         notes.append(
             "With weights the loss column is weight x loss_i and the mean divides "
             "by the sum of the weights."
         )
-    columns["loss"] = list(_floats(terms))
-    if kind == "logits":
-        columns["d loss / d logits"] = list(_rows(derivative))
+    columns["loss"] = _floats(terms)
+    if loss.link.rows:
+        columns["d loss / d logits"] = _rows(derivative)
     else:
-        columns["d loss / d pred"] = list(_floats(derivative))
-
-    headers = ("#", *columns)
+        columns["d loss / d pred"] = _floats(derivative)
+    notes.append(_gradient_note(loss, weights, n))
     rows = tuple((i + 1, *(col[i] for col in columns.values())) for i in range(n))
-    totals: list[tuple[Cell, Cell]] = [
+    return Explanation(
+        loss=loss,
+        table=Table(("#", *columns), rows),
+        totals=_totals(loss, total, value, weighted=weights is not None),
+        value=value,
+        notes=tuple(notes),
+    )
+
+
+def _totals(loss: Loss, total: float, value: float, *, weighted: bool) -> Table:
+    rows: list[tuple[Cell, Cell]] = [
         ("sum of losses", total),
-        ("weighted mean = the loss" if weights is not None else "mean = the loss", value),
+        ("weighted mean = the loss" if weighted else "mean = the loss", value),
     ]
     if loss.name == "mse":
-        totals.append(("RMSE = sqrt(MSE)", math.sqrt(value)))
+        rows.append(("RMSE = sqrt(MSE)", math.sqrt(value)))
+    return Table(("quantity", "value"), tuple(rows))
+
+
+def _gradient_note(loss: Loss, weights: Any, n: int) -> str:
     if weights is not None:
         denominator = "the sum of the weights"
     elif loss.params.get("class_weights") is not None:
         denominator = "the sum of the true classes' weights"
     else:
         denominator = f"n = {n}"
-    notes.append(f"The gradient of the mean is the derivative column divided by {denominator}.")
-    return Explanation(
-        loss=loss,
-        table=Table(headers, rows),
-        totals=Table(("quantity", "value"), tuple(totals)),
-        value=value,
-        notes=tuple(notes),
-    )
+    return f"The gradient of the mean is the derivative column divided by {denominator}."
+
+
+def _input_columns(loss: Loss, y_pred: Any, y_true: Any, notes: list[str]) -> dict[str, list[Cell]]:
+    """The prediction and target columns, as the loss's link reads ``y_pred``."""
+    if loss.link.rows:
+        return _row_columns(loss.link, y_pred, y_true)
+    if loss.task == "regression":
+        return _regression_columns(loss.link, y_pred, y_true, notes)
+    if loss.name in _HINGE_LOSSES:
+        return _margin_columns(loss.link, y_pred, y_true, notes)
+    return _probability_columns(loss.link, y_pred, y_true)
 
 
 def _regression_columns(
-    loss: Loss, y_pred: Any, y_true: Any, notes: list[str]
+    link: Link, y_pred: Any, y_true: Any, notes: list[str]
 ) -> dict[str, list[Cell]]:
-    columns: dict[str, list[Cell]] = {}
-    prediction = np.asarray(y_pred, dtype=float)
-    if loss.y_pred_kind == "log_rate":
-        columns["log-rate z"] = list(_floats(prediction))
-        # The model predicts a log-rate; the rate exp(z) is what is compared with the count.
-        prediction = np.exp(prediction)
-        columns["rate exp(z)"] = list(_floats(prediction))
+    inverse = _PREDICTION_HEADERS.get(link.name)
+    z = np.asarray(y_pred, dtype=float)
+    prediction = np.asarray(link.inverse(z))
+    columns: dict[str, list[Cell]] = {_Y_PRED_HEADERS[link.name]: _floats(z)}
+    if inverse is not None:
+        # The model predicts z; what is compared with the target is the prediction it stands for.
+        columns[inverse] = _floats(prediction)
         notes.append(
-            "The prediction is a log-rate z; the error compares the rate exp(z) "
-            "with the true count."
+            f"y_pred is {link.description}; the error compares {link.prediction} "
+            "with the true value."
         )
-    else:
-        columns["prediction"] = list(_floats(prediction))
-    columns["true"] = list(_floats(y_true))
+    columns["true"] = _floats(y_true)
     squared = get("mse")(prediction, y_true, reduction="none")
     absolute = get("mae")(prediction, y_true, reduction="none")
-    error = "error (rate - true)" if loss.y_pred_kind == "log_rate" else "error"
-    columns[error] = [p - t for p, t in zip(_floats(prediction), _floats(y_true), strict=True)]
-    columns["squared error"] = list(_floats(squared))
-    columns["absolute error"] = list(_floats(absolute))
+    columns["error"] = [p - t for p, t in zip(_floats(prediction), _floats(y_true), strict=True)]
+    columns["squared error"] = _floats(squared)
+    columns["absolute error"] = _floats(absolute)
     notes.insert(0, "error = prediction minus true.")
     return columns
 
 
-def _probability_columns(y_pred: Any, y_true: Any) -> dict[str, list[Cell]]:
-    p = np.asarray(y_pred, dtype=float)
-    y = np.asarray(y_true, dtype=float)
-    return {
-        "p(class 1)": list(_floats(p)),
-        "true": list(_floats(y)),
-        "p(true class)": list(_floats(np.where(y == 1.0, p, 1.0 - p))),
-    }
-
-
-def _logit_columns(loss: Loss, y_pred: Any, y_true: Any, notes: list[str]) -> dict[str, list[Cell]]:
+def _probability_columns(link: Link, y_pred: Any, y_true: Any) -> dict[str, list[Cell]]:
+    inverse = _PREDICTION_HEADERS.get(link.name)
     z = np.asarray(y_pred, dtype=float)
     y = np.asarray(y_true, dtype=float)
-    columns: dict[str, list[Cell]] = {"logit z": list(_floats(z)), "true": list(_floats(y))}
-    if loss.name in _HINGE_LOSSES:
-        # Hinge losses read labels as -1/+1 (0 is mapped to -1): the margin is y z.
-        signed = np.where(y == 0.0, -1.0, y)
-        columns["margin y·z"] = list(_floats(signed * z))
-        notes.append("margin = y·z with y in {-1, +1}: positive when the sign is right.")
-    else:
-        columns["p = sigmoid(z)"] = list(_floats(sigmoid(np, z)))
+    p = np.asarray(link.inverse(z))
+    columns: dict[str, list[Cell]] = {_Y_PRED_HEADERS[link.name]: _floats(z), "true": _floats(y)}
+    if inverse is not None:
+        columns[inverse] = _floats(p)
+    columns["p(true class)"] = _floats(np.where(y == 1.0, p, 1.0 - p))
     return columns
 
 
-def _logits_columns(y_pred: Any, y_true: Any) -> dict[str, list[Cell]]:
+def _margin_columns(
+    link: Link, y_pred: Any, y_true: Any, notes: list[str]
+) -> dict[str, list[Cell]]:
     z = np.asarray(y_pred, dtype=float)
-    probabilities = softmax(np, z, axis=-1)
-    columns: dict[str, list[Cell]] = {"logits z": list(_rows(z))}
+    y = np.asarray(y_true, dtype=float)
+    # Hinge losses read labels as -1/+1 (0 is mapped to -1): the margin is y z.
+    signed = np.where(y == 0.0, -1.0, y)
+    notes.append("margin = y·z with y in {-1, +1}: positive when the sign is right.")
+    return {
+        _Y_PRED_HEADERS[link.name]: _floats(z),
+        "true": _floats(y),
+        "margin y·z": _floats(signed * z),
+    }
+
+
+def _row_columns(link: Link, y_pred: Any, y_true: Any) -> dict[str, list[Cell]]:
+    inverse = _PREDICTION_HEADERS[link.name]
+    z = np.asarray(y_pred, dtype=float)
+    probabilities = np.asarray(link.inverse(z))
+    columns: dict[str, list[Cell]] = {_Y_PRED_HEADERS[link.name]: _rows(z)}
     target = np.asarray(y_true)
     if target.ndim == z.ndim:
-        columns["target p"] = list(_rows(target))
-        columns["softmax(z)"] = list(_rows(probabilities))
+        columns["target p"] = _rows(target)
+        columns[inverse] = _rows(probabilities)
     else:
         labels = target.astype(int).reshape(-1)
         flat = probabilities.reshape(labels.shape[0], -1)
@@ -209,7 +229,7 @@ def _logits_columns(y_pred: Any, y_true: Any) -> dict[str, list[Cell]]:
         valid = (labels >= 0) & (labels < flat.shape[-1])
         picked = np.take_along_axis(flat, np.where(valid, labels, 0)[:, None], axis=1)[:, 0]
         columns["label"] = [int(v) for v in labels]
-        columns["softmax(z)"] = list(_rows(probabilities))
+        columns[inverse] = _rows(probabilities)
         columns["p(label)"] = [
             float(p) if ok else "ignored" for p, ok in zip(picked, valid, strict=True)
         ]

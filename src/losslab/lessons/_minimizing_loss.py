@@ -462,6 +462,11 @@ def rainfall() -> RainfallSolution:
 def rainfall_steps() -> list[Step]:
     """The rainfall exercise as printable steps: 1 to 5 and the bonus."""
     s = rainfall()
+    return [*_rainfall_mse_steps(s), _rainfall_outlier_step(s), _rainfall_bonus_step(s)]
+
+
+def _rainfall_mse_steps(s: RainfallSolution) -> list[Step]:
+    """Steps 1 to 4: errors, squared errors, the two MSEs and which is lower."""
     a, b = s.a, s.b
     weeks = range(1, len(s.y_true) + 1)
     fmt = format_number
@@ -504,46 +509,57 @@ def rainfall_steps() -> list[Step]:
             f"{b.mse / a.mse:.2f} times lower). That matches the errors: A is never off by "
             f"more than {fmt(largest_a)} mm, while B is off by up to {fmt(largest_b)} mm.",
         ),
-        Step(
-            f"Step 5: how much does week {s.outlier_week}'s error inflate B's MSE?",
-            f"Week {s.outlier_week} (predicted {fmt(b.y_pred[s.outlier_week - 1])}, true "
-            f"{fmt(s.y_true[s.outlier_week - 1])}) has squared error "
-            f"{fmt(s.outlier_squared_error)}, so it contributes "
-            f"{fmt(s.outlier_squared_error)} / {len(weeks)} = {fmt(s.outlier_contribution)} of "
-            f"B's {fmt(b.mse)} mm² ({s.outlier_share:.1%} of the MSE from one week of "
-            f"{len(weeks)}). Without that error, B's MSE would be "
-            f"{fmt(s.b_mse_without_outlier)} over the same {len(weeks)} weeks (week "
-            f"{s.outlier_week} predicted exactly), so the one error inflates it by "
-            f"{fmt(s.outlier_inflation)} mm², {s.outlier_inflation_factor:.2f} times; over the "
-            f"remaining {len(weeks) - 1} weeks alone B's MSE is {fmt(s.b_mse_other_weeks)}. "
-            "MSE is dominated by its largest errors: one outlier prediction can outweigh "
-            "all the others, which is useful when big misses really are costly and "
-            "misleading when they are noise.",
-            Table(
-                ("B's MSE", "mm²"),
-                (
-                    ("all five weeks, as predicted", b.mse),
-                    (f"week {s.outlier_week}'s contribution", s.outlier_contribution),
-                    (f"five weeks, week {s.outlier_week} error removed", s.b_mse_without_outlier),
-                    (f"the other {len(weeks) - 1} weeks only", s.b_mse_other_weeks),
-                ),
-            ),
-        ),
-        Step(
-            "Bonus: a loss that treats equal absolute errors equally",
-            "Mean absolute error, the mean of |error| (do not square): every millimetre of "
-            f"error costs the same. MAE A = {fmt(a.mae)} mm, B = {fmt(b.mae)} mm; B is "
-            f"{b.mae / a.mae:.1f} times worse under MAE against {b.mse / a.mse:.2f} times "
-            "under MSE, because the week-4 miss is no longer squared.",
-            Table(
-                ("week", "A |error|", "B |error|"),
-                (
-                    *zip(weeks, a.absolute_errors, b.absolute_errors, strict=True),
-                    ("MAE", a.mae, b.mae),
-                ),
-            ),
-        ),
     ]
+
+
+def _rainfall_outlier_step(s: RainfallSolution) -> Step:
+    """Step 5: how much the one outlier week inflates model B's MSE."""
+    b, n, fmt = s.b, len(s.y_true), format_number
+    return Step(
+        f"Step 5: how much does week {s.outlier_week}'s error inflate B's MSE?",
+        f"Week {s.outlier_week} (predicted {fmt(b.y_pred[s.outlier_week - 1])}, true "
+        f"{fmt(s.y_true[s.outlier_week - 1])}) has squared error "
+        f"{fmt(s.outlier_squared_error)}, so it contributes "
+        f"{fmt(s.outlier_squared_error)} / {n} = {fmt(s.outlier_contribution)} of "
+        f"B's {fmt(b.mse)} mm² ({s.outlier_share:.1%} of the MSE from one week of "
+        f"{n}). Without that error, B's MSE would be "
+        f"{fmt(s.b_mse_without_outlier)} over the same {n} weeks (week "
+        f"{s.outlier_week} predicted exactly), so the one error inflates it by "
+        f"{fmt(s.outlier_inflation)} mm², {s.outlier_inflation_factor:.2f} times; over the "
+        f"remaining {n - 1} weeks alone B's MSE is {fmt(s.b_mse_other_weeks)}. "
+        "MSE is dominated by its largest errors: one outlier prediction can outweigh "
+        "all the others, which is useful when big misses really are costly and "
+        "misleading when they are noise.",
+        Table(
+            ("B's MSE", "mm²"),
+            (
+                ("all five weeks, as predicted", b.mse),
+                (f"week {s.outlier_week}'s contribution", s.outlier_contribution),
+                (f"five weeks, week {s.outlier_week} error removed", s.b_mse_without_outlier),
+                (f"the other {n - 1} weeks only", s.b_mse_other_weeks),
+            ),
+        ),
+    )
+
+
+def _rainfall_bonus_step(s: RainfallSolution) -> Step:
+    """The bonus: MAE, which treats equal absolute errors equally."""
+    a, b, fmt = s.a, s.b, format_number
+    weeks = range(1, len(s.y_true) + 1)
+    return Step(
+        "Bonus: a loss that treats equal absolute errors equally",
+        "Mean absolute error, the mean of |error| (do not square): every millimetre of "
+        f"error costs the same. MAE A = {fmt(a.mae)} mm, B = {fmt(b.mae)} mm; B is "
+        f"{b.mae / a.mae:.1f} times worse under MAE against {b.mse / a.mse:.2f} times "
+        "under MSE, because the week-4 miss is no longer squared.",
+        Table(
+            ("week", "A |error|", "B |error|"),
+            (
+                *zip(weeks, a.absolute_errors, b.absolute_errors, strict=True),
+                ("MAE", a.mae, b.mae),
+            ),
+        ),
+    )
 
 
 # ---------------------------------------------------------------- matching exercise

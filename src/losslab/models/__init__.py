@@ -3,7 +3,7 @@
 from losslab.models._activations import ACTIVATIONS
 from losslab.models._base import Model
 from losslab.models._factory import make_model
-from losslab.models._heads import head_for_kind, to_prediction
+from losslab.models._heads import head_forward, to_prediction
 from losslab.models._linear import Linear, LinearRegression, LogisticRegression, SoftmaxRegression
 from losslab.models._mlp import MLP
 
@@ -15,7 +15,7 @@ __all__ = [
     "LogisticRegression",
     "Model",
     "SoftmaxRegression",
-    "head_for_kind",
+    "head_forward",
     "make_model",
     "to_prediction",
 ]

@@ -7,7 +7,6 @@ from typing import Literal
 
 from losslab.losses import Loss, get
 from losslab.models._base import Model
-from losslab.models._heads import head_for_kind
 from losslab.models._linear import Linear
 from losslab.models._mlp import MLP
 
@@ -26,13 +25,13 @@ def make_model(
 ) -> Model:
     """A linear model or MLP with the head and output width ``loss`` expects.
 
-    The head comes from ``loss.y_pred_kind`` (see :mod:`losslab.models._heads`);
-    the output width is ``n_classes`` for losses on logit rows
-    (``y_pred_kind == "logits"``) and 1 otherwise. Linear models start at
+    The head is the one the loss's link asks for (``loss.link.head``); the
+    output width is ``n_classes`` for losses on rows of logits
+    (``loss.link.rows``) and 1 otherwise. Linear models start at
     zero, MLPs with the seeded He/Glorot initialisation.
 
     Args:
-        loss: A loss object (anything with ``y_pred_kind``) or a catalogue name.
+        loss: A loss object (anything with a ``link``) or a catalogue name.
         n_features: Input width.
         n_classes: Number of classes, used for ``logits`` losses.
         kind: ``"linear"`` or ``"mlp"``.
@@ -42,9 +41,9 @@ def make_model(
     """
     if isinstance(loss, str):
         loss = get(loss)
-    head = head_for_kind(loss.y_pred_kind)
-    n_outputs = n_classes if loss.y_pred_kind == "logits" else 1
-    if loss.y_pred_kind == "logits" and n_classes < 2:
+    head = loss.link.head
+    n_outputs = n_classes if loss.link.rows else 1
+    if loss.link.rows and n_classes < 2:
         raise ValueError(f"n_classes must be >= 2 for loss {loss.name!r}, got {n_classes}")
     if kind == "linear":
         return Linear(n_features, n_outputs, head=head)

@@ -120,8 +120,8 @@ class SoftmaxRegression(Linear):
     """Softmax (multinomial logistic) regression: ``(n, K)`` logits ``X W + b``.
 
     The softmax itself lives in the loss (``cross_entropy`` on logits), which
-    keeps it stable; ``losslab.models.to_prediction(z, "logits")`` gives the
-    probabilities.
+    keeps it stable; its link gives the probabilities
+    (``losslab.links.SOFTMAX.inverse(z)``).
     """
 
     def __init__(

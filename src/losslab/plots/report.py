@@ -215,11 +215,12 @@ def comparison_report(
             section = report.section("Calibration", f"Validation set, seed {seed}.")
             section.figure("reliability", reliability_diagram(tables))
     shapes = report.section("The losses compared", "Each loss and its derivative.")
-    by_kind: dict[str, list[Any]] = {}
+    # Losses of one link share the axis their curves are drawn along.
+    by_link: dict[str, list[Any]] = {}
     for loss in comparison.losses.values():
-        by_kind.setdefault(loss.y_pred_kind, []).append(loss)
-    for kind, items in by_kind.items():
-        shapes.figure(f"shapes_{kind}", loss_shapes(ex.loss_curves(items)))
+        by_link.setdefault(loss.link.name, []).append(loss)
+    for link, items in by_link.items():
+        shapes.figure(f"shapes_{link}", loss_shapes(ex.loss_curves(items)))
     rerun = report.section("Run it again")
     if command:
         rerun.code(command, "Command")

@@ -20,7 +20,7 @@ from losslab.sweep._config import (
 from losslab.sweep._config import load as load_config
 from losslab.sweep._config import loads as loads_config
 from losslab.sweep._plan import Plan, PlannedRun, config_hash, expand, resolve_metric
-from losslab.sweep._run import CONFIG_COLUMNS, RunResult, run_batch, run_one
+from losslab.sweep._run import CONFIG_COLUMNS, RunResult, limit_threads, run_batch, run_one
 from losslab.sweep._runner import (
     Estimate,
     SweepOutcome,
@@ -55,6 +55,7 @@ __all__ = [
     "estimate",
     "expand",
     "higher_is_better",
+    "limit_threads",
     "load_config",
     "loads_config",
     "resolve_metric",

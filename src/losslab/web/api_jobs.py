@@ -94,7 +94,12 @@ async def upload_dataset(
     )
 
 
-def _loss(spec: LossSpec, i: int, task: str) -> Any:
+def request_loss(spec: LossSpec, i: int, task: str) -> Any:
+    """The loss a request names: a catalogue loss, or a custom expression for ``task``.
+
+    Raises:
+        FieldError: naming ``losses.<i>`` (its ``expression`` or ``params``).
+    """
     field = f"losses.{i}"
     if spec.name == "custom":
         if not spec.expression:
@@ -131,7 +136,7 @@ def job_spec(body: TrainRequest, data: Dataset, loss: Any, label: str) -> RunSpe
 
 def _prepare(body: TrainRequest, data: Dataset, i: int) -> JobRun:
     spec = body.losses[i]
-    loss = _loss(spec, i, data.task)
+    loss = request_loss(spec, i, data.task)
     try:
         # The task, the targets and the loss's own domain (counts >= 0 ...) are checked here.
         run = prepare(job_spec(body, data, loss, _label(spec)))

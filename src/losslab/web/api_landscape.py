@@ -1,44 +1,32 @@
 """``/api/landscape``: the loss over a grid of (w, b) for a linear model on 1-feature data.
 
-The surface itself is computed by :mod:`losslab.landscape`; while that part
-is missing the endpoint answers 501 "not available yet".
+The surface itself is computed by :func:`losslab.landscape.grid_surface`.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 import numpy as np
 from fastapi import APIRouter, Request
 
 from losslab.models import make_model
 from losslab.web import data as _data
-from losslab.web.api_jobs import _loss
-from losslab.web.errors import FieldError, NotAvailableError
+from losslab.web.api_jobs import request_loss
+from losslab.web.errors import FieldError
 from losslab.web.jobs import finite
 from losslab.web.schemas import ErrorResponse, LandscapeRequest, LandscapeResponse
 
 router = APIRouter(prefix="/api", tags=["landscape"])
 
 
-def _grid_surface() -> Any:
-    try:
-        from losslab.landscape import grid_surface
-    except ImportError as exc:
-        raise NotAvailableError(
-            "loss landscapes are not available yet (losslab.landscape is being written)"
-        ) from exc
-    return grid_surface
-
-
 @router.post(
     "/landscape",
     response_model=LandscapeResponse,
-    responses={501: {"model": ErrorResponse}, 404: {"model": ErrorResponse}},
+    responses={404: {"model": ErrorResponse}},
 )
 def landscape(body: LandscapeRequest, request: Request) -> LandscapeResponse:
     """The loss of a linear model ``w x + b`` over a grid of (w, b), at most 201 x 201."""
-    grid_surface = _grid_surface()
+    from losslab.landscape import grid_surface  # matplotlib loads on the first landscape
+
     for low, high, name in ((body.w_min, body.w_max, "w_max"), (body.b_min, body.b_max, "b_max")):
         if not high > low:
             raise FieldError(name, f"must be greater than its minimum ({low}), got {high}")
@@ -49,7 +37,7 @@ def landscape(body: LandscapeRequest, request: Request) -> LandscapeResponse:
             f"a 2-parameter landscape needs 1-feature regression data; {data.name!r} has "
             f"{data.n_features} features ({data.task})",
         )
-    loss = _loss(body.loss, 0, data.task)
+    loss = request_loss(body.loss, 0, data.task)
     if loss.task != "regression":
         raise FieldError("loss.name", f"loss {loss.name!r} is not a regression loss")
     model = make_model(loss, 1, kind="linear")

@@ -8,10 +8,9 @@ from fastapi import APIRouter
 
 from losslab import losses
 from losslab.web.curves import sweep
-from losslab.web.errors import FieldError, NotAvailableError
+from losslab.web.errors import FieldError
 from losslab.web.schemas import (
     Curve,
-    ErrorResponse,
     EvaluateRequest,
     ExpressionRequest,
     ExpressionResponse,
@@ -46,26 +45,15 @@ def evaluate(body: EvaluateRequest) -> Curve:
     return sweep(loss, body.x_min, body.x_max, body.num, body.y_true, label=body.loss)
 
 
-def _custom() -> Any:
-    try:
-        from losslab import custom
-    except ImportError as exc:  # pragma: no cover - the package ships with losslab
-        raise NotAvailableError("custom expressions are not available yet") from exc
-    return custom
-
-
-@router.post(
-    "/custom/check",
-    response_model=ExpressionResponse,
-    responses={501: {"model": ErrorResponse}},
-)
+@router.post("/custom/check", response_model=ExpressionResponse)
 def check_expression(body: ExpressionRequest) -> ExpressionResponse:
     """Parse an expression with the safe whitelist parser, derive its gradient, plot both.
 
     A refused or unusable expression is a normal answer (``ok: false`` and why),
     not an error: the page shows the message next to the box.
     """
-    custom = _custom()
+    from losslab import custom  # sympy loads on the first expression
+
     try:
         loss = custom.expression_loss(
             body.expression, task=body.task, y_pred_kind=body.y_pred_kind, **body.params

@@ -65,7 +65,7 @@ def catalogue() -> list[DatasetInfo]:
     """The generated datasets with the knobs each takes, and their task."""
     infos = []
     for name in GENERATED:
-        loader = datasets._REGISTRY[name]
+        loader = datasets.loader(name)
         accepted = [p for p in inspect.signature(loader).parameters if p in _KNOBS]
         task = datasets.load(name, **({"n_samples": 10} if "n_samples" in accepted else {})).task
         summary = (inspect.getdoc(loader) or "").splitlines()[0]
@@ -84,7 +84,7 @@ def build(spec: DatasetSpec, store: UploadStore) -> datasets.Dataset:
         return store.get(spec.upload_id)
     if spec.name not in GENERATED:
         raise ValueError(f"dataset.name {spec.name!r} unknown; available: {', '.join(GENERATED)}")
-    accepted = inspect.signature(datasets._REGISTRY[spec.name]).parameters
+    accepted = inspect.signature(datasets.loader(spec.name)).parameters
     knobs = {k: getattr(spec, k) for k in _KNOBS if k in accepted}
     return datasets.load(spec.name, **knobs)
 

@@ -48,12 +48,6 @@ class ServerBusyError(ApiError):
     status_code = 503
 
 
-class NotAvailableError(ApiError):
-    """A feature whose library part is not installed or not written yet."""
-
-    status_code = 501
-
-
 def field_error(field: str, message: str) -> JSONResponse:
     """A 422 in FastAPI's validation-error shape, naming ``field``."""
     loc = ["body", *field.split(".")] if field else ["body"]

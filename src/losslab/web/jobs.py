@@ -23,12 +23,13 @@ from typing import Any
 
 import numpy as np
 
-from losslab.models import Model, to_prediction
+from losslab.links import Link
+from losslab.models import Model
 from losslab.runs import Run
 from losslab.web import limits
 from losslab.web.errors import NotFoundError, ServerBusyError, TooManyJobsError
 
-Drawer = Callable[[Model, str], dict[str, Any]]
+Drawer = Callable[[Model, Link], dict[str, Any]]
 
 
 def finite(values: Any, digits: int = 6) -> list[Any]:
@@ -140,7 +141,7 @@ class Job:
             run.thread.start()
 
     def _snapshot(self, run: JobRun) -> None:
-        picture = self.draw(run.model, run.loss.y_pred_kind)
+        picture = self.draw(run.model, run.loss.link)
         with self.lock:
             run.snapshot = picture
             run.version += 1
@@ -284,9 +285,9 @@ def make_drawer(X: np.ndarray, view: str, rows: np.ndarray) -> Drawer:
     else:
         grid = X[rows]
 
-    def draw(model: Model, y_pred_kind: str) -> dict[str, Any]:
+    def draw(model: Model, link: Link) -> dict[str, Any]:
         with np.errstate(all="ignore"):
-            prediction = to_prediction(model(grid), y_pred_kind)
+            prediction = link.inverse(model(grid))
         if prediction.ndim == 2:
             # Rows of class probabilities: class 1's probability for two classes, else the class.
             k = prediction.shape[1]

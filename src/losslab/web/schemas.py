@@ -57,10 +57,12 @@ class LossList(BaseModel):
 class EvaluateRequest(Request):
     """Evaluate a loss, its gradient and Hessian over a range of one input.
 
-    The swept input ``x`` is the residual ``y_pred - y_true`` for regression
-    losses on values, the log-rate for ``poisson_nll``, the probability for
-    ``bce``, the logit (margin) for logit losses, and the logit of class 0
-    against a logit of 0 for class 1 for losses on rows of logits.
+    The swept input ``x`` is the loss's link's axis
+    (:meth:`losslab.links.Link.sweep`): the residual ``y_pred - y_true`` for
+    regression losses on values, the log-rate for ``poisson_nll``, the
+    probability of class 1 for ``bce``, the logit (the margin when
+    ``y_true = 1``) for logit losses, and the margin ``z₁ − z₀`` of the
+    logits ``(0, x)`` for losses on rows of logits.
     """
 
     loss: str = Field(min_length=1, max_length=64, examples=["huber"])
@@ -73,7 +75,7 @@ class EvaluateRequest(Request):
         ge=-1e6,
         le=1e6,
         description="target: a label 0/1 (binary), a count (poisson_nll), the probability of "
-        "class 0 (rows of logits); for residual plots the prediction is y_true + x",
+        "class 1 (rows of logits); for residual plots the prediction is y_true + x",
     )
 
 

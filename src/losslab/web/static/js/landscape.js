@@ -47,7 +47,7 @@ async function compute(event) {
     state.surfaces = await Promise.all(names.map((name) => (name === "none" ? null
       : api("/api/landscape", { method: "POST", body: { dataset: dataset(), loss: lossSpec(name), size: 81 } }))));
   } catch (error) {
-    $("status").textContent = error.status === 501 ? `Not available yet: ${error.message}` : error.message;
+    $("status").textContent = error.message;
     return;
   }
   state.paths = [[], []];
