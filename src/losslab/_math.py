@@ -126,34 +126,28 @@ def sigmoid_product(x: Any) -> Any:
     return e / ((1.0 + e) * (1.0 + e))
 
 
+# Past |a| = 1e150, a² would overflow while sqrt(1 + a²) is |a| to the last bit: the three
+# functions below switch to their asymptotic forms there. They share sqrt(1 + a²), which
+# the compiler computes once where several are used together.
+
+
 def cos_atan(a: Any) -> Any:
     """cos(arctan a) = 1 / sqrt(1 + a²), for any a (a = ±inf gives 0)."""
-    # Past |a| = 1 write it with b = 1/|a|: b / sqrt(1 + b²), which never squares a huge a.
-    small = m.minimum(m.abs(a), 1.0)
-    b = 1.0 / m.maximum(m.abs(a), 1.0)
-    return m.where(m.abs(a) <= 1.0, 1.0 / m.sqrt(1.0 + small * small), b / m.sqrt(1.0 + b * b))
+    x = m.abs(a)
+    return m.where(x < 1e150, 1.0 / m.sqrt(1.0 + x * x), 1.0 / x)
 
 
 def sin_atan(a: Any) -> Any:
     """sin(arctan a) = a / sqrt(1 + a²), odd, for any a (±inf gives ±1)."""
-    small = m.minimum(m.abs(a), 1.0)
-    b = 1.0 / m.maximum(m.abs(a), 1.0)
-    magnitude = m.where(
-        m.abs(a) <= 1.0, small / m.sqrt(1.0 + small * small), 1.0 / m.sqrt(1.0 + b * b)
-    )
+    x = m.abs(a)
+    magnitude = m.where(x < 1e150, x / m.sqrt(1.0 + x * x), 1.0)
     return m.where(a < 0.0, -magnitude, magnitude)
 
 
 def tan_half_atan(a: Any) -> Any:
-    """tan(arctan(a) / 2) = (sqrt(1 + a²) - 1) / a, odd, without cancellation or overflow."""
-    # = a / (sqrt(1 + a²) + 1) for |a| <= 1, = 1 / (sqrt(1 + b²) + b) with b = 1/|a| beyond.
-    small = m.minimum(m.abs(a), 1.0)
-    b = 1.0 / m.maximum(m.abs(a), 1.0)
-    magnitude = m.where(
-        m.abs(a) <= 1.0,
-        small / (m.sqrt(1.0 + small * small) + 1.0),
-        1.0 / (m.sqrt(1.0 + b * b) + b),
-    )
+    """tan(arctan(a) / 2) = (sqrt(1 + a²) - 1) / a = a / (sqrt(1 + a²) + 1), odd, for any a."""
+    x = m.abs(a)
+    magnitude = m.where(x < 1e150, x / (m.sqrt(1.0 + x * x) + 1.0), 1.0 - 1.0 / x)
     return m.where(a < 0.0, -magnitude, magnitude)
 
 

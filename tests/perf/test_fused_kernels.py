@@ -378,3 +378,38 @@ def test_compile_cache_is_writable() -> None:
     losses.get("mse").grad(np.ones(3), np.zeros(3))
     assert os.access(folder, os.W_OK), f"numba cannot cache in {folder}: set NUMBA_CACHE_DIR"
     assert list(folder.rglob("elementwise._template__mse_*.nbi")), "no cached kernel index for mse"
+
+
+_RACE = """
+import numpy as np, losslab.losses as L
+rng = np.random.default_rng(0)
+out = []
+for dtype in (np.float32, np.float64):
+    z = rng.normal(size=1000).astype(dtype)
+    y = rng.integers(0, 2, 1000).astype(dtype)
+    value, grad = L.get("bce_with_logits").value_and_grad(z, y)
+    rows = rng.normal(size=(100, 3)).astype(dtype)
+    ce, ce_grad = L.get("cross_entropy").value_and_grad(rows, rng.integers(0, 3, 100))
+    out += [float(value), float(grad.sum()), float(ce), float(ce_grad.sum())]
+print(repr(out))
+"""
+
+
+def test_kernels_compiled_at_once_by_two_processes_load_correctly(tmp_path) -> None:
+    # pytest-xdist workers (and Dask workers) compile the same kernels at the same time into
+    # one numba cache. Each cached kernel holds one signature, so their writes cannot cross.
+    import subprocess
+    import sys
+
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    racers = [
+        subprocess.Popen([sys.executable, "-c", _RACE], env=env, stdout=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    results = [racer.communicate(timeout=600)[0] for racer in racers]
+    assert all(racer.returncode == 0 for racer in racers)
+    loaded = subprocess.run(
+        [sys.executable, "-c", _RACE], env=env, capture_output=True, text=True, timeout=600
+    )
+    assert loaded.returncode == 0, loaded.stderr
+    assert results[0] == results[1] == loaded.stdout

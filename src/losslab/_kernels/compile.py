@@ -11,7 +11,11 @@ only the modification time of the file holding its code (the template's
 file). The qualified name therefore carries :func:`stamp`, a hash of every
 source the kernel is made of (the template's module, the loss's module, the
 vocabulary and its scalar implementation) and of numba's version: editing a
-loss's formula makes a new name, so a stale kernel is never loaded.
+loss's formula makes a new name, so a stale kernel is never loaded. It also
+carries the input dtype: each cached kernel then has exactly one compiled
+signature, so two processes that compile it at once (pytest-xdist workers, a
+Dask cluster) write the same files, where two signatures in one cache index
+could be crossed by concurrent writers.
 """
 
 from __future__ import annotations

@@ -153,15 +153,15 @@ def _template(pred, true, weights, args, order, want_value, divisor, out, values
 _KERNELS: dict[Any, Any] = {}
 
 
-def kernel(definition: Any, variant: Any) -> Any:
-    """The compiled kernel of ``definition`` (an Elementwise class) at its ``variant``."""
-    key = (definition, variant)
+def kernel(definition: Any, variant: Any, dtype: Any) -> Any:
+    """The kernel of Elementwise ``definition`` at its ``variant``, for ``dtype`` input."""
+    key = (definition, variant, np.dtype(dtype).name)
     if key not in _KERNELS:
         functions = [
             bind(getattr(variant, which), scalar_math) for which in ("value", "grad", "hess")
         ]
         arity = functions[0].py_func.__code__.co_argcount - 2
-        name = f"{definition.name}_{variant.__name__}_" + stamp(
+        name = f"{definition.name}_{variant.__name__}_{key[2]}_" + stamp(
             __name__,
             variant.__module__,
             definition.__module__,

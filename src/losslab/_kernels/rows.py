@@ -35,9 +35,10 @@ from losslab._math import bind
 
 ROWS_PER_CHUNK = 2048
 
+_KERNELS: dict[Any, Any] = {}
 
-@nb.njit(parallel=True, cache=True)
-def label_totals(labels, weights, n_classes, ignore_index, sums):
+
+def _label_totals_template(labels, weights, n_classes, ignore_index, sums):
     """Per chunk of rows: the weight of the rows kept, and the count of labels out of range."""
     n = labels.shape[0]
     for chunk in nb.prange(sums.shape[0]):
@@ -52,6 +53,14 @@ def label_totals(labels, weights, n_classes, ignore_index, sums):
             kept += np.float64(weights[i]) if weights.size != 0 else 1.0
         sums[chunk, 0] = kept
         sums[chunk, 1] = bad
+
+
+def label_totals(dtype: Any) -> Any:
+    """The kernel counting kept rows and bad labels, for weights of ``dtype``."""
+    key = ("label_totals", np.dtype(dtype).name)
+    if key not in _KERNELS:
+        _KERNELS[key] = instantiate(_label_totals_template, f"{key[1]}_{stamp(__name__)}")
+    return _KERNELS[key]
 
 
 @nb.njit(forceinline=True, error_model="numpy")
@@ -182,17 +191,14 @@ def _probabilities_template(
         sums[chunk, 2] = worst
 
 
-_KERNELS: dict[Any, Any] = {}
-
-
-def kernel(definition: Any, labels: bool) -> Any:
-    """The compiled kernel of a SoftmaxRows ``definition`` for labels or probability rows."""
-    key = (definition, labels)
+def kernel(definition: Any, labels: bool, dtype: Any) -> Any:
+    """The kernel of a SoftmaxRows ``definition`` for labels or probability rows of ``dtype``."""
+    key = (definition, labels, np.dtype(dtype).name)
     if key not in _KERNELS:
         from losslab.losses import _define
 
         template = _labels_template if labels else _probabilities_template
-        name = f"{definition.name}_" + stamp(
+        name = f"{definition.name}_{key[2]}_" + stamp(
             __name__,
             definition.__module__,
             _define.__name__,

@@ -128,13 +128,15 @@ def exp(x):
 
 @nb.njit(forceinline=True, error_model="numpy")
 def expm1(x):
-    """e^x - 1, accurate near 0."""
-    k, r = _exp_reduce(min(max(x, -60.0), 60.0))
-    scale = _pow2(np.int64(k))
-    # 2^k (1 + q) - 1 = 2^k q + (2^k - 1): no cancellation for k = 0, 2^k - 1 exact to k = 53.
-    middle = scale * _expm1_series(r) + (scale - 1.0)
-    # Past 60, e^x - 1 rounds to e^x; below -60 the clamped value already rounds to -1.
-    return exp(x) - 1.0 if x > 60.0 else middle
+    """e^x - 1, accurate near 0, inf past 709.78."""
+    # Below -60 the result rounds to -1; past 710 it is inf, as it is at the clamp.
+    k, r = _exp_reduce(min(max(x, -60.0), 710.0))
+    n = np.int64(k)
+    low = min(n, 1023)
+    scale = _pow2(low)
+    # 2^k (1 + q) - 1 = 2^k q + (2^k - 1): no cancellation for k = 0, 2^k - 1 exact to k = 53;
+    # the one k past 1023 (x in (709.4, 709.8]) doubles a finite 2^1023 (1 + q) - 1 instead.
+    return (scale * _expm1_series(r) + (scale - 1.0)) * _pow2(n - low)
 
 
 @nb.njit(forceinline=True, error_model="numpy")

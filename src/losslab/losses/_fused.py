@@ -210,7 +210,7 @@ def _elementwise(
     if prepared is None:
         return NotImplemented
     w, weight_sum = prepared
-    kernel = _kernels[0].kernel(definition, definition.variant(loss.params))
+    kernel = _kernels[0].kernel(definition, definition.variant(loss.params), dtype)
     pred = _contiguous(y_pred, dtype).reshape(-1)
     true = _contiguous(y_true, dtype).reshape(-1)
     result = _fresh(y_pred.shape, dtype) if out is None else out
@@ -259,7 +259,7 @@ def _rows(
     if labels:
         target = _contiguous(y_true, np.int64).reshape(-1)
         label_sums = np.zeros((-(-target.size // rows.ROWS_PER_CHUNK), 2))
-        rows.label_totals(target, w, n_classes, ignore_index, label_sums)
+        rows.label_totals(dtype)(target, w, n_classes, ignore_index, label_sums)
         normalizer = float(np.sum(label_sums[:, 0]))
         if np.sum(label_sums[:, 1]) != 0 or (reduction == "mean" and not normalizer > 0):
             return NotImplemented
@@ -270,7 +270,7 @@ def _rows(
     order, want_value, values = _plan(op, reduction, example_shape, dtype)
     divisor = normalizer if reduction == "mean" else 1.0
     sums = np.zeros((-(-pred.shape[0] // rows.ROWS_PER_CHUNK), 4))
-    rows.kernel(definition, labels)(
+    rows.kernel(definition, labels, dtype)(
         pred,
         target,
         w,
