@@ -110,14 +110,16 @@ def _bind_cached(function: Callable[..., Any], namespace: Any) -> Callable[..., 
 
 def softplus(x: Any) -> Any:
     """log(1 + e^x), exact for any x: max(x, 0) + log1p(e^-|x|)."""
-    return m.maximum(x, 0.0) + m.log1p(m.exp(-m.abs(x)))
+    return m.maximum(x, 0.0) + m.log1p_unit(m.exp(-m.abs(x)))
 
 
 def sigmoid(x: Any) -> Any:
     """1 / (1 + e^-x) with full relative precision on both sides of 0."""
     # e = exp(-|x|) <= 1 never overflows; sigma(-|x|) = e / (1 + e) keeps tiny values exact.
+    # One division: sigma(x) and sigma(-x) used together share it.
     e = m.exp(-m.abs(x))
-    return m.where(x >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
+    inverse = 1.0 / (1.0 + e)
+    return m.where(x >= 0.0, inverse, e * inverse)
 
 
 def sigmoid_product(x: Any) -> Any:
@@ -147,7 +149,8 @@ def sin_atan(a: Any) -> Any:
 def tan_half_atan(a: Any) -> Any:
     """tan(arctan(a) / 2) = (sqrt(1 + a²) - 1) / a = a / (sqrt(1 + a²) + 1), odd, for any a."""
     x = m.abs(a)
-    magnitude = m.where(x < 1e150, x / (m.sqrt(1.0 + x * x) + 1.0), 1.0 - 1.0 / x)
+    # Past 1e150, 1 - 1/|a| rounds to 1.
+    magnitude = m.where(x < 1e150, x / (m.sqrt(1.0 + x * x) + 1.0), 1.0)
     return m.where(a < 0.0, -magnitude, magnitude)
 
 
@@ -237,6 +240,9 @@ class ArrayMath:
 
     def log1p(self, x: Array) -> Array:
         return self._unary(self.xp.log1p, np.log1p, x)
+
+    def log1p_unit(self, x: Array) -> Array:
+        return self.log1p(x)
 
     def tanh(self, x: Array) -> Array:
         return self._unary(self.xp.tanh, np.tanh, x)

@@ -169,6 +169,18 @@ def log1p(x):
 
 
 @nb.njit(forceinline=True, error_model="numpy")
+def log1p_unit(e):
+    """log1p(e) for 0 <= e <= 1: log1p without the exponent split a general argument needs."""
+    u = 1.0 + e
+    big = u > _SQRT2
+    log_u = _log_series(0.5 * u if big else u)
+    log_u = log_u + (_LN2_HI + _LN2_LO) if big else log_u
+    d = u - 1.0
+    # Goldberg: log1p(e) = log(u) e / (u - 1), with u - 1 exact, undoes the rounding of 1 + e.
+    return e if d == 0.0 else log_u * (e / d)
+
+
+@nb.njit(forceinline=True, error_model="numpy")
 def tanh(x):
     """Tanh x = -expm1(-2|x|) / (2 + expm1(-2|x|)), odd."""
     e = expm1(-2.0 * abs(x))
@@ -197,13 +209,14 @@ def sign(x):
 @nb.njit(forceinline=True, error_model="numpy")
 def minimum(a, b):
     """The smaller of a and b; NaN if either is NaN, as NumPy's."""
-    return a if a < b else (b if b <= a else a + b)
+    # a < b is false for a NaN b, so b passes; a != a catches a NaN a.
+    return a if (a < b) | (a != a) else b
 
 
 @nb.njit(forceinline=True, error_model="numpy")
 def maximum(a, b):
     """The larger of a and b; NaN if either is NaN, as NumPy's."""
-    return a if a > b else (b if b >= a else a + b)
+    return a if (a > b) | (a != a) else b
 
 
 @nb.njit(forceinline=True, error_model="numpy")

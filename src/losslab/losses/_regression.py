@@ -21,7 +21,7 @@ from losslab._math import LOG2, m
 from losslab.losses._define import Elementwise, Param, positive
 from losslab.losses._registry import register
 
-_REGRESSION = {"task": "regression", "link": links.IDENTITY}
+_E_700, _E_MINUS_700 = math.exp(700.0), math.exp(-700.0)
 
 
 class MSE(Elementwise):
@@ -163,8 +163,8 @@ class PseudoHuber(Elementwise):
 
     @staticmethod
     def value(p, t, delta):
-        r = m.abs(p - t)
-        return delta * r * m.tan_half_atan(r / delta)
+        # One division (p - t) / delta, shared with the gradient.
+        return delta * m.abs(p - t) * m.tan_half_atan(m.abs((p - t) / delta))
 
     @staticmethod
     def grad(p, t, delta):
@@ -199,24 +199,32 @@ class LogCosh(Elementwise):
 
     @staticmethod
     def value(p, t):
-        a = m.abs(p - t)
-        # Near 0: log cosh a = log1p(cosh a - 1), cosh a - 1 = expm1(-a)² / (2 exp(-a)), no
-        # cancellation; far out: a + log1p(exp(-2a)) - log 2, never overflows.
-        em1 = m.expm1(-m.minimum(a, 1.0))
-        near = m.log1p(em1 * em1 / (2.0 * (1.0 + em1)))
-        far = a + m.log1p(m.exp(-2.0 * a)) - LOG2
-        return m.where(a < 1.0, near, far)
+        a, e, em1 = _log_cosh_parts(p, t)
+        # Near 0, log cosh a = log1p(cosh a - 1) with cosh a - 1 = expm1(-a)² / (2 exp(-a)):
+        # no cancellation. Past 1, a - log 2 + log1p(exp(-2a)): never overflows. One log1p.
+        near = a < 1.0
+        return m.log1p(m.where(near, em1 * em1 / (2.0 * e), e * e)) + m.where(near, 0.0, a - LOG2)
 
     @staticmethod
     def grad(p, t):
-        """tanh(y_pred - y_true)."""
-        return m.tanh(p - t)
+        """tanh(y_pred - y_true) = -expm1(-2|r|) / (2 + expm1(-2|r|)), signed."""
+        _, _, em1 = _log_cosh_parts(p, t)
+        em2 = em1 * (2.0 + em1)  # expm1(-2a), exact from expm1(-a)
+        magnitude = -em2 / (2.0 + em2)
+        return m.where(p - t < 0.0, -magnitude, magnitude)
 
     @staticmethod
     def hess(p, t):
-        """sech²(r) = 4 e / (1 + e)² with e = exp(-2|r|), exact where 1 - tanh² would round to 0."""
-        e = m.exp(-2.0 * m.abs(p - t))
-        return 4.0 * e / ((1.0 + e) * (1.0 + e))
+        """sech²(r) = 4 e² / (1 + e²)², e = exp(-|r|): exact where 1 - tanh² would round to 0."""
+        _, e, _ = _log_cosh_parts(p, t)
+        e2 = e * e
+        return 4.0 * e2 / ((1.0 + e2) * (1.0 + e2))
+
+
+def _log_cosh_parts(p, t):
+    """|r|, exp(-|r|) and expm1(-|r|): log-cosh's value and derivatives share them."""
+    a = m.abs(p - t)
+    return a, m.exp(-a), m.expm1(-a)
 
 
 class Quantile(Elementwise):
@@ -559,23 +567,30 @@ class PoissonNLL(Elementwise):
 
     @staticmethod
     def value(p, t):
-        e = m.exp(p)
-        yz = t * p
-        # Where both terms overflow their difference is inf with the sign of the larger:
-        # compare their logarithms, z against log y + log z (z > 0 there).
-        both = (e == math.inf) & (m.abs(yz) == math.inf)
-        larger = m.where(p > m.log(t) + m.log(m.maximum(p, 1.0)), math.inf, -math.inf)
-        return m.where(both, larger, e - yz)
+        e, up, down = _poisson_exp(p)
+        # Past z = 709, exp(z) may overflow while exp(z) - y z does not (y large): there both
+        # terms are scaled by e^-700 and back, (exp(z - 700) - (y e^-700) z) e^700. Past
+        # z = 1400, exp(z - 700) is inf and so is the value: z is capped so y z stays finite.
+        return (e - (t * down) * m.minimum(p, 1400.0)) * up
 
     @staticmethod
     def grad(p, t):
         """exp(y_pred) - y_true."""
-        return m.exp(p) - t
+        e, up, _ = _poisson_exp(p)
+        return e * up - t
 
     @staticmethod
     def hess(p, t):
         """exp(y_pred)."""
-        return m.exp(p)
+        e, up, _ = _poisson_exp(p)
+        return e * up
+
+
+def _poisson_exp(z):
+    """exp(z) as e * up: e = exp(z - 700) and up = e^700 past z = 709 (down = e^-700), else 1."""
+    high = z >= 709.0
+    e = m.exp(z - m.where(high, 700.0, 0.0))
+    return e, m.where(high, _E_700, 1.0), m.where(high, _E_MINUS_700, 1.0)
 
 
 mse, mse_grad, mse_hess = register(MSE)
