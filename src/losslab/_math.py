@@ -256,6 +256,9 @@ class ArrayMath:
     def maximum(self, a: Array, b: Any) -> Array:
         return self.xp.maximum(a, self._like(b, a))
 
+    def clip(self, x: Array, low: float, high: float) -> Array:
+        return self.xp.clip(x, low, high)
+
     def where(self, condition: Array, a: Any, b: Any) -> Array:
         if not self._numpy:
             if isinstance(a, (int, float)) and isinstance(b, (int, float)):

@@ -220,6 +220,12 @@ def maximum(a, b):
 
 
 @nb.njit(forceinline=True, error_model="numpy")
+def clip(x, low, high):
+    """The nearest value to x in [low, high]; NaN stays NaN, as NumPy's."""
+    return low if x < low else (high if x > high else x)
+
+
+@nb.njit(forceinline=True, error_model="numpy")
 def fill(like, value):
     """``value`` in the place of ``like`` (a constant derivative)."""
     return value

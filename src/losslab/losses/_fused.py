@@ -32,7 +32,10 @@ summation order differ. The tests hold float64 to rtol 1e-12 and float32 to
 
 from __future__ import annotations
 
+import ctypes
 import math
+import threading
+import weakref
 from typing import Any
 
 import numpy as np
@@ -144,18 +147,57 @@ def dispatch(
 
 
 def _fresh(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
-    """A new array for a kernel to write, its pages touched first on one thread.
+    """A new array for a kernel to write: recycled memory when large (see :class:`_Recycler`)."""
+    dtype = np.dtype(dtype)
+    nbytes = math.prod(shape) * dtype.itemsize
+    if nbytes < _Recycler.SMALLEST:
+        return np.empty(shape, dtype=dtype)
+    return _RECYCLER.array(shape, dtype, nbytes)
 
-    A large new array is fresh memory from the OS: its pages are mapped on first write.
-    When the kernel's two threads take those page faults together they contend (measured
-    on the benchmark machine, 2 cores, transparent huge pages: a parallel triad into a new
-    10^7-element float32 array took 38 ms, 5 ms after a one-thread ``fill``, 2.5 ms into
-    reused memory). So large arrays are filled here first, on one thread.
+
+class _Recycler:
+    """Large result arrays backed by memory that returns here when the caller lets go of it.
+
+    A large new array is fresh memory from the OS: every page is mapped, and zeroed,
+    on its first write, a pass as long as the kernel's own (and worse when the kernel's
+    threads fault together: a parallel triad into a new 10^7-element float32 array took
+    38 ms, 5 ms after a one-thread ``fill``, 2.5 ms into reused memory, on the benchmark
+    machine). A training loop asks for a gradient of the same size every step and drops
+    the last one, so the pages it just let go of are recycled instead. The array handed
+    out views a ctypes block over pooled memory; NumPy keeps that block alive while any
+    view of the array lives, and when the last one goes, a finalizer returns the memory
+    here. At most :data:`KEEP` blocks per size and :data:`BUDGET` bytes in all wait here.
     """
-    arr = np.empty(shape, dtype=dtype)
-    if arr.size >= config.SERIAL_BELOW:
-        arr.fill(0)
-    return arr
+
+    SMALLEST = 1 << 20
+    KEEP = 2
+    BUDGET = 1 << 29
+
+    def __init__(self) -> None:
+        self._free: dict[int, list[np.ndarray]] = {}
+        self._lock = threading.Lock()
+
+    def array(self, shape: tuple[int, ...], dtype: np.dtype, nbytes: int) -> np.ndarray:
+        with self._lock:
+            blocks = self._free.get(nbytes)
+            raw = blocks.pop() if blocks else None
+        if raw is None:
+            raw = np.empty(nbytes, dtype=np.uint8)
+            raw.fill(0)  # fault the pages in on one thread (see above)
+        block = (ctypes.c_char * nbytes).from_address(raw.ctypes.data)
+        block.memory = raw  # type: ignore[attr-defined]
+        weakref.finalize(block, self._release, raw)
+        return np.frombuffer(block, dtype=dtype).reshape(shape)
+
+    def _release(self, raw: np.ndarray) -> None:
+        with self._lock:
+            blocks = self._free.setdefault(raw.nbytes, [])
+            waiting = sum(b.nbytes for bs in self._free.values() for b in bs)
+            if len(blocks) < self.KEEP and waiting + raw.nbytes <= self.BUDGET:
+                blocks.append(raw)
+
+
+_RECYCLER = _Recycler()
 
 
 def _finish(

@@ -121,14 +121,14 @@ class Huber(Elementwise):
     @staticmethod
     def value(p, t, delta):
         r = p - t
-        c = m.minimum(m.maximum(r, -delta), delta)
+        c = m.clip(r, -delta, delta)
         # c²/2 + delta (|r| - |c|) is both branches at once and never squares a huge residual.
         return 0.5 * c * c + delta * (m.abs(r) - m.abs(c))
 
     @staticmethod
     def grad(p, t, delta):
         """clip(y_pred - y_true, -delta, delta)."""
-        return m.minimum(m.maximum(p - t, -delta), delta)
+        return m.clip(p - t, -delta, delta)
 
     @staticmethod
     def hess(p, t, delta):
@@ -373,7 +373,7 @@ class _BarronCauchy:
         x = p - t
         s = scale * math.sqrt(2.0)
         inside = m.abs(x) <= s
-        u = m.minimum(m.maximum(x / s, -1.0), 1.0)
+        u = m.clip(x / s, -1.0, 1.0)
         far = m.where(inside, s, x)
         v = s / far
         return m.where(inside, 2.0 / s * (u / (1.0 + u * u)), 2.0 / far / (1.0 + v * v))
@@ -417,17 +417,17 @@ class _BarronWelsch:
 
     @staticmethod
     def value(p, t, alpha, scale):
-        z = m.minimum(m.maximum((p - t) / scale, -40.0), 40.0)
+        z = m.clip((p - t) / scale, -40.0, 40.0)
         return -m.expm1(-0.5 * z * z)
 
     @staticmethod
     def grad(p, t, alpha, scale):
-        z = m.minimum(m.maximum((p - t) / scale, -40.0), 40.0)
+        z = m.clip((p - t) / scale, -40.0, 40.0)
         return z / scale * m.exp(-0.5 * z * z)
 
     @staticmethod
     def hess(p, t, alpha, scale):
-        z = m.minimum(m.maximum((p - t) / scale, -40.0), 40.0)
+        z = m.clip((p - t) / scale, -40.0, 40.0)
         return (1.0 - z * z) * m.exp(-0.5 * z * z) / scale / scale
 
 
