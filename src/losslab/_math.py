@@ -53,6 +53,8 @@ __all__ = [
     "sigmoid_product",
     "sin_atan",
     "softmax_element",
+    "softmax_gradient",
+    "softmax_hessian",
     "softplus",
     "tan_half_atan",
 ]
@@ -179,6 +181,22 @@ def softmax_element(d: Any, e: Any, others: Any, log_norm: Any, is_top: Any) -> 
     return d - log_norm, p, m.where(is_top, others / denominator, 1.0 - p)
 
 
+def softmax_gradient(a: Any, total: Any, rest: Any, p: Any, complement: Any, is_top: Any) -> Any:
+    """A p - a, with the largest logit's entry written as (A - a) - A (1 - p).
+
+    ``rest`` is A minus the target weight of the largest logit, summed from
+    the other classes, and ``complement`` is 1 - p without cancellation
+    (:func:`softmax_element`), so a confident right answer keeps
+    its tiny gradient.
+    """
+    return m.where(is_top, rest - total * complement, total * p - a)
+
+
+def softmax_hessian(total: Any, p: Any, complement: Any) -> Any:
+    """The Hessian diagonal A p (1 - p)."""
+    return total * p * complement
+
+
 DERIVED: tuple[Callable[..., Any], ...] = (
     softplus,
     sigmoid,
@@ -188,6 +206,8 @@ DERIVED: tuple[Callable[..., Any], ...] = (
     tan_half_atan,
     log1p_square_ratio,
     softmax_element,
+    softmax_gradient,
+    softmax_hessian,
 )
 """The shared pieces, bound into every namespace as ``m.<name>``."""
 

@@ -135,13 +135,10 @@ def quantile(p: float, t: float, q: float) -> Terms:
 
 
 def expectile(p: float, t: float, tau: float) -> Terms:
-    """w r², 2 w r, 2 w with w = tau for r < 0 and 1 - tau above (Newey and Powell 1987).
-
-    At r = 0 the Hessian takes the value of the side below, 2 tau.
-    """
+    """w r², 2 w r, 2 w with w = tau for r < 0 and 1 - tau from 0 up (Newey and Powell 1987)."""
     r, tau_ = _f(p) - _f(t), _f(tau)
     w = tau_ if r < 0 else 1 - tau_
-    return [w * r * r], [2 * w * r], [2 * (tau_ if r <= 0 else 1 - tau_)]
+    return [w * r * r], [2 * w * r], [2 * w]
 
 
 def barron(p: float, t: float, alpha: float, scale: float) -> Terms:

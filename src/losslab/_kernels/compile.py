@@ -37,10 +37,17 @@ def _file_digest(path: str) -> bytes:
         return hashlib.sha256(handle.read()).digest()
 
 
-def stamp(*modules: str) -> str:
-    """A short hash of the source files of ``modules`` (by name) and of numba's version."""
+def stamp(*sources: Any) -> str:
+    """A short hash of the source files of ``sources`` and of numba's version.
+
+    A source is a module name, or an object (a function, a class) whose module
+    counts, so an inherited element function brings the file it is written in.
+    The vocabulary (:mod:`losslab._math` and its scalar version) always counts.
+    """
+    modules = {s if isinstance(s, str) else s.__module__ for s in sources}
+    modules |= {"losslab._math", "losslab._kernels.scalar_math"}
     digest = hashlib.sha256(nb.__version__.encode())
-    for name in sorted(set(modules)):
+    for name in sorted(modules):
         path = getattr(sys.modules[name], "__file__", None)
         if path:
             digest.update(_file_digest(path))

@@ -51,6 +51,8 @@ DOMAINS = {"real": 0, "nonnegative": 1, "probability": 2, "binary": 3, "signed_b
 
 REAL, NONNEGATIVE, PROBABILITY, BINARY, SIGNED_BINARY = range(5)
 
+WHICH = ("value", "grad", "hess")
+
 
 @nb.njit(forceinline=True, error_model="numpy")
 def _outside(domain, x):
@@ -157,17 +159,10 @@ def kernel(definition: Any, variant: Any, dtype: Any) -> Any:
     """The kernel of Elementwise ``definition`` at its ``variant``, for ``dtype`` input."""
     key = (definition, variant, np.dtype(dtype).name)
     if key not in _KERNELS:
-        functions = [
-            bind(getattr(variant, which), scalar_math) for which in ("value", "grad", "hess")
-        ]
+        functions = [bind(getattr(variant, which), scalar_math) for which in WHICH]
         arity = functions[0].py_func.__code__.co_argcount - 2
-        name = f"{definition.name}_{variant.__name__}_{key[2]}_" + stamp(
-            __name__,
-            variant.__module__,
-            definition.__module__,
-            "losslab._math",
-            scalar_math.__name__,
-        )
+        sources = (__name__, definition, variant, *(getattr(variant, w) for w in WHICH))
+        name = f"{definition.name}_{variant.__name__}_{key[2]}_" + stamp(*sources)
         _KERNELS[key] = instantiate(
             _template,
             name,

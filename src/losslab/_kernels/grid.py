@@ -96,11 +96,7 @@ def kernel(definition: Any, variant: Any) -> Any:
     if key not in _KERNELS:
         value = bind(variant.value, scalar_math)
         name = f"{definition.name}_{variant.__name__}_" + stamp(
-            __name__,
-            variant.__module__,
-            definition.__module__,
-            "losslab._math",
-            scalar_math.__name__,
+            __name__, definition, variant, variant.value
         )
         _KERNELS[key] = instantiate(
             _template, name, VALUE=value, CALL=CALLS[value.py_func.__code__.co_argcount - 2]

@@ -6,12 +6,12 @@ check column that is nonzero when an input is NaN, inf or outside its
 domain. The formulas are the plain path's, bound to
 :mod:`losslab._kernels.scalar_math`: the loss's ``term`` (-a log p for
 cross-entropy, t (log t - log p) for KL), and the shared
-:func:`losslab._math.softmax_element`, :func:`~losslab.losses._define.softmax_gradient`
-and :func:`~losslab.losses._define.softmax_hessian`.
+:func:`losslab._math.softmax_element`, :func:`~losslab._math.softmax_gradient`
+and :func:`~losslab._math.softmax_hessian`.
 
-Two templates, by what the targets are: integer labels (target weight 1 on
-the label, 0 elsewhere; a row whose label is ``ignore_index`` weighs 0), or
-rows of probabilities. Both signatures are
+One template; what the targets are is one function of it: integer labels
+(target weight 1 on the label, 0 elsewhere; a row whose label is
+``ignore_index`` weighs 0), or rows of probabilities. The signature is
 ``kernel(pred, target, weights, ignore_index, order, want_value, divisor, out, values, sums)``
 (``ignore_index`` is unused for probability rows); ``sums[:, 2]`` receives the
 largest |sum(t) - 1| of a chunk's probability rows.
@@ -120,44 +120,31 @@ def _row(
     return value
 
 
-def _labels_template(
-    pred, labels, weights, ignore_index, order, want_value, divisor, out, values, sums
-):
-    """Kernel of a softmax loss against integer labels (see the module docstring)."""
-    n, n_classes = pred.shape
-    for chunk in nb.prange(sums.shape[0]):
-        lo = chunk * ROWS_PER_CHUNK
-        hi = min(lo + ROWS_PER_CHUNK, n)
-        shifted = np.empty((hi - lo, n_classes))
-        exps, tops, bad = _exponentiate(pred[lo:hi], shifted)
-        a_row = np.zeros(n_classes)
-        total = 0.0
-        for r in range(hi - lo):
-            i = lo + r
-            y = labels[i]
-            kept = 0.0 if y == ignore_index else 1.0
-            w = np.float64(weights[i]) if weights.size != 0 else 1.0
-            if kept != 0.0:
-                a_row[y] = 1.0
-            value = _row(
-                TERM, GRADIENT, HESSIAN, ELEMENT,  # noqa: F821 - set by instantiate
-                shifted[r], exps[r], tops[r], a_row, kept, order, want_value,
-                0.0 if w == 0.0 else kept * w / divisor, out[i],
-            )  # fmt: skip
-            if kept != 0.0:
-                a_row[y] = 0.0
-            value = 0.0 if w == 0.0 else value * w
-            if values.size != 0:
-                values[i] = value
-            total += value
-        sums[chunk, 0] = total
-        sums[chunk, 1] = bad
+@nb.njit(forceinline=True, error_model="numpy")
+def _label_row(labels, i, ignore_index, a_row):
+    """Row i's target weights for an integer label: 1 on it, none for an ignored row."""
+    y = labels[i]
+    kept = 0.0 if y == ignore_index else 1.0
+    for k in range(a_row.size):
+        a_row[k] = kept if k == y else 0.0
+    return kept, 0.0, 0.0
 
 
-def _probabilities_template(
-    pred, target, weights, ignore_index, order, want_value, divisor, out, values, sums
-):
-    """Kernel of a softmax loss against rows of probabilities (see the module docstring)."""
+@nb.njit(forceinline=True, error_model="numpy")
+def _probability_row(target, i, ignore_index, a_row):
+    """Row i's target weights for a row of probabilities: the row; its check and |sum - 1|."""
+    mass = 0.0
+    bad = 0.0
+    for k in range(a_row.size):
+        t = np.float64(target[i, k])
+        bad += (t - t) + ((t < 0.0) or (t > 1.0))
+        a_row[k] = t
+        mass += t
+    return mass, bad, abs(mass - 1.0)
+
+
+def _template(pred, target, weights, ignore_index, order, want_value, divisor, out, values, sums):
+    """Kernel of a softmax loss (see the module docstring); TARGET reads one row's targets."""
     n, n_classes = pred.shape
     for chunk in nb.prange(sums.shape[0]):
         lo = chunk * ROWS_PER_CHUNK
@@ -169,13 +156,9 @@ def _probabilities_template(
         worst = 0.0
         for r in range(hi - lo):
             i = lo + r
-            mass = 0.0
-            for k in range(n_classes):
-                t = np.float64(target[i, k])
-                bad += (t - t) + ((t < 0.0) or (t > 1.0))
-                a_row[k] = t
-                mass += t
-            worst = max(worst, abs(mass - 1.0))
+            mass, row_bad, deviation = TARGET(target, i, ignore_index, a_row)  # noqa: F821
+            bad += row_bad
+            worst = max(worst, deviation)
             w = np.float64(weights[i]) if weights.size != 0 else 1.0
             value = _row(
                 TERM, GRADIENT, HESSIAN, ELEMENT,  # noqa: F821 - set by instantiate
@@ -195,22 +178,17 @@ def kernel(definition: Any, labels: bool, dtype: Any) -> Any:
     """The kernel of a SoftmaxRows ``definition`` for labels or probability rows of ``dtype``."""
     key = (definition, labels, np.dtype(dtype).name)
     if key not in _KERNELS:
-        from losslab.losses import _define
-
-        template = _labels_template if labels else _probabilities_template
-        name = f"{definition.name}_{key[2]}_" + stamp(
-            __name__,
-            definition.__module__,
-            _define.__name__,
-            "losslab._math",
-            scalar_math.__name__,
+        targets = "labels" if labels else "rows"
+        name = f"{definition.name}_{targets}_{key[2]}_" + stamp(
+            __name__, definition, definition.term
         )
         _KERNELS[key] = instantiate(
-            template,
+            _template,
             name,
+            TARGET=_label_row if labels else _probability_row,
             TERM=bind(definition.term, scalar_math),
-            GRADIENT=bind(_define.softmax_gradient, scalar_math),
-            HESSIAN=bind(_define.softmax_hessian, scalar_math),
+            GRADIENT=scalar_math.softmax_gradient,
+            HESSIAN=scalar_math.softmax_hessian,
             ELEMENT=scalar_math.softmax_element,
         )
     return _KERNELS[key]

@@ -4,7 +4,9 @@ Every loss built here is a :class:`losslab.losses.Loss` (value, exact
 gradient, exact Hessian diagonal, shared reductions and input checks), so it
 works wherever a catalogue loss does: ``losslab.estimators``,
 ``losslab.train.fit``, and through the adapters XGBoost, LightGBM and
-PyTorch.
+PyTorch. The LINEX, asymmetric-squared, cost-sensitive and cost-matrix
+losses are definitions (:func:`from_definition`), the last three sharing the
+formula of a catalogue loss, and run on the fused path as the catalogue does.
 """
 
 from losslab.custom._adapters import (
@@ -15,10 +17,12 @@ from losslab.custom._adapters import (
     xgboost_objective,
     xgboost_train_objective,
 )
-from losslab.custom._asymmetric import asymmetric_squared, linex
+from losslab.custom._asymmetric import AsymmetricSquared, Linex, asymmetric_squared, linex
 from losslab.custom._checks import central_difference, finite_difference_errors
 from losslab.custom._cli import run_custom_check
 from losslab.custom._costs import (
+    CostMatrixCrossEntropy,
+    CostSensitiveBCE,
     ThresholdChoice,
     bayes_decision,
     bayes_threshold,
@@ -39,16 +43,20 @@ from losslab.custom._expression import (
     UnsafeExpressionError,
     parse_expression,
 )
-from losslab.custom._loss import CustomLoss
+from losslab.custom._loss import CustomLoss, from_definition
 from losslab.custom._symbolic import Derivation, ExpressionLoss, derive, expression_loss
 
 __all__ = [
     "FUNCTIONS",
     "MAX_LENGTH",
+    "AsymmetricSquared",
+    "CostMatrixCrossEntropy",
+    "CostSensitiveBCE",
     "CustomLoss",
     "Derivation",
     "ExpressionError",
     "ExpressionLoss",
+    "Linex",
     "ThresholdChoice",
     "UnsafeExpressionError",
     "asymmetric_squared",
@@ -66,6 +74,7 @@ __all__ = [
     "expected_cost_softmax",
     "expression_loss",
     "finite_difference_errors",
+    "from_definition",
     "lightgbm_objective",
     "lightgbm_train_objective",
     "linex",

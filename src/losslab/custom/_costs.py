@@ -10,17 +10,20 @@ matrix reduces to ``fp_cost = C01 - C00`` and ``fn_cost = C10 - C11``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from losslab._array import Array, log_softmax, sigmoid, sigmoid_product, softmax, softplus
-from losslab.custom._loss import CustomLoss
-from losslab.losses import Loss
-from losslab.losses.batch import Batch, check_range, prepare, prepare_rows
+from losslab._array import Array, softmax
+from losslab.custom._loss import CustomLoss, from_definition
+from losslab.losses import Loss, Param, definition
+from losslab.losses.batch import Batch, check_range, prepare_rows
 
 __all__ = [
+    "CostMatrixCrossEntropy",
+    "CostSensitiveBCE",
     "ThresholdChoice",
     "bayes_decision",
     "bayes_threshold",
@@ -92,51 +95,27 @@ def binary_costs(cost_matrix: ArrayLike) -> dict[str, float]:
 # ---------------------------------------------------------------- cost-sensitive bce
 
 
-def _csb_batch(y_pred: Any, y_true: Any, weights: Any, reduction: str) -> Batch:
-    return prepare(y_pred, y_true, weights, reduction, true_domain="probability")
+class CostSensitiveBCE(definition("bce_with_logits")):
+    """Binary cross-entropy on logits with each kind of mistake weighted by its cost.
 
+    Domain: ``y_pred`` real logits z; ``y_true`` 0/1 labels (or soft labels
+    in [0, 1]); ``fn_cost, fp_cost >= 0``, not both 0.
 
-def _cost_sensitive_bce(
-    y_pred: Any,
-    y_true: Any,
-    *,
-    fn_cost: float = 1.0,
-    fp_cost: float = 1.0,
-    weights: Any = None,
-    reduction: str = "mean",
-) -> Array:
-    b = _csb_batch(y_pred, y_true, weights, reduction)
-    xp, z, y = b.xp, b.y_pred, b.y_true
-    # -log sigmoid(z) = softplus(-z) and -log(1 - sigmoid(z)) = softplus(z), stable for any z.
-    return b.value(fn_cost * y * softplus(xp, -z) + fp_cost * (1.0 - y) * softplus(xp, z))
+    Formula, with a = fn_cost and c = fp_cost: l = a y softplus(-z) +
+    c (1 - y) softplus(z), gradient -a y sigmoid(-z) + c (1 - y) sigmoid(z),
+    Hessian (a y + c (1 - y)) sigmoid(z) sigmoid(-z): the catalogue's
+    ``bce_with_logits`` formula with both terms weighted, c
+    bce_with_logits(pos_weight = a / c) for c > 0.
+    """
 
+    name = "cost_sensitive_bce"
+    params = (Param("fn_cost", 1.0, low=0.0), Param("fp_cost", 1.0, low=0.0))
+    summary = "Binary cross-entropy on logits, false negatives and false positives weighted."
 
-def _cost_sensitive_bce_grad(
-    y_pred: Any,
-    y_true: Any,
-    *,
-    fn_cost: float = 1.0,
-    fp_cost: float = 1.0,
-    weights: Any = None,
-    reduction: str = "mean",
-) -> Array:
-    b = _csb_batch(y_pred, y_true, weights, reduction)
-    xp, z, y = b.xp, b.y_pred, b.y_true
-    return b.derivative(-fn_cost * y * sigmoid(xp, -z) + fp_cost * (1.0 - y) * sigmoid(xp, z))
-
-
-def _cost_sensitive_bce_hess(
-    y_pred: Any,
-    y_true: Any,
-    *,
-    fn_cost: float = 1.0,
-    fp_cost: float = 1.0,
-    weights: Any = None,
-    reduction: str = "mean",
-) -> Array:
-    b = _csb_batch(y_pred, y_true, weights, reduction)
-    y = b.y_true
-    return b.derivative((fn_cost * y + fp_cost * (1.0 - y)) * sigmoid_product(b.xp, b.y_pred))
+    @classmethod
+    def arguments(cls, params: Mapping[str, Any], eps: float) -> tuple[float, ...]:
+        """The weights of the positive and negative terms: the two costs."""
+        return float(params["fn_cost"]), float(params["fp_cost"])
 
 
 def cost_sensitive_bce(fn_cost: float = 1.0, fp_cost: float = 1.0) -> Loss:
@@ -174,15 +153,9 @@ def cost_sensitive_bce(fn_cost: float = 1.0, fp_cost: float = 1.0) -> Loss:
         [-2.5, 0.5]
     """
     fn, fp = _check_costs(fn_cost, fp_cost)
-    return CustomLoss(
-        "cost_sensitive_bce",
-        _cost_sensitive_bce,
-        _cost_sensitive_bce_grad,
-        _cost_sensitive_bce_hess,
-        params={"fn_cost": fn, "fp_cost": fp},
-        task="binary",
-        y_pred_kind="logit",
-        summary="Binary cross-entropy on logits, false negatives and false positives weighted.",
+    return from_definition(
+        CostSensitiveBCE,
+        {"fn_cost": fn, "fp_cost": fp},
         factory=cost_sensitive_bce,
         factory_kwargs={"fn_cost": fn, "fp_cost": fp},
     )
@@ -207,67 +180,48 @@ def class_weights_from_costs(cost_matrix: ArrayLike) -> np.ndarray:
     return regret.sum(axis=1) / (k - 1)
 
 
-def _rows_targets(b: Batch, labels: bool, class_weights: np.ndarray) -> Array:
-    """Target weights a of each logit: w_y onehot(y) for labels, w * t for probability rows."""
-    xp, z = b.xp, b.y_pred
-    k = z.shape[-1]
-    if len(class_weights) != k:
-        raise ValueError(f"the cost matrix has {len(class_weights)} classes but y_pred has {k}")
-    w = xp.asarray(class_weights, dtype=z.dtype)
-    if labels:
-        onehot = xp.astype(b.y_true[..., None] == xp.arange(k, dtype=b.y_true.dtype), z.dtype)
-        return onehot * w
-    return b.y_true * w
+def _cost_matrix_param(value: Any) -> tuple[tuple[float, ...], ...]:
+    return _as_tuple(_as_cost_matrix(value))
 
 
-def _ccm_prepare(y_pred: Any, y_true: Any, weights: Any, reduction: str, cost_matrix: Any):
-    b, labels = prepare_rows(y_pred, y_true, weights, reduction, labels_allowed=True)
-    return b, _rows_targets(b, labels, class_weights_from_costs(cost_matrix))
+class CostMatrixCrossEntropy(definition("cross_entropy")):
+    """Softmax cross-entropy with each example weighted by the mean regret of its true class.
 
+    The catalogue's ``cross_entropy`` formula (value -sum_c a_c log p_c,
+    gradient A p - a, Hessian A (diag p - p p^T)) with the target weights
+    a = w * onehot(y) (or w * t), w_i the mean regret of class i, and "mean"
+    over rows. See :func:`cost_matrix_cross_entropy`.
+    """
 
-def _cost_matrix_ce(
-    y_pred: Any,
-    y_true: Any,
-    *,
-    cost_matrix: Any,
-    weights: Any = None,
-    reduction: str = "mean",
-) -> Array:
-    b, a = _ccm_prepare(y_pred, y_true, weights, reduction, cost_matrix)
-    return b.value(-b.xp.sum(a * log_softmax(b.xp, b.y_pred), axis=-1))
+    name = "cost_matrix_cross_entropy"
+    params = (Param("cost_matrix", None, check=_cost_matrix_param),)
+    summary = "Softmax cross-entropy, each example weighted by its true class's mean regret."
 
+    @classmethod
+    def ignore_index(cls, params: Mapping[str, Any]) -> int | None:
+        """No label is left out."""
+        return None
 
-def _cost_matrix_ce_grad(
-    y_pred: Any,
-    y_true: Any,
-    *,
-    cost_matrix: Any,
-    weights: Any = None,
-    reduction: str = "mean",
-) -> Array:
-    b, a = _ccm_prepare(y_pred, y_true, weights, reduction, cost_matrix)
-    total = b.xp.sum(a, axis=-1, keepdims=True)
-    return b.derivative(total * softmax(b.xp, b.y_pred) - a)
+    @classmethod
+    def fused(cls, params: Mapping[str, Any]) -> bool:
+        """The kernels know unit targets only: the plain path weighs by class."""
+        return False
 
-
-def _cost_matrix_ce_hess(
-    y_pred: Any,
-    y_true: Any,
-    *,
-    cost_matrix: Any,
-    weights: Any = None,
-    reduction: str = "mean",
-    full: bool = False,
-) -> Array:
-    b, a = _ccm_prepare(y_pred, y_true, weights, reduction, cost_matrix)
-    xp = b.xp
-    p = softmax(xp, b.y_pred)
-    total = xp.sum(a, axis=-1)[..., None]
-    if not full:
-        return b.derivative(total * p * (1.0 - p))
-    eye = xp.eye(p.shape[-1], dtype=p.dtype)
-    block = p[..., None] * eye - p[..., :, None] * p[..., None, :]
-    return b.scale(b.weigh(total)[..., None] * block)
+    @classmethod
+    def targets(cls, batch: Batch, labels: bool, params: Mapping[str, Any]) -> tuple[Batch, Array]:
+        """Targets w * onehot(y) for labels, w * t for probability rows; a mean is over rows."""
+        xp, z = batch.xp, batch.y_pred
+        k = z.shape[-1]
+        class_weights = class_weights_from_costs(params["cost_matrix"])
+        if len(class_weights) != k:
+            raise ValueError(f"the cost matrix has {len(class_weights)} classes but y_pred has {k}")
+        w = xp.asarray(class_weights, dtype=z.dtype)
+        if labels:
+            onehot = xp.astype(
+                batch.y_true[..., None] == xp.arange(k, dtype=batch.y_true.dtype), z.dtype
+            )
+            return batch, onehot * w
+        return batch, batch.y_true * w
 
 
 def cost_matrix_cross_entropy(cost_matrix: ArrayLike) -> Loss:
@@ -303,15 +257,9 @@ def cost_matrix_cross_entropy(cost_matrix: ArrayLike) -> Loss:
         3.465736
     """
     c = _as_tuple(_as_cost_matrix(cost_matrix))
-    return CustomLoss(
-        "cost_matrix_cross_entropy",
-        _cost_matrix_ce,
-        _cost_matrix_ce_grad,
-        _cost_matrix_ce_hess,
-        params={"cost_matrix": c},
-        task="multiclass",
-        y_pred_kind="logits",
-        summary="Softmax cross-entropy, each example weighted by its true class's mean regret.",
+    return from_definition(
+        CostMatrixCrossEntropy,
+        {"cost_matrix": c},
         factory=cost_matrix_cross_entropy,
         factory_args=(c,),
     )

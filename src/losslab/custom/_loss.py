@@ -4,6 +4,11 @@ Losses built here are not in the catalogue (``losslab.losses.get`` does not
 know them), so they cannot pickle by name as catalogue losses do. A
 ``CustomLoss`` remembers the factory call that built it instead, and pickles
 as that call, so it crosses process boundaries (Dask, joblib) like any loss.
+
+A custom loss written as a definition (an :class:`~losslab.losses.Elementwise`
+or :class:`~losslab.losses.SoftmaxRows` subclass, often of a catalogue
+loss whose formula it shares) is built with :func:`from_definition` and runs
+on the fused path too.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from typing import Any
 from losslab._array import Array
 from losslab.datasets import Task
 from losslab.links import Kind
-from losslab.losses import Loss
+from losslab.losses import Loss, functions
 
 LossFunction = Callable[..., Array]
 
@@ -39,11 +44,12 @@ class CustomLoss(Loss):
         *,
         params: Mapping[str, Any] | None = None,
         task: Task,
-        y_pred_kind: Kind,
+        y_pred_kind: Kind | None = None,
         summary: str = "",
         factory: Callable[..., Loss],
         factory_args: tuple[Any, ...] = (),
         factory_kwargs: Mapping[str, Any] | None = None,
+        **loss_kwargs: Any,
     ) -> None:
         super().__init__(
             name,
@@ -54,6 +60,7 @@ class CustomLoss(Loss):
             task=task,
             y_pred_kind=y_pred_kind,
             summary=summary,
+            **loss_kwargs,
         )
         object.__setattr__(self, "_factory", factory)
         object.__setattr__(self, "_factory_args", tuple(factory_args))
@@ -65,3 +72,34 @@ class CustomLoss(Loss):
 
 def _rebuild(factory: Callable[..., Loss], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Loss:
     return factory(*args, **kwargs)
+
+
+def from_definition(
+    definition: Any,
+    params: Mapping[str, Any],
+    *,
+    factory: Callable[..., Loss],
+    factory_args: tuple[Any, ...] = (),
+    factory_kwargs: Mapping[str, Any] | None = None,
+) -> CustomLoss:
+    """The :class:`CustomLoss` of a definition at ``params`` (validated, defaults filled).
+
+    Raises:
+        TypeError: A parameter the definition does not have.
+        ValueError: A parameter out of its range, naming it.
+    """
+    value, grad, hess = functions(definition)
+    return CustomLoss(
+        definition.name,
+        value,
+        grad,
+        hess,
+        params=definition.bind_params(params),
+        task=definition.task,
+        link=definition.link,
+        summary=definition.summary,
+        definition=definition,
+        factory=factory,
+        factory_args=factory_args,
+        factory_kwargs=factory_kwargs,
+    )

@@ -119,23 +119,28 @@ class BCEWithLogits(Elementwise):
     params = (positive("pos_weight", 1.0),)
     summary = "Binary cross-entropy on logits, stable for any logit; pos_weight for imbalance."
 
-    @staticmethod
-    def value(z, t, pos_weight):
-        return pos_weight * t * m.softplus(-z) + (1.0 - t) * m.softplus(z)
+    @classmethod
+    def arguments(cls, params: Mapping[str, Any], eps: float) -> tuple[float, ...]:
+        """The weights of the positive and the negative term: pos_weight and 1."""
+        return float(params["pos_weight"]), 1.0
 
     @staticmethod
-    def grad(z, t, pos_weight):
+    def value(z, t, positive, negative):
+        return positive * t * m.softplus(-z) + negative * (1.0 - t) * m.softplus(z)
+
+    @staticmethod
+    def grad(z, t, positive, negative):
         """-w y sigmoid(-z) + (1 - y) sigmoid(z): sigmoid(z) - y for w = 1.
 
         The two terms are kept apart so a gradient near 0 for a confident
         right answer is not lost to cancellation.
         """
-        return (1.0 - t) * m.sigmoid(z) - pos_weight * t * m.sigmoid(-z)
+        return negative * (1.0 - t) * m.sigmoid(z) - positive * t * m.sigmoid(-z)
 
     @staticmethod
-    def hess(z, t, pos_weight):
+    def hess(z, t, positive, negative):
         """(w y + 1 - y) sigmoid(z) sigmoid(-z)."""
-        return (pos_weight * t + (1.0 - t)) * m.sigmoid_product(z)
+        return (positive * t + negative * (1.0 - t)) * m.sigmoid_product(z)
 
 
 # ---------------------------------------------------------------- focal

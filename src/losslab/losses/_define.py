@@ -32,9 +32,10 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 import numpy as np
+from array_api_compat import device
 
 from losslab._array import Array, softmax_parts
-from losslab._math import array_math, bind, m
+from losslab._math import array_math, bind
 from losslab.links import Link
 from losslab.losses.batch import Batch, Domain, check_range, prepare, prepare_rows
 
@@ -162,8 +163,8 @@ class SoftmaxRows(Definition):
 
     With A = sum_c a_c, the loss of a row is sum_c ``term(a_c, log p_c)``
     and, when ``term`` is -a log p plus terms free of z (cross-entropy, KL),
-    the gradient is A p - a and the Hessian A (diag p - p p^T): both shared
-    here, through :func:`softmax_gradient` and :func:`softmax_hessian`.
+    the gradient is A p - a and the Hessian A (diag p - p p^T): both shared,
+    :func:`losslab._math.softmax_gradient` and :func:`losslab._math.softmax_hessian`.
     Subclasses define ``term`` in the vocabulary and :meth:`targets`.
     """
 
@@ -191,27 +192,11 @@ class SoftmaxRows(Definition):
         return True
 
 
-def softmax_gradient(a: Any, total: Any, rest: Any, p: Any, complement: Any, is_top: Any) -> Any:
-    """A p - a, with the largest logit's entry written as (A - a) - A (1 - p).
-
-    ``rest`` is A minus the target weight of the largest logit, summed from
-    the other classes, and ``complement`` is 1 - p without cancellation
-    (:func:`losslab._array.softmax_parts`), so a confident right answer keeps
-    its tiny gradient.
-    """
-    return m.where(is_top, rest - total * complement, total * p - a)
-
-
-def softmax_hessian(total: Any, p: Any, complement: Any) -> Any:
-    """The Hessian diagonal A p (1 - p)."""
-    return total * p * complement
-
-
 # ---------------------------------------------------------------------------- the plain path
 
 
 @contextlib.contextmanager
-def _quiet(xp: Any) -> Iterator[None]:
+def _quiet() -> Iterator[None]:
     # Both sides of m.where are evaluated: the side not taken may overflow or divide by zero.
     # NumPy would warn (so would libraries built on it, such as array-api-strict).
     with np.errstate(all="ignore"):
@@ -243,7 +228,8 @@ def evaluate(
     """
     if issubclass(definition, SoftmaxRows):
         return _evaluate_rows(definition, which, y_pred, y_true, weights, reduction, params, full)
-    assert issubclass(definition, Elementwise)
+    if not issubclass(definition, Elementwise):
+        raise TypeError(f"definition must be an Elementwise or SoftmaxRows, got {definition!r}")
     b = prepare(
         y_pred,
         y_true,
@@ -254,7 +240,7 @@ def evaluate(
     )
     arguments = definition.arguments(params, float(b.xp.finfo(b.dtype).eps))
     element = bind(getattr(definition.variant(params), which), array_math(b.xp, b.y_pred.dtype))
-    with _quiet(b.xp):
+    with _quiet():
         per = element(b.y_pred, b.y_true, *arguments)
         return b.value(per) if which == "value" else b.derivative(per)
 
@@ -280,7 +266,7 @@ def _evaluate_rows(
     b, target = definition.targets(b, labels, params)
     xp = b.xp
     m_ = array_math(xp, b.y_pred.dtype)
-    with _quiet(xp):
+    with _quiet():
         log_p, p, complement, is_top = softmax_parts(xp, b.y_pred)
         if which == "value":
             per_class = bind(definition.term, m_)(target, log_p)
@@ -288,22 +274,16 @@ def _evaluate_rows(
         total = xp.sum(target, axis=-1, keepdims=True)
         if which == "grad":
             rest = xp.sum(xp.where(is_top, xp.zeros_like(target), target), axis=-1, keepdims=True)
-            grad = bind(softmax_gradient, m_)(target, total, rest, p, complement, is_top)
+            grad = m_.softmax_gradient(target, total, rest, p, complement, is_top)
             return b.scale(b.weigh(grad))
         if not isinstance(full, bool):
             raise TypeError(f"full must be True or False, got {full!r}")
         scale = b.weigh(total[..., 0])[..., None]
         if not full:
-            return b.scale(scale * bind(softmax_hessian, m_)(1.0, p, complement))
-        eye = xp.eye(p.shape[-1], dtype=p.dtype, device=_device(p))
+            return b.scale(scale * m_.softmax_hessian(1.0, p, complement))
+        eye = xp.eye(p.shape[-1], dtype=p.dtype, device=device(p))
         # Diagonal p (1 - p) from the accurate complement, off-diagonal -p_i p_j.
         block = eye * (p * complement)[..., None] + (eye - 1.0) * (
             p[..., :, None] * p[..., None, :]
         )
         return b.scale(scale[..., None] * block)
-
-
-def _device(x: Array) -> Any:
-    from array_api_compat import device
-
-    return device(x)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
@@ -120,13 +121,7 @@ class Loss:
         ``y_pred``, receives the gradient and is returned. NumPy float inputs
         take the fused kernels (:mod:`losslab.config` switches them off).
         """
-        from losslab.losses import _fused
-
-        fused = _fused.dispatch(self, "grad", y_pred, y_true, weights, reduction, out)
-        if fused is not NotImplemented:
-            return fused
-        grad = self._grad(y_pred, y_true, weights=weights, reduction=reduction, **self._params)
-        return _fused.into_out(grad, out, y_pred, y_true, weights)
+        return self._fused_or_plain("grad", self._grad, y_pred, y_true, weights, reduction, out)
 
     def hess(
         self,
@@ -144,14 +139,8 @@ class Loss:
         K x K blocks, shape ``y_pred.shape + (K,)``. ``out`` receives the
         result as in :meth:`grad`.
         """
-        from losslab.losses import _fused
-
         if not full:
-            fused = _fused.dispatch(self, "hess", y_pred, y_true, weights, reduction, out)
-            if fused is not NotImplemented:
-                return fused
-            hess = self._hess(y_pred, y_true, weights=weights, reduction=reduction, **self._params)
-            return _fused.into_out(hess, out, y_pred, y_true, weights)
+            return self._fused_or_plain("hess", self._hess, y_pred, y_true, weights, reduction, out)
         if "full" not in inspect.signature(self._hess).parameters:
             raise ValueError(
                 f"full=True: loss {self.name!r} is elementwise, its Hessian is diagonal"
@@ -185,6 +174,25 @@ class Loss:
         value = self(y_pred, y_true, **kwargs)
         grad = self._grad(y_pred, y_true, **kwargs, **self._params)
         return value, _fused.into_out(grad, out, y_pred, y_true, weights)
+
+    def _fused_or_plain(
+        self,
+        op: str,
+        plain: LossFunction,
+        y_pred: Any,
+        y_true: Any,
+        weights: Any,
+        reduction: str,
+        out: Any,
+    ) -> Array:
+        """``op`` by the fused kernels where they apply, else by the plain function."""
+        from losslab.losses import _fused
+
+        fused = _fused.dispatch(self, op, y_pred, y_true, weights, reduction, out)
+        if fused is not NotImplemented:
+            return fused
+        result = plain(y_pred, y_true, weights=weights, reduction=reduction, **self._params)
+        return _fused.into_out(result, out, y_pred, y_true, weights)
 
     def __repr__(self) -> str:
         args = "".join(f", {k}={v!r}" for k, v in self._params.items())
@@ -226,10 +234,22 @@ def register(definition: type[Definition]) -> tuple[LossFunction, LossFunction, 
     name = definition.name
     if name in _REGISTRY:
         raise ValueError(f"a loss named {name!r} is already registered")
-    functions = tuple(_public_function(definition, which) for which in ("value", "grad", "hess"))
+    made = functions(definition)
     _REGISTRY[name] = definition
-    _FUNCTIONS[name] = functions  # type: ignore[assignment]
-    return functions  # type: ignore[return-value]
+    _FUNCTIONS[name] = made
+    return made
+
+
+@functools.cache
+def functions(definition: type[Definition]) -> tuple[LossFunction, LossFunction, LossFunction]:
+    """The three public functions of ``definition``, without adding it to the catalogue.
+
+    For losses built elsewhere (:mod:`losslab.custom`) on a definition: they
+    get the plain path, and with ``Loss(..., definition=...)`` the fused one.
+    The same three every time, so losses built on one definition compare equal.
+    """
+    value, grad, hess = (_public_function(definition, which) for which in ("value", "grad", "hess"))
+    return value, grad, hess
 
 
 def _public_function(definition: type[Definition], which: str) -> LossFunction:

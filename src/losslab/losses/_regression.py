@@ -274,12 +274,13 @@ class Expectile(Elementwise):
 
     Formula, with r = y_pred - y_true and w = tau for r < 0 (under-prediction),
     1 - tau for r >= 0 (over-prediction): l = w r², gradient 2 w r, Hessian
-    2 w (taken as 2 tau at the kink r = 0, where the two one-sided values
-    differ). As the quantile loss weighs absolute errors, this weighs squared
-    ones (Newey and Powell 1987): expectile(tau=0.5) is mse / 2, and the
-    constant that minimises it is the tau-expectile of y_true. PyTorch,
-    Keras and scikit-learn have no expectile loss; LightGBM and XGBoost take
-    it as a custom objective with this gradient and Hessian.
+    2 w (the "over" side, 2 (1 - tau), at the kink r = 0). As the quantile
+    loss weighs absolute errors, this weighs squared ones (Newey and Powell
+    1987): expectile(tau=0.5) is mse / 2, and the constant that minimises it
+    is the tau-expectile of y_true. PyTorch, Keras and scikit-learn have no
+    expectile loss; LightGBM and XGBoost take it as a custom objective with
+    this gradient and Hessian. :func:`losslab.custom.asymmetric_squared` is
+    the same formula with any two weights.
 
     Example (under-predicting by 1 costs tau, over-predicting 1 - tau):
         >>> expectile([0.0, 2.0], [1.0, 1.0], tau=0.9, reduction="none").tolist()
@@ -292,22 +293,28 @@ class Expectile(Elementwise):
     params = (Param("tau", 0.5, low=0.0, high=1.0, low_open=True, high_open=True),)
     summary = "Asymmetric squared error: under-prediction weighs tau; fits the tau-expectile."
 
+    @classmethod
+    def arguments(cls, params: Mapping[str, Any], eps: float) -> tuple[float, ...]:
+        """The weights of under- and over-predictions: tau and 1 - tau."""
+        tau = float(params["tau"])
+        return tau, 1.0 - tau
+
     @staticmethod
-    def value(p, t, tau):
+    def value(p, t, under, over):
         r = p - t
         # (w r) r: w <= 1, so w r never overflows where w r² does not.
-        return (m.where(r < 0.0, tau, 1.0 - tau) * r) * r
+        return (m.where(r < 0.0, under, over) * r) * r
 
     @staticmethod
-    def grad(p, t, tau):
+    def grad(p, t, under, over):
         """2 w (y_pred - y_true), w = tau below the target, 1 - tau above."""
         r = p - t
-        return 2.0 * (m.where(r < 0.0, tau, 1.0 - tau) * r)
+        return 2.0 * (m.where(r < 0.0, under, over) * r)
 
     @staticmethod
-    def hess(p, t, tau):
-        """2 w: 2 tau where y_pred <= y_true, 2 (1 - tau) above."""
-        return m.where(p - t <= 0.0, 2.0 * tau, 2.0 * (1.0 - tau))
+    def hess(p, t, under, over):
+        """2 w: 2 tau where y_pred < y_true, 2 (1 - tau) from there up."""
+        return 2.0 * m.where(p - t < 0.0, under, over)
 
 
 # ---------------------------------------------------------------- Barron
