@@ -74,8 +74,8 @@ def softmax_parts(xp: Any, x: Array) -> tuple[Array, Array, Array, Array]:
     classes = xp.arange(x.shape[-1], dtype=top.dtype, device=array_api_compat.device(x))
     is_max = classes == top
     others = xp.sum(xp.where(is_max, xp.zeros_like(e), e), axis=-1, keepdims=True)
-    log_norm = xp.log1p(others)
-    log_p, p, complement = array_math(xp).softmax_element(d, e, others, log_norm, is_max)
+    log_norm, inverse = xp.log1p(others), 1.0 / (1.0 + others)
+    log_p, p, complement = array_math(xp).softmax_element(d, e, others, log_norm, inverse, is_max)
     return log_p, p, complement, is_max
 
 

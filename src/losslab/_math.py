@@ -166,19 +166,19 @@ def log1p_square_ratio(a: Any, s: Any) -> Any:
     return m.where(a <= s, near, far)
 
 
-def softmax_element(d: Any, e: Any, others: Any, log_norm: Any, is_top: Any) -> Any:
+def softmax_element(d: Any, e: Any, others: Any, log_norm: Any, inverse: Any, is_top: Any) -> Any:
     """(log p, p, 1 - p) of one entry of a softmax row, accurate for confident rows.
 
     ``d = z - max(z)`` and ``e = exp(d)`` for the entry; ``others`` is the
     sum of ``exp(d)`` over the row's entries but its largest (the first
-    largest on ties) and ``log_norm = log1p(others)``; ``is_top`` marks that
-    entry. log p = d - log1p(others) keeps a confident row's tiny loss
-    (others ~ 1e-14) to full relative precision, and the largest entry's
-    1 - p = others / (1 + others) does not cancel.
+    largest on ties), ``log_norm = log1p(others)`` and ``inverse =
+    1 / (1 + others)``: one logarithm and one division per row. ``is_top``
+    marks the largest entry. log p = d - log1p(others) keeps a confident
+    row's tiny loss (others ~ 1e-14) to full relative precision, and the
+    largest entry's 1 - p = others / (1 + others) does not cancel.
     """
-    denominator = 1.0 + others
-    p = e / denominator
-    return d - log_norm, p, m.where(is_top, others / denominator, 1.0 - p)
+    p = e * inverse
+    return d - log_norm, p, m.where(is_top, others * inverse, 1.0 - p)
 
 
 def softmax_gradient(a: Any, total: Any, rest: Any, p: Any, complement: Any, is_top: Any) -> Any:

@@ -143,11 +143,15 @@ def _chunk(
     sums[k, 3] = r[3]
 
 
+# The names a template reads, given their values by compile.instantiate for each loss.
+VALUE = GRAD = HESS = CALL = PRED_DOMAIN = TRUE_DOMAIN = None
+
+
 def _template(pred, true, weights, args, order, want_value, divisor, out, values, sums):
     """The kernel of one elementwise loss (see the module docstring for the signature)."""
     for k in nb.prange(sums.shape[0]):
         _chunk(
-            VALUE, GRAD, HESS, CALL, PRED_DOMAIN, TRUE_DOMAIN,  # noqa: F821 - set by instantiate
+            VALUE, GRAD, HESS, CALL, PRED_DOMAIN, TRUE_DOMAIN,
             pred, true, weights, args, order, want_value, divisor, out, values, sums, k,
         )  # fmt: skip
 

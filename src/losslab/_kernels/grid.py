@@ -81,10 +81,14 @@ def _row(value, call, offset, x, s, true, weights, us, v, args, sigmoid, row):
                 row[k] += _block_sum(value, call, o, xb, sb, tb, wb, us[k], v, args, False, False)
 
 
+# The names a template reads, given their values by compile.instantiate for each loss.
+VALUE = CALL = None
+
+
 def _template(offset, x, s, true, weights, us, vs, sigmoid, args, sums):
     """The grid kernel of one loss (see the module docstring for the signature)."""
     for j in nb.prange(vs.size):
-        _row(VALUE, CALL, offset, x, s, true, weights, us, vs[j], args, sigmoid, sums[j])  # noqa: F821
+        _row(VALUE, CALL, offset, x, s, true, weights, us, vs[j], args, sigmoid, sums[j])
 
 
 _KERNELS: dict[Any, Any] = {}

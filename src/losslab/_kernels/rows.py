@@ -64,83 +64,118 @@ def label_totals(dtype: Any) -> Any:
 
 
 @nb.njit(forceinline=True, error_model="numpy")
-def _exponentiate(block, shifted):
-    """Write z - max(z) of each row of ``block`` into ``shifted``, then exponentiate it.
+def _row_statistics(block, shifted, want):
+    """Each row's shifted logits z - max(z) (into ``shifted``) and what its softmax needs.
 
-    Returns the exponentials, the index of each row's (first) largest logit and
-    the count of non-finite logits.
+    Returns the exponentials of ``shifted``, the index of each row's (first)
+    largest logit, the other entries' mass s, log1p(s) (when ``want``) and
+    1 / (1 + s), and the count of non-finite logits. The exponentials and
+    logarithms run as flat loops over the whole block, where they vectorise.
+    The largest logit's own entries are -inf and 0, not 0 and 1.
     """
     m, n_classes = block.shape
     tops = np.empty(m, dtype=np.int64)
     bad = 0.0
     for r in range(m):
+        # The first largest logit and its index, with selects (a branch would mispredict).
+        highest = np.float64(block[r, 0])
         top = 0
         for k in range(n_classes):
             z = np.float64(block[r, k])
             bad = add(bad, z - z)
-            if z > np.float64(block[r, top]):
-                top = k
+            better = z > highest
+            top = k if better else top
+            highest = z if better else highest
         tops[r] = top
-        highest = np.float64(block[r, top])
+        # The largest is shifted to -inf: its exponential, 0, leaves the row's sum the others'.
         for k in range(n_classes):
-            shifted[r, k] = np.float64(block[r, k]) - highest
+            shifted[r, k] = -np.inf if k == top else np.float64(block[r, k]) - highest
     exps = np.empty_like(shifted)
     flat, flat_exps = shifted.reshape(-1), exps.reshape(-1)
     for j in range(flat.size):
         flat_exps[j] = scalar_math.exp(flat[j])
-    return exps, tops, bad
+    others = np.empty(m)
+    for r in range(m):
+        mass = 0.0
+        for k in range(n_classes):
+            mass = add(mass, exps[r, k])
+        others[r] = mass
+    log_norms = np.zeros(m)
+    if want:  # log1p(s) enters only the value
+        for r in range(m):
+            log_norms[r] = scalar_math.log1p(others[r])
+    inverses = np.empty(m)
+    for r in range(m):
+        inverses[r] = 1.0 / (1.0 + others[r])
+    return exps, tops, others, log_norms, inverses, bad
 
 
 @nb.njit(forceinline=True, error_model="numpy")
-def _row(
-    term, gradient, hessian, element, shifted, exps, top, a_row, total, order, want, scale, out
-):
+def _row(term, gradient, hessian, element, row, a_row, total, rest, only, order, want, scale, out):
     """One row: the value sum_c term(a_c, log p_c) (if ``want``) and its derivatives into ``out``.
 
-    ``a_row`` holds the target weight of each class, ``total`` their sum and
+    ``row`` is the row's shifted logits, their exponentials, the index of the
+    largest, the others' mass s, log1p(s) and 1 / (1 + s) (:func:`_row_statistics`).
+    ``only`` is the one class whose target weight is nonzero, and 1 (a label),
+    -2 when none is, or -1 when ``a_row`` holds every class's target weight;
+    ``total`` is their sum and ``rest`` the sum but the largest logit's;
     ``scale`` the row's weight over the reduction's divisor.
     """
+    shifted, exps, top, others, log_norm, inverse = row
     n_classes = shifted.shape[0]
-    others = 0.0
-    rest = 0.0
-    for k in range(n_classes):
-        if k != top:
-            others += exps[k]
-            rest += a_row[k]
-    log_norm = scalar_math.log1p(others)
     value = 0.0
+    if want and only >= 0:
+        d, e = (0.0, 1.0) if only == top else (shifted[only], exps[only])
+        value = term(1.0, element(d, e, others, log_norm, inverse, only == top)[0])
     for k in range(n_classes):
-        log_p, p, complement = element(shifted[k], exps[k], others, log_norm, k == top)
-        if want:
-            value += term(a_row[k], log_p)
+        # The largest logit's entries hold -inf and 0 (see _row_statistics): its d is 0, e 1.
+        is_top = k == top
+        d = 0.0 if is_top else shifted[k]
+        e = 1.0 if is_top else exps[k]
+        # A label's target is 1 on its class; other targets are in a_row.
+        a = a_row[k] if only == -1 else (1.0 if k == only else 0.0)
+        log_p, p, complement = element(d, e, others, log_norm, inverse, is_top)
+        if want and only == -1:
+            value = add(value, term(a, log_p))
         if order == 1:
-            out[k] = gradient(a_row[k], total, rest, p, complement, k == top) * scale
+            out[k] = gradient(a, total, rest, p, complement, is_top) * scale
         else:
             out[k] = hessian(total, p, complement) * scale
     return value
 
 
 @nb.njit(forceinline=True, error_model="numpy")
-def _label_row(labels, i, ignore_index, a_row):
-    """Row i's target weights for an integer label: 1 on it, none for an ignored row."""
+def _label_row(labels, i, ignore_index, top, a_row):
+    """Row i's targets for an integer label: 1 on its class, none for an ignored row.
+
+    Returns their sum, the sum but class ``top``'s, a check (0), |sum - 1| (0)
+    and the class (-2 for none); ``a_row`` is not needed.
+    """
     y = labels[i]
     kept = 0.0 if y == ignore_index else 1.0
-    for k in range(a_row.size):
-        a_row[k] = kept if k == y else 0.0
-    return kept, 0.0, 0.0
+    return kept, kept if y != top else 0.0, 0.0, 0.0, y if kept != 0.0 else -2
 
 
 @nb.njit(forceinline=True, error_model="numpy")
-def _probability_row(target, i, ignore_index, a_row):
-    """Row i's target weights for a row of probabilities: the row; its check and |sum - 1|."""
+def _probability_row(target, i, ignore_index, top, a_row):
+    """Row i's targets for a row of probabilities, into ``a_row``.
+
+    Returns their sum, the sum but class ``top``'s, a check, |sum - 1| and -1.
+    """
     mass = 0.0
+    rest = 0.0
     bad = 0.0
     for k in range(a_row.size):
         t = np.float64(target[i, k])
         bad += (t - t) + ((t < 0.0) or (t > 1.0))
         a_row[k] = t
         mass += t
-    return mass, bad, abs(mass - 1.0)
+        rest += t if k != top else 0.0
+    return mass, rest, bad, abs(mass - 1.0), -1
+
+
+# The names a template reads, given their values by compile.instantiate for each loss.
+TARGET = TERM = GRADIENT = HESSIAN = ELEMENT = None
 
 
 def _template(pred, target, weights, ignore_index, order, want_value, divisor, out, values, sums):
@@ -150,21 +185,29 @@ def _template(pred, target, weights, ignore_index, order, want_value, divisor, o
         lo = chunk * ROWS_PER_CHUNK
         hi = min(lo + ROWS_PER_CHUNK, n)
         shifted = np.empty((hi - lo, n_classes))
-        exps, tops, bad = _exponentiate(pred[lo:hi], shifted)
+        statistics = _row_statistics(pred[lo:hi], shifted, want_value)
+        exps, tops, others, log_norms, inverses, bad = statistics
         a_row = np.empty(n_classes)
         total = 0.0
         worst = 0.0
         for r in range(hi - lo):
             i = lo + r
-            mass, row_bad, deviation = TARGET(target, i, ignore_index, a_row)  # noqa: F821
+            mass, rest, row_bad, deviation, only = TARGET(target, i, ignore_index, tops[r], a_row)
             bad += row_bad
             worst = max(worst, deviation)
             w = np.float64(weights[i]) if weights.size != 0 else 1.0
-            value = _row(
-                TERM, GRADIENT, HESSIAN, ELEMENT,  # noqa: F821 - set by instantiate
-                shifted[r], exps[r], tops[r], a_row, mass, order, want_value,
-                0.0 if w == 0.0 else w / divisor, out[i],
-            )  # fmt: skip
+            scale = 0.0 if w == 0.0 else w / divisor
+            row = (shifted[r], exps[r], tops[r], others[r], log_norms[r], inverses[r])
+            # One inlined copy per (order, value wanted), so the unused work folds away.
+            if order == 1 and want_value:
+                value = _row(TERM, GRADIENT, HESSIAN, ELEMENT, row, a_row, mass, rest, only, 1,
+                             True, scale, out[i])  # fmt: skip
+            elif order == 1:
+                value = _row(TERM, GRADIENT, HESSIAN, ELEMENT, row, a_row, mass, rest, only, 1,
+                             False, scale, out[i])  # fmt: skip
+            else:
+                value = _row(TERM, GRADIENT, HESSIAN, ELEMENT, row, a_row, mass, rest, only, 2,
+                             want_value, scale, out[i])  # fmt: skip
             value = 0.0 if w == 0.0 else value * w
             if values.size != 0:
                 values[i] = value
