@@ -14,10 +14,14 @@ NumPy path to rounding error. Turn them off, to compare or to debug, with
 
 When numba is not installed the plain path is used and nothing else changes.
 
-Compiled kernels are cached on disk (numba's ``cache=True``) in the
-``__pycache__`` folder beside ``_fused.py``; where the installed package is
-read-only, point ``NUMBA_CACHE_DIR`` at a writable folder, otherwise every
-new process compiles again (a few seconds per loss and dtype on first use).
+Kernels are compiled on first use, one per loss, dtype and shape of work
+(a few seconds each), and cached on disk by numba in the ``__pycache__``
+folder of ``losslab/_kernels``; where the installed package is read-only,
+numba falls back to a user cache folder, and ``NUMBA_CACHE_DIR`` chooses
+one. A kernel's cached name carries a hash of its sources, so an edited loss
+compiles again rather than loading a stale kernel.
+
+:func:`kernel_threads` is the one policy for how many threads the kernels use.
 
 Example:
     >>> from losslab import config
