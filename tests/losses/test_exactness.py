@@ -144,17 +144,21 @@ class _Judge:
         assert not self.problems, f"{len(self.problems)} problem(s):\n{shown}{more}"
 
 
+def _setup(ref: Reference, params: dict, dtype: type, require: Any) -> tuple:
+    """The loss, its extreme inputs, their mpmath terms and a fresh judge."""
+    require("mpmath")
+    y_pred, y_true = _inputs(ref.name, dtype)
+    truth = _truth(ref.name, _key(params), dtype)
+    return losses.get(ref.name, **params), y_pred, y_true, truth, _Judge(dtype)
+
+
 def _ulps(ref: Reference, params: dict, p: Any, t: Any) -> float:
     return ref.ulps(params, p, t) if callable(ref.ulps) else ref.ulps
 
 
 @pytest.mark.parametrize(("ref", "params", "dtype"), CASES)
 def test_elements_are_exact_on_both_paths(ref, params, dtype, require):
-    require("mpmath")
-    loss = losses.get(ref.name, **params)
-    y_pred, y_true = _inputs(ref.name, dtype)
-    truth = _truth(ref.name, _key(params), dtype)
-    judge = _Judge(dtype)
+    loss, y_pred, y_true, truth, judge = _setup(ref, params, dtype, require)
     for index in _batches(ref, y_pred, y_true):
         results = {
             path: _evaluate(loss, path, y_pred[index], y_true[index], reduction="none")
@@ -183,11 +187,7 @@ def _finite_mask(truth, dtype) -> np.ndarray:
 
 @pytest.mark.parametrize(("ref", "params", "dtype"), CASES)
 def test_reductions_and_weights_match_the_references(ref, params, dtype, require):
-    require("mpmath")
-    loss = losses.get(ref.name, **params)
-    y_pred, y_true = _inputs(ref.name, dtype)
-    truth = _truth(ref.name, _key(params), dtype)
-    judge = _Judge(dtype)
+    loss, y_pred, y_true, truth, judge = _setup(ref, params, dtype, require)
     for index in _batches(ref, y_pred, y_true):
         finite = _finite_mask([truth[i] for i in index], dtype)
         # Weights 0 on every element whose loss overflows (or nearly): they must count for

@@ -19,7 +19,7 @@ from typing import Any
 from losslab._array import Array
 from losslab.datasets import Task
 from losslab.links import Kind
-from losslab.losses import Loss, functions
+from losslab.losses import Loss
 
 LossFunction = Callable[..., Array]
 
@@ -88,17 +88,9 @@ def from_definition(
         TypeError: A parameter the definition does not have.
         ValueError: A parameter out of its range, naming it.
     """
-    value, grad, hess = functions(definition)
-    return CustomLoss(
-        definition.name,
-        value,
-        grad,
-        hess,
-        params=definition.bind_params(params),
-        task=definition.task,
-        link=definition.link,
-        summary=definition.summary,
-        definition=definition,
+    return CustomLoss.from_definition(
+        definition,
+        params,
         factory=factory,
         factory_args=factory_args,
         factory_kwargs=factory_kwargs,

@@ -175,6 +175,32 @@ class Loss:
         grad = self._grad(y_pred, y_true, **kwargs, **self._params)
         return value, _fused.into_out(grad, out, y_pred, y_true, weights)
 
+    @classmethod
+    def from_definition(
+        cls, definition: type[Definition], params: Mapping[str, Any], **kwargs: Any
+    ) -> Loss:
+        """The loss of ``definition`` at ``params`` (validated, defaults filled).
+
+        ``kwargs`` go to the constructor of ``cls`` (a subclass's own arguments).
+
+        Raises:
+            TypeError: A parameter the definition does not have.
+            ValueError: A parameter out of its range, naming it.
+        """
+        value, grad, hess = functions(definition)
+        return cls(
+            definition.name,
+            value,
+            grad,
+            hess,
+            params=definition.bind_params(params),
+            task=definition.task,
+            link=definition.link,
+            summary=definition.summary,
+            definition=definition,
+            **kwargs,
+        )
+
     def _fused_or_plain(
         self,
         op: str,
@@ -215,7 +241,6 @@ class Loss:
 
 
 _REGISTRY: dict[str, type[Definition]] = {}
-_FUNCTIONS: dict[str, tuple[LossFunction, LossFunction, LossFunction]] = {}
 _ORDER = {"regression": 0, "binary": 1, "multiclass": 2}
 
 
@@ -236,7 +261,6 @@ def register(definition: type[Definition]) -> tuple[LossFunction, LossFunction, 
         raise ValueError(f"a loss named {name!r} is already registered")
     made = functions(definition)
     _REGISTRY[name] = definition
-    _FUNCTIONS[name] = made
     return made
 
 
@@ -329,19 +353,7 @@ def get(name: str, **params: Any) -> Loss:
         >>> get("quantile", q=0.9)
         Loss('quantile', q=0.9)
     """
-    spec = definition(name)
-    value, grad, hess = _FUNCTIONS[name]
-    return Loss(
-        name,
-        value,
-        grad,
-        hess,
-        params=spec.bind_params(params),
-        task=spec.task,
-        link=spec.link,
-        summary=spec.summary,
-        definition=spec,
-    )
+    return Loss.from_definition(definition(name), params)
 
 
 def _get_with_params(name: str, params: dict[str, Any]) -> Loss:
