@@ -300,6 +300,29 @@ def test_zero_weight_ignores_an_overflowing_loss(path):
 
 
 @pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("weight", [1e-310, 1e-300, 1e300, 1.7e308])
+def test_mean_over_extreme_weight_sums_divides_exactly(path, weight):
+    # A weighted mean divides by the sum of weights, which here may overflow or be subnormal
+    # (the fused kernel multiplies by its reciprocal).
+    value, grad, _ = _evaluate(
+        losses.get("mse"), path, np.array([3.0, 1.0]), np.zeros(2), weights=np.full(2, weight)
+    )
+    np.testing.assert_allclose(float(value), 5.0, rtol=4e-16)
+    np.testing.assert_allclose(grad, [3.0, 1.0], rtol=4e-16)
+    total = _evaluate(
+        losses.get("mse"), path, np.array([1.0]), np.zeros(1), weights=[weight], reduction="sum"
+    )[0]
+    assert float(total) == weight  # a sum is not rescaled
+    logits, labels = np.array([[3.0, 1.0], [0.0, 1.0]]), np.array([0, 1])
+    value, grad, _ = _evaluate(
+        losses.get("cross_entropy"), path, logits, labels, weights=[weight] * 2
+    )
+    expected = _evaluate(losses.get("cross_entropy"), path, logits, labels)
+    np.testing.assert_allclose(float(value), float(expected[0]), rtol=4e-16)
+    np.testing.assert_allclose(grad, expected[1], rtol=4e-16)
+
+
+@pytest.mark.parametrize("path", PATHS)
 def test_mean_of_two_huge_residuals_does_not_overflow(path):
     value = _evaluate(losses.get("mae"), path, np.array([1e308, 1e308]), np.zeros(2))[0]
     assert float(value) == 1e308

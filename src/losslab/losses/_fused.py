@@ -225,16 +225,19 @@ def _plan(
 
 
 def _weights(
-    weights: Any, example_shape: tuple[int, ...], dtype: Any
+    weights: Any, example_shape: tuple[int, ...], dtype: Any, reduction: str
 ) -> tuple[np.ndarray, float] | None:
     """Weights flattened to the examples with their sum; None when the plain path must judge.
 
-    The sum is taken in float64, as the plain path takes it.
+    The sum is taken in float64, as the plain path takes it; for a mean it is
+    a normal float64 whose reciprocal is normal too (``prepare_weights``).
     """
     if weights is None:
         return np.empty(0, dtype=dtype), float(max(math.prod(example_shape), 1))
     try:
-        w, total = prepare_weights(namespace(weights), weights, example_shape, np.float64)
+        w, total = prepare_weights(
+            namespace(weights), weights, example_shape, np.float64, mean=reduction == "mean"
+        )
     except (TypeError, ValueError):
         # The plain path reports errors in its own order (y_pred first), so let it raise.
         return None
@@ -248,7 +251,7 @@ def _elementwise(
     dtype = y_pred.dtype
     if y_true.shape != y_pred.shape or y_pred.size == 0 or y_true.dtype.kind not in "biuf":
         return NotImplemented
-    prepared = _weights(weights, y_pred.shape, dtype)
+    prepared = _weights(weights, y_pred.shape, dtype, reduction)
     if prepared is None:
         return NotImplemented
     w, weight_sum = prepared
@@ -266,7 +269,7 @@ def _elementwise(
         definition.arguments(loss.params, float(np.finfo(dtype).eps)),
         order,
         want_value,
-        divisor,
+        1.0 / divisor,
         result.reshape(-1),
         values.reshape(-1),
         sums,
@@ -291,7 +294,7 @@ def _rows(
         return NotImplemented
     dtype = y_pred.dtype
     example_shape = y_pred.shape[:-1]
-    prepared = _weights(weights, example_shape, dtype)
+    prepared = _weights(weights, example_shape, dtype, reduction)
     if prepared is None:
         return NotImplemented
     w, normalizer = prepared

@@ -120,10 +120,11 @@ class Huber(Elementwise):
 
     @staticmethod
     def value(p, t, delta):
-        r = p - t
-        c = m.clip(r, -delta, delta)
-        # c²/2 + delta (|r| - |c|) is both branches at once and never squares a huge residual.
-        return 0.5 * c * c + delta * (m.abs(r) - m.abs(c))
+        a = m.abs(p - t)
+        c = m.minimum(a, delta)
+        # c (|r| - c/2) is both branches at once (|r|²/2, then delta (|r| - delta/2))
+        # and never squares a huge residual.
+        return c * (a - 0.5 * c)
 
     @staticmethod
     def grad(p, t, delta):

@@ -224,12 +224,19 @@ def check_domain(xp: Any, x: Array, name: str, domain: Domain) -> None:
             )
 
 
+_NORMAL = (2.0**-1022, 2.0**1022)
+"""Sums of weights whose reciprocal is a normal float64 too (the fused kernels multiply by it)."""
+
+
 def prepare_weights(
-    xp: Any, weights: Any, example_shape: tuple[int, ...], dtype: Any
+    xp: Any, weights: Any, example_shape: tuple[int, ...], dtype: Any, *, mean: bool = False
 ) -> tuple[Array | None, Any]:
     """Validate ``weights`` and return them broadcast to ``example_shape`` with their sum.
 
-    Without weights the sum is the number of examples.
+    Without weights the sum is the number of examples. For a weighted mean
+    (``mean=True``), which scaling all weights leaves unchanged, weights
+    whose sum is not a normal float (it overflows, or is subnormal) are
+    scaled by a power of two, exactly, so that their largest is about 1.
     """
     if weights is None:
         return None, float(max(math.prod(example_shape), 1))
@@ -248,9 +255,15 @@ def prepare_weights(
     if low < 0:
         raise ValueError(f"weights must be non-negative, got a value of {low}")
     w = xp.broadcast_to(w, example_shape)
-    total = xp.sum(w)
+    with np.errstate(over="ignore"):  # an overflowing sum is handled below
+        total = xp.sum(w)
     if not float(total) > 0:
         raise ValueError("weights must not all be zero (the weighted mean would divide by zero)")
+    if mean and not _NORMAL[0] <= float(total) <= _NORMAL[1]:
+        # Two factors, as 2^-e alone may not be a float (e = -1070 for tiny weights).
+        e = math.frexp(float(xp.max(w)))[1]
+        w = w * math.ldexp(1.0, -(e // 2)) * math.ldexp(1.0, e // 2 - e)
+        total = xp.sum(w)
     return w, total
 
 
@@ -284,7 +297,7 @@ def prepare(
         check_finite(xp, arr, name)
         check_domain(xp, arr, name, domain)
     work = working_dtype(xp, pred.dtype, pred)
-    w, normalizer = prepare_weights(xp, weights, tuple(pred.shape), work)
+    w, normalizer = prepare_weights(xp, weights, tuple(pred.shape), work, mean=reduction == "mean")
     return Batch(
         xp,
         as_float(xp, pred, "y_pred", work),
@@ -393,7 +406,7 @@ def prepare_rows(
                 f"y_true rows must be probabilities summing to 1, got a row off by {worst:.3g}"
             )
     work = working_dtype(xp, pred.dtype, pred)
-    w, normalizer = prepare_weights(xp, weights, example_shape, work)
+    w, normalizer = prepare_weights(xp, weights, example_shape, work, mean=reduction == "mean")
     if not labels:
         true = as_float(xp, true, "y_true", work)
     batch = Batch(
