@@ -1,10 +1,11 @@
 """The loss catalogue: values, exact gradients and exact Hessians, written from scratch.
 
-Every loss is one definition (:class:`Elementwise` or :class:`SoftmaxRows`:
-its parameters, link and the value, gradient and Hessian of one element,
-written once) from which come three pure functions (``huber``,
-``huber_grad``, ``huber_hess``) sharing the signature ``(y_pred, y_true, *,
-<params>, weights=None, reduction="mean")``, the fused kernels and a registry
+Every loss is one definition (:class:`Elementwise`, :class:`SoftmaxRows`,
+:class:`Rows` or :class:`Whole`: its parameters, link, properties and the
+value, gradient and Hessian of one element or row, written once) from which
+come three pure functions (``huber``, ``huber_grad``, ``huber_hess``)
+sharing the signature ``(y_pred, y_true, *, <params>, weights=None,
+reduction="mean")``, the fused kernels and a registry
 entry: ``get("huber", delta=0.5)`` returns a :class:`Loss` with the
 parameters bound. :mod:`losslab.losses.batch` is the kit every loss, and every
 custom loss, is written with.
@@ -33,7 +34,8 @@ from losslab.losses._classification import (
     squared_hinge_grad,
     squared_hinge_hess,
 )
-from losslab.losses._define import Elementwise, Param, SoftmaxRows
+from losslab.losses._define import Elementwise, Param, Rows, SoftmaxRows, Whole
+from losslab.losses._properties import Properties
 from losslab.losses._registry import (
     Loss,
     available,
@@ -80,8 +82,11 @@ __all__ = [
     "Elementwise",
     "Loss",
     "Param",
+    "Properties",
     "Reduction",
+    "Rows",
     "SoftmaxRows",
+    "Whole",
     "available",
     "barron",
     "barron_grad",

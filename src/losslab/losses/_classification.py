@@ -22,8 +22,35 @@ from losslab import links
 from losslab._array import Array
 from losslab._math import m
 from losslab.losses._define import Elementwise, Param, SoftmaxRows, positive
+from losslab.losses._properties import Properties
 from losslab.losses._registry import register
 from losslab.losses.batch import Batch
+
+
+def _broadcast(weights: Any, t: np.ndarray) -> np.ndarray | None:
+    """``weights`` as float64 of the shape of ``t``, or None."""
+    return None if weights is None else np.broadcast_to(np.asarray(weights, np.float64), t.shape)
+
+
+def _class_masses(y_true: Any, weights: Any) -> tuple[float, float]:
+    """The total weight of the positive and of the negative examples (labels 0/1 or -1/+1)."""
+    t = np.asarray(y_true, dtype=np.float64)
+    w = np.ones_like(t) if weights is None else _broadcast(weights, t)
+    return float(np.sum(w[t > 0])), float(np.sum(w[t <= 0]))
+
+
+def _focal_force(gamma: float) -> float:
+    """Focal's largest force: the maximum over p in (0, 1) of (1 - p)^g (g p (-log p) + 1 - p)."""
+    from scipy.optimize import minimize_scalar
+
+    def force(z: float) -> float:
+        p = 1.0 / (1.0 + math.exp(-z))  # p = sigmoid(z), over the whole real line
+        return (1.0 - p) ** gamma * (gamma * p * -math.log(p) + 1.0 - p) if p > 0 else 1.0
+
+    best = minimize_scalar(lambda z: -force(z), bounds=(-40.0, 40.0), method="bounded",
+                           options={"xatol": 1e-12})  # fmt: skip
+    return max(1.0, -float(best.fun))
+
 
 # ---------------------------------------------------------------- bce on probabilities
 
@@ -58,6 +85,24 @@ class BCE(Elementwise):
     pred_domain = "probability"
     true_domain = "probability"
     summary = "Binary cross-entropy on probabilities: confident wrong answers cost most."
+
+    @classmethod
+    def properties(cls, params: Mapping[str, Any]) -> Properties:
+        """Convex in p, proper (the log score); the force 1/p is unbounded near 0 and 1."""
+        return Properties(
+            convex=True,
+            smoothness="Cinf",
+            lipschitz=None,
+            robust=False,
+            proper=True,
+            calibrated=True,
+        )
+
+    @classmethod
+    def optimal_constant(cls, y_true: Any, weights: Any, params: Mapping[str, Any]) -> np.ndarray:
+        """The weighted base rate of class 1."""
+        t = np.asarray(y_true, dtype=np.float64)
+        return np.asarray(np.average(t, weights=_broadcast(weights, t)))
 
     @classmethod
     def arguments(cls, params: Mapping[str, Any], eps: float) -> tuple[float, ...]:
@@ -118,6 +163,29 @@ class BCEWithLogits(Elementwise):
     true_domain = "probability"
     params = (positive("pos_weight", 1.0),)
     summary = "Binary cross-entropy on logits, stable for any logit; pos_weight for imbalance."
+
+    @classmethod
+    def properties(cls, params: Mapping[str, Any]) -> Properties:
+        """Convex, force at most max(pos_weight, 1); proper only without a pos_weight."""
+        pos_weight = float(params["pos_weight"])
+        unweighted = pos_weight == 1.0
+        return Properties(
+            convex=True,
+            smoothness="Cinf",
+            lipschitz=max(pos_weight, 1.0),
+            robust=True,
+            proper=unweighted,
+            calibrated=unweighted,
+        )
+
+    @classmethod
+    def optimal_constant(cls, y_true: Any, weights: Any, params: Mapping[str, Any]) -> np.ndarray:
+        """The log-odds of the base rate, with positives weighed by pos_weight."""
+        t = np.asarray(y_true, dtype=np.float64)
+        rate = np.average(t, weights=_broadcast(weights, t))
+        positive, negative = float(params["pos_weight"]) * rate, 1.0 - rate
+        with np.errstate(divide="ignore"):
+            return np.asarray(np.log(positive) - np.log(negative))
 
     @classmethod
     def arguments(cls, params: Mapping[str, Any], eps: float) -> tuple[float, ...]:
@@ -188,6 +256,27 @@ class Focal(Elementwise):
     summary = "Focal loss: cross-entropy scaled by (1 - p_t)^gamma to focus on hard examples."
 
     @classmethod
+    def properties(cls, params: Mapping[str, Any]) -> Properties:
+        """Non-convex for gamma > 0, and not proper; calibrated without alpha.
+
+        Its minimiser is not the probability but a monotone map of it
+        (Charoenphakdee et al. 2021). The largest force is max(alpha_t) times
+        the maximum over p in (0, 1) of (1 - p)^gamma (gamma p (-log p) + 1 - p),
+        at least 1 (its limit at p = 0).
+        """
+        gamma, alpha = float(params["gamma"]), params["alpha"]
+        balanced = alpha is None or float(alpha) == 0.5
+        top = 1.0 if alpha is None else max(float(alpha), 1.0 - float(alpha))
+        return Properties(
+            convex=gamma == 0.0,
+            smoothness="Cinf",
+            lipschitz=top * _focal_force(gamma),
+            robust=True,
+            proper=gamma == 0.0 and balanced,
+            calibrated=balanced,
+        )
+
+    @classmethod
     def arguments(cls, params: Mapping[str, Any], eps: float) -> tuple[float, ...]:
         """Gamma and the weights of the positive and negative class (1 and 1 without alpha)."""
         alpha = params["alpha"]
@@ -247,6 +336,24 @@ class Hinge(Elementwise):
     true_domain = "signed_binary"
     summary = "SVM hinge: zero once the margin passes 1, linear before."
 
+    @classmethod
+    def properties(cls, params: Mapping[str, Any]) -> Properties:
+        """Convex with a kink at margin 1, calibrated but not proper."""
+        return Properties(
+            convex=True,
+            smoothness="C0",
+            lipschitz=1.0,
+            robust=True,
+            proper=False,
+            calibrated=True,
+        )
+
+    @classmethod
+    def optimal_constant(cls, y_true: Any, weights: Any, params: Mapping[str, Any]) -> np.ndarray:
+        """+1 or -1, the sign of the weighted majority (0 on a tie)."""
+        positive, negative = _class_masses(y_true, weights)
+        return np.asarray(float(np.sign(positive - negative)))
+
     @staticmethod
     def value(z, t):
         return m.maximum(_slack(z, t)[1], 0.0)
@@ -283,6 +390,24 @@ class SquaredHinge(Elementwise):
     link = links.LOGIT
     true_domain = "signed_binary"
     summary = "Squared hinge: a smooth SVM loss, quadratic until the margin passes 1."
+
+    @classmethod
+    def properties(cls, params: Mapping[str, Any]) -> Properties:
+        """Convex and once differentiable, calibrated but not proper; unbounded force."""
+        return Properties(
+            convex=True,
+            smoothness="C1",
+            lipschitz=None,
+            robust=False,
+            proper=False,
+            calibrated=True,
+        )
+
+    @classmethod
+    def optimal_constant(cls, y_true: Any, weights: Any, params: Mapping[str, Any]) -> np.ndarray:
+        """(W+ - W-) / (W+ + W-), with W± the weight of each class."""
+        positive, negative = _class_masses(y_true, weights)
+        return np.asarray((positive - negative) / (positive + negative))
 
     @staticmethod
     def value(z, t):
@@ -360,6 +485,47 @@ class CrossEntropy(SoftmaxRows):
         Param("ignore_index", -100, check=_index),
     )
     summary = "Softmax cross-entropy on rows of logits; gradient softmax(z) - onehot(y)."
+
+    @classmethod
+    def properties(cls, params: Mapping[str, Any]) -> Properties:
+        """Convex in the logits; proper without class weights or smoothing.
+
+        The gradient A p - a is at most sqrt(1 + (1 - eps)²) long over any number
+        of classes (sqrt 2 without smoothing), times the largest class weight
+        (with both class weights and smoothing, a bound rather than the least).
+        """
+        cw, eps = params["class_weights"], float(params["label_smoothing"])
+        top = 1.0 if cw is None else max(cw)
+        return Properties(
+            convex=True,
+            smoothness="Cinf",
+            lipschitz=top * math.sqrt(1.0 + (1.0 - eps) ** 2),
+            robust=True,
+            proper=cw is None and eps == 0.0,
+            calibrated=cw is None,
+        )
+
+    @classmethod
+    def optimal_constant(cls, y_true: Any, weights: Any, params: Mapping[str, Any]) -> np.ndarray:
+        """The log of the (weighted, smoothed) class frequencies: a row of K logits.
+
+        Labels give K as the largest label + 1, or the length of class_weights.
+        """
+        t = np.asarray(y_true)
+        cw = params["class_weights"]
+        if t.dtype.kind in "biu":
+            keep = t != int(params["ignore_index"])
+            n_classes = len(cw) if cw is not None else int(t[keep].max()) + 1
+            logits = np.zeros((*t.shape, n_classes))
+            batch, labels = Batch(np, logits, t, _broadcast(weights, t), "mean", 1.0), True
+        else:
+            t = t.astype(np.float64)
+            weights = _broadcast(weights, t[..., 0])
+            batch, labels = Batch(np, np.zeros_like(t), t, weights, "mean", 1.0), False
+        _, target = cls.targets(batch, labels, params)
+        mass = np.sum(batch.weigh(target).reshape(-1, target.shape[-1]), axis=0)
+        with np.errstate(divide="ignore"):
+            return np.log(mass / np.sum(mass))
 
     @staticmethod
     def term(a, log_p):
@@ -443,6 +609,27 @@ class KLDiv(SoftmaxRows):
     link = links.SOFTMAX
     labels_allowed = False
     summary = "KL divergence of target probability rows from softmax(logits)."
+
+    @classmethod
+    def properties(cls, params: Mapping[str, Any]) -> Properties:
+        """Convex in the logits, proper; the gradient p - t is at most sqrt 2 long."""
+        return Properties(
+            convex=True,
+            smoothness="Cinf",
+            lipschitz=math.sqrt(2.0),
+            robust=True,
+            proper=True,
+            calibrated=True,
+        )
+
+    @classmethod
+    def optimal_constant(cls, y_true: Any, weights: Any, params: Mapping[str, Any]) -> np.ndarray:
+        """The log of the weighted mean target row."""
+        t = np.asarray(y_true, dtype=np.float64)
+        rows = t.reshape(-1, t.shape[-1])
+        w = None if weights is None else np.broadcast_to(weights, t.shape[:-1]).reshape(-1)
+        with np.errstate(divide="ignore"):
+            return np.log(np.average(rows, axis=0, weights=w))
 
     @staticmethod
     def term(a, log_p):

@@ -37,11 +37,37 @@ from array_api_compat import device
 from losslab._array import Array, softmax_parts
 from losslab._math import array_math, bind
 from losslab.links import Link
-from losslab.losses.batch import Batch, Domain, check_range, prepare, prepare_rows
+from losslab.losses._properties import Properties, minimise_constant, weighted_quantile
+from losslab.losses.batch import (
+    Batch,
+    Domain,
+    as_array,
+    as_float,
+    check_domain,
+    check_finite,
+    check_range,
+    prepare,
+    prepare_rows,
+    prepare_weights,
+)
 
-__all__ = ["Definition", "Elementwise", "Param", "SoftmaxRows", "Task", "evaluate"]
+__all__ = [
+    "Definition",
+    "Elementwise",
+    "Param",
+    "Rows",
+    "SoftmaxRows",
+    "Task",
+    "Whole",
+    "evaluate",
+]
 
-Task = Literal["regression", "binary", "multiclass"]
+Task = Literal[
+    "regression", "binary", "multiclass", "distribution", "ordinal", "ranking", "segmentation"
+]
+"""What a loss is for. The first three train on losslab's datasets; the others are
+losses of rows or batches (a predicted distribution, ordinal thresholds, a ranked
+list, a segmentation mask) used through their functions and ``hvp``."""
 Which = Literal["value", "grad", "hess"]
 
 
@@ -124,6 +150,21 @@ class Definition:
         bound = {**known, **params}
         return {p.name: p.validate(bound[p.name]) for p in cls.params}
 
+    @classmethod
+    def properties(cls, params: Mapping[str, Any]) -> Properties:
+        """The loss's mathematical properties at ``params`` (validated)."""
+        raise NotImplementedError(f"loss {cls.name!r} states no properties")
+
+    @classmethod
+    def optimal_constant(cls, y_true: Any, weights: Any, params: Mapping[str, Any]) -> np.ndarray:
+        """The constant ``y_pred`` (a number, or a row) minimising the weighted mean loss.
+
+        Subclasses with a closed form (the mean, the median, the log-odds...)
+        override this; the default minimises numerically from the weighted
+        median of the targets, mapped through the link.
+        """
+        raise NotImplementedError(f"loss {cls.name!r} has no optimal constant")
+
 
 class Elementwise(Definition):
     """A loss of one prediction ``p`` and one target ``t``, the same at every element.
@@ -156,6 +197,25 @@ class Elementwise(Definition):
     def variant(cls, params: Mapping[str, Any]) -> type[Elementwise]:
         """The class whose ``value``, ``grad`` and ``hess`` apply at these parameters."""
         return cls
+
+    @classmethod
+    def optimal_constant(cls, y_true: Any, weights: Any, params: Mapping[str, Any]) -> np.ndarray:
+        """The constant minimising the weighted mean loss, numerically (see :class:`Definition`)."""
+        t = np.asarray(y_true, dtype=np.float64)
+        w = None if weights is None else np.broadcast_to(np.asarray(weights, float), t.shape)
+        low, high = cls.link.interval
+        start = float(np.clip(cls.link.link(weighted_quantile(t, w, 0.5)), low, high))
+        if not math.isfinite(start):
+            start = 0.0
+
+        def objective(c: np.ndarray) -> float:
+            return float(evaluate(cls, "value", np.full(t.shape, c[0]), t, w, "mean", params))
+
+        def gradient(c: np.ndarray) -> np.ndarray:
+            grad = evaluate(cls, "grad", np.full(t.shape, c[0]), t, w, "mean", params)
+            return np.array([np.sum(grad)])
+
+        return np.asarray(minimise_constant(objective, gradient, np.array([start]))[0])
 
 
 class SoftmaxRows(Definition):
@@ -190,6 +250,76 @@ class SoftmaxRows(Definition):
         answer False for those parameters, and the plain path runs.
         """
         return True
+
+
+class Rows(Definition):
+    """A loss of one row ``y_pred[..., :]`` against its target, written on whole arrays.
+
+    For the losses whose row is not a softmax of logits with targets ``a``
+    (multi-margin, sparsemax, PolyLoss, the Brier score, ordinal thresholds,
+    a ranked list, a predicted mean and log-variance): subclasses define
+    static functions of the array namespace ``xp``, the rows ``z`` of shape
+    ``(..., K)`` (in float64 where available), the target ``t`` and the
+    parameters in their declared order:
+
+    - ``value(xp, z, t, *args)``: the loss of each row, shape ``(...)``;
+    - ``grad(xp, z, t, *args)``: its gradient, ``(..., K)``;
+    - ``hess(xp, z, t, *args)``: its Hessian blocks, ``(..., K, K)``.
+
+    ``target`` says what ``y_true`` is (checked by :func:`prepare_row_targets`):
+
+    - ``"classes"``: labels ``(...)`` in ``0..K-1``, or probability rows
+      ``(..., K)``; ``t`` is always the probability rows (labels one-hot);
+    - ``"ordinal"``: labels ``(...)`` in ``0..K`` (a row holds K thresholds);
+      ``t`` the labels as integers;
+    - ``"value"``: one real number per row, ``(...)``;
+    - ``"relevance"``: non-negative grades ``(..., K)``, one per entry.
+
+    These losses take the plain path only (the benchmark says so).
+    """
+
+    target: ClassVar[Literal["classes", "ordinal", "value", "relevance"]] = "classes"
+
+    value: ClassVar[Callable[..., Any]]
+    grad: ClassVar[Callable[..., Any]]
+    hess: ClassVar[Callable[..., Any]]
+
+    @classmethod
+    def arguments(cls, params: Mapping[str, Any]) -> tuple[Any, ...]:
+        """The row functions' arguments after ``(xp, z, t)``, from the bound parameters."""
+        return tuple(params[p.name] for p in cls.params)
+
+    @classmethod
+    def width(cls, params: Mapping[str, Any]) -> int | None:
+        """The row length the loss needs (2 for a mean and log-variance), or None for any."""
+        return None
+
+
+class Whole(Definition):
+    """A loss of a whole batch at once: Dice and Tversky, one number for all of ``y_pred``.
+
+    ``y_pred`` holds probabilities and ``y_true`` binary (or soft) targets of
+    the same shape; ``weights``, if given, weigh each element in every sum.
+    There are no per-example values: reductions ``"mean"`` and ``"sum"`` both
+    return the loss, ``"none"`` is refused. Subclasses define static
+    functions of ``(xp, p, t, w, *args)`` (``w`` the weights, or 1.0):
+    ``value`` (a 0-d array), ``grad`` and ``hess`` (the Hessian's diagonal),
+    both of ``y_pred``'s shape, and ``hvp(xp, p, t, w, v, *args)``, the exact
+    Hessian-vector product.
+    """
+
+    pred_domain: ClassVar[Domain] = "probability"
+    true_domain: ClassVar[Domain] = "probability"
+
+    value: ClassVar[Callable[..., Any]]
+    grad: ClassVar[Callable[..., Any]]
+    hess: ClassVar[Callable[..., Any]]
+    hvp: ClassVar[Callable[..., Any]]
+
+    @classmethod
+    def arguments(cls, params: Mapping[str, Any]) -> tuple[Any, ...]:
+        """The functions' arguments after the arrays, from the bound parameters."""
+        return tuple(float(params[p.name]) for p in cls.params)
 
 
 # ---------------------------------------------------------------------------- the plain path
@@ -228,8 +358,14 @@ def evaluate(
     """
     if issubclass(definition, SoftmaxRows):
         return _evaluate_rows(definition, which, y_pred, y_true, weights, reduction, params, full)
+    if issubclass(definition, Rows):
+        return _evaluate_generic_rows(
+            definition, which, y_pred, y_true, weights, reduction, params, full
+        )
+    if issubclass(definition, Whole):
+        return _evaluate_whole(definition, which, y_pred, y_true, weights, reduction, params)
     if not issubclass(definition, Elementwise):
-        raise TypeError(f"definition must be an Elementwise or SoftmaxRows, got {definition!r}")
+        raise TypeError(f"definition must be a losslab loss definition, got {definition!r}")
     b = prepare(
         y_pred,
         y_true,
@@ -287,3 +423,175 @@ def _evaluate_rows(
             p[..., :, None] * p[..., None, :]
         )
         return b.scale(scale[..., None] * block)
+
+
+def prepare_row_targets(
+    definition: type[Rows], y_pred: Any, y_true: Any, weights: Any, reduction: Any
+) -> tuple[Batch, Array]:
+    """Validate the arguments of a :class:`Rows` loss: the batch, and ``t`` as it reads it."""
+    if definition.target == "classes":
+        b, labels = prepare_rows(y_pred, y_true, weights, reduction, labels_allowed=True)
+        t = b.y_true
+        if labels:
+            xp = b.xp
+            classes = xp.arange(b.y_pred.shape[-1], device=device(b.y_pred))
+            t = xp.astype(t[..., None] == classes, b.y_pred.dtype)
+        return b, t
+    b, _ = prepare_rows(
+        y_pred, _placeholder_labels(y_pred), weights, reduction, labels_allowed=True
+    )
+    xp = b.xp
+    example_shape = tuple(b.y_pred.shape[:-1])
+    width = b.y_pred.shape[-1]
+    t = as_array(xp, y_true, "y_true")
+    if definition.target == "relevance":
+        if tuple(t.shape) != tuple(b.y_pred.shape):
+            raise ValueError(
+                f"y_true must hold one relevance grade per score, shape {tuple(b.y_pred.shape)}, "
+                f"got {tuple(t.shape)}"
+            )
+        t = as_float(xp, t, "y_true", b.y_pred.dtype)
+        check_finite(xp, t, "y_true")
+        check_domain(xp, t, "y_true", "nonnegative")
+        return b, t
+    if tuple(t.shape) != example_shape:
+        raise ValueError(
+            f"y_true must have one entry per row, shape y_pred.shape[:-1] = {example_shape}, "
+            f"got {tuple(t.shape)}"
+        )
+    if definition.target == "value":
+        t = as_float(xp, t, "y_true", b.y_pred.dtype)
+        check_finite(xp, t, "y_true")
+        return b, t
+    # ordinal: labels 0..K
+    if not xp.isdtype(t.dtype, "integral"):
+        t_float = as_float(xp, t, "y_true")
+        check_finite(xp, t_float, "y_true")
+        if bool(xp.any(xp.round(t_float) != t_float)):
+            raise ValueError("y_true ordinal labels must be whole numbers, got a fractional value")
+        t = xp.astype(t_float, xp.int64)
+    if bool(xp.any((t < 0) | (t > width))):
+        bad = int(t[(t < 0) | (t > width)][0])
+        raise ValueError(
+            f"y_true holds ordinal label {bad}, outside 0..{width} (rows of {width} thresholds)"
+        )
+    return b, t
+
+
+def _placeholder_labels(y_pred: Any) -> Any:
+    # prepare_rows checks y_pred and the weights; the target is checked here afterwards.
+    from losslab._array import namespace
+
+    xp = namespace(y_pred)
+    z = xp.asarray(y_pred)
+    return xp.zeros(tuple(z.shape[:-1]), dtype=xp.int64, device=device(z)) if z.ndim else z
+
+
+def _evaluate_generic_rows(
+    definition: type[Rows],
+    which: Which,
+    y_pred: Any,
+    y_true: Any,
+    weights: Any,
+    reduction: Any,
+    params: Mapping[str, Any],
+    full: bool,
+) -> Array:
+    b, t = prepare_row_targets(definition, y_pred, y_true, weights, reduction)
+    width = definition.width(params)
+    if width is not None and b.y_pred.shape[-1] != width:
+        raise ValueError(
+            f"y_pred rows of {definition.name!r} hold {width} values, got {b.y_pred.shape[-1]}"
+        )
+    xp = b.xp
+    args = definition.arguments(params)
+    with _quiet():
+        if which == "value":
+            return b.value(definition.value(xp, b.y_pred, t, *args))
+        if which == "grad":
+            return b.derivative(definition.grad(xp, b.y_pred, t, *args))
+        if not isinstance(full, bool):
+            raise TypeError(f"full must be True or False, got {full!r}")
+        block = definition.hess(xp, b.y_pred, t, *args)
+        if full:
+            return b.derivative(block)
+        eye = xp.eye(block.shape[-1], dtype=block.dtype, device=device(block))
+        return b.derivative(xp.sum(block * eye, axis=-1))
+
+
+def prepare_whole(
+    definition: type[Whole], y_pred: Any, y_true: Any, weights: Any, reduction: Any
+) -> tuple[Batch, Any]:
+    """Validate the arguments of a :class:`Whole` loss: the batch and the element weights (or 1)."""
+    if reduction == "none":
+        raise ValueError(
+            f"reduction='none': {definition.name!r} is a loss of the whole batch, with no "
+            "per-example values; use 'mean' or 'sum' (both give the loss)"
+        )
+    b = prepare(
+        y_pred,
+        y_true,
+        None,
+        reduction,
+        pred_domain=definition.pred_domain,
+        true_domain=definition.true_domain,
+    )
+    if weights is None:
+        return b, 1.0
+    w, _ = prepare_weights(b.xp, weights, tuple(b.y_pred.shape), b.y_pred.dtype)
+    return b, w
+
+
+def _evaluate_whole(
+    definition: type[Whole],
+    which: Which,
+    y_pred: Any,
+    y_true: Any,
+    weights: Any,
+    reduction: Any,
+    params: Mapping[str, Any],
+) -> Array:
+    b, w = prepare_whole(definition, y_pred, y_true, weights, reduction)
+    function = getattr(definition, which)
+    with _quiet():
+        return b._output(function(b.xp, b.y_pred, b.y_true, w, *definition.arguments(params)))
+
+
+def hvp(
+    definition: type[Definition],
+    y_pred: Any,
+    y_true: Any,
+    v: Any,
+    weights: Any,
+    reduction: Any,
+    params: Mapping[str, Any],
+) -> Array:
+    """The exact Hessian-vector product of the reduced loss with ``v`` (the shape of ``y_pred``).
+
+    Elementwise losses: the Hessian diagonal times ``v``; losses on rows: each
+    row's K x K block times its row of ``v``; :class:`Whole` losses: their own.
+    """
+    from losslab._array import namespace
+
+    xp = namespace(y_pred, y_true, v)
+    pred = xp.asarray(y_pred)
+    vector = as_array(xp, v, "v")
+    if tuple(vector.shape) != tuple(pred.shape):
+        raise ValueError(
+            f"v must have the shape of y_pred {tuple(pred.shape)}, got {tuple(vector.shape)}"
+        )
+    if issubclass(definition, Whole):
+        b, w = prepare_whole(definition, y_pred, y_true, weights, reduction)
+        vector = as_float(xp, vector, "v", b.y_pred.dtype)
+        check_finite(xp, vector, "v")
+        with _quiet():
+            result = definition.hvp(
+                b.xp, b.y_pred, b.y_true, w, vector, *definition.arguments(params)
+            )
+        return b._output(result)
+    check_finite(xp, vector, "v")
+    if issubclass(definition, Elementwise):
+        diagonal = evaluate(definition, "hess", y_pred, y_true, weights, reduction, params)
+        return diagonal * as_float(xp, vector, "v", diagonal.dtype)
+    blocks = evaluate(definition, "hess", y_pred, y_true, weights, reduction, params, full=True)
+    return xp.sum(blocks * as_float(xp, vector, "v", blocks.dtype)[..., None, :], axis=-1)

@@ -10,7 +10,9 @@ from typing import Any, Literal
 
 from losslab import links
 from losslab._array import Array
-from losslab.losses._define import Definition, Elementwise, Task, evaluate
+from losslab.losses import _define
+from losslab.losses._define import Definition, Elementwise, Task, Whole, evaluate
+from losslab.losses._properties import Properties
 
 PredKind = Literal["value", "log_rate", "probability", "logit", "logits"]
 LossFunction = Callable[..., Array]
@@ -175,6 +177,54 @@ class Loss:
         grad = self._grad(y_pred, y_true, **kwargs, **self._params)
         return value, _fused.into_out(grad, out, y_pred, y_true, weights)
 
+    def hvp(
+        self, y_pred: Any, y_true: Any, v: Any, *, weights: Any = None, reduction: str = "mean"
+    ) -> Array:
+        """The exact Hessian-vector product of the call with ``v``, of ``y_pred``'s shape.
+
+        Elementwise losses: the Hessian diagonal times ``v``; losses on rows:
+        each row's K x K block times its row of ``v``; losses of a whole batch
+        (Dice, Tversky): the full Hessian's product, without forming it.
+        """
+        if self.definition is not None:
+            return _define.hvp(
+                self.definition, y_pred, y_true, v, weights, reduction, dict(self._params)
+            )
+        from losslab._array import namespace
+
+        xp = namespace(y_pred, v)
+        if "full" not in inspect.signature(self._hess).parameters:
+            return self.hess(y_pred, y_true, weights=weights, reduction=reduction) * xp.asarray(v)
+        blocks = self.hess(y_pred, y_true, weights=weights, reduction=reduction, full=True)
+        return xp.sum(blocks * xp.asarray(v)[..., None, :], axis=-1)
+
+    @property
+    def properties(self) -> Properties:
+        """Convexity, smoothness, Lipschitz constant, robustness... at these parameters.
+
+        Raises:
+            TypeError: A custom loss, which states none.
+        """
+        if self.definition is None:
+            raise TypeError(f"custom loss {self.name!r} states no properties")
+        return self.definition.properties(dict(self._params))
+
+    def optimal_constant(self, y_true: Any, *, weights: Any = None) -> Any:
+        """The constant ``y_pred`` minimising the (weighted) mean loss against ``y_true``.
+
+        The mean for MSE, the median for MAE, the q-quantile for the pinball
+        loss, the log of the mean for Poisson, the base-rate log-odds for
+        logistic losses, log class frequencies for cross-entropy; a number for
+        elementwise losses, a row for losses on rows. Boosters and estimators
+        start from it.
+
+        Raises:
+            TypeError: A custom loss without a definition.
+        """
+        if self.definition is None:
+            raise TypeError(f"custom loss {self.name!r} has no optimal constant")
+        return self.definition.optimal_constant(y_true, weights, dict(self._params))
+
     @classmethod
     def from_definition(
         cls, definition: type[Definition], params: Mapping[str, Any], **kwargs: Any
@@ -241,7 +291,15 @@ class Loss:
 
 
 _REGISTRY: dict[str, type[Definition]] = {}
-_ORDER = {"regression": 0, "binary": 1, "multiclass": 2}
+_ORDER = {
+    "regression": 0,
+    "binary": 1,
+    "multiclass": 2,
+    "distribution": 3,
+    "ordinal": 4,
+    "ranking": 5,
+    "segmentation": 6,
+}
 
 
 def register(definition: type[Definition]) -> tuple[LossFunction, LossFunction, LossFunction]:
@@ -278,7 +336,7 @@ def functions(definition: type[Definition]) -> tuple[LossFunction, LossFunction,
 
 def _public_function(definition: type[Definition], which: str) -> LossFunction:
     name = definition.name
-    rows = not issubclass(definition, Elementwise)
+    rows = not issubclass(definition, (Elementwise, Whole))
 
     def function(y_pred: Any, y_true: Any, *, weights: Any = None, reduction: str = "mean",
                  full: bool = False, **params: Any) -> Array:  # fmt: skip
@@ -361,7 +419,11 @@ def _get_with_params(name: str, params: dict[str, Any]) -> Loss:
 
 
 def describe(name: str) -> dict[str, Any]:
-    """Name, task, link, what ``y_pred`` is, parameters with defaults and a one-line summary."""
+    """What loss ``name`` is: its entry and its properties at the default parameters.
+
+    Name, task, link, what ``y_pred`` is, parameters with defaults, a one-line
+    summary and ``properties`` (:class:`~losslab.losses.Properties` as a dict).
+    """
     spec = definition(name)
     return {
         "name": name,
@@ -370,4 +432,5 @@ def describe(name: str) -> dict[str, Any]:
         "y_pred": spec.link.kind,
         "params": spec.defaults(),
         "summary": spec.summary,
+        "properties": spec.properties(spec.bind_params({})).as_dict(),
     }

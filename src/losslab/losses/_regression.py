@@ -16,12 +16,20 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 from losslab import links
 from losslab._math import LOG2, m
 from losslab.losses._define import Elementwise, Param, positive
+from losslab.losses._properties import Properties, weighted_quantile
 from losslab.losses._registry import register
 
 _E_700, _E_MINUS_700 = math.exp(700.0), math.exp(-700.0)
+
+
+def _broadcast(weights: Any, t: np.ndarray) -> np.ndarray | None:
+    """``weights`` as float64 of the shape of ``t``, or None."""
+    return None if weights is None else np.broadcast_to(np.asarray(weights, np.float64), t.shape)
 
 
 class MSE(Elementwise):
@@ -43,6 +51,17 @@ class MSE(Elementwise):
     task = "regression"
     link = links.IDENTITY
     summary = "Mean squared error: squares errors, so large ones dominate."
+
+    @classmethod
+    def properties(cls, params: Mapping[str, Any]) -> Properties:
+        """Convex and smooth; the gradient grows with the residual (not robust)."""
+        return Properties(convex=True, smoothness="Cinf", lipschitz=None, robust=False)
+
+    @classmethod
+    def optimal_constant(cls, y_true: Any, weights: Any, params: Mapping[str, Any]) -> np.ndarray:
+        """The weighted mean of ``y_true``."""
+        t = np.asarray(y_true, dtype=np.float64)
+        return np.asarray(np.average(t, weights=_broadcast(weights, t)))
 
     @staticmethod
     def value(p, t):
@@ -81,6 +100,17 @@ class MAE(Elementwise):
     link = links.IDENTITY
     summary = "Mean absolute error: every unit of error costs the same; robust to outliers."
 
+    @classmethod
+    def properties(cls, params: Mapping[str, Any]) -> Properties:
+        """Convex with a kink at 0; every residual pulls with force 1."""
+        return Properties(convex=True, smoothness="C0", lipschitz=1.0, robust=True)
+
+    @classmethod
+    def optimal_constant(cls, y_true: Any, weights: Any, params: Mapping[str, Any]) -> np.ndarray:
+        """The weighted median of ``y_true``."""
+        t = np.asarray(y_true, dtype=np.float64)
+        return np.asarray(weighted_quantile(t, _broadcast(weights, t), 0.5))
+
     @staticmethod
     def value(p, t):
         return m.abs(p - t)
@@ -117,6 +147,13 @@ class Huber(Elementwise):
     link = links.IDENTITY
     params = (positive("delta", 1.0),)
     summary = "Squared error for |r| <= delta, absolute beyond: MSE's smoothness, MAE's robustness."
+
+    @classmethod
+    def properties(cls, params: Mapping[str, Any]) -> Properties:
+        """Convex, once differentiable (the Hessian jumps at |r| = delta), force at most delta."""
+        return Properties(
+            convex=True, smoothness="C1", lipschitz=float(params["delta"]), robust=True
+        )
 
     @staticmethod
     def value(p, t, delta):
@@ -162,6 +199,13 @@ class PseudoHuber(Elementwise):
     params = (positive("delta", 1.0),)
     summary = "A smooth Huber with every derivative continuous."
 
+    @classmethod
+    def properties(cls, params: Mapping[str, Any]) -> Properties:
+        """Convex and smooth; the force r / sqrt(1 + (r/delta)²) tends to delta."""
+        return Properties(
+            convex=True, smoothness="Cinf", lipschitz=float(params["delta"]), robust=True
+        )
+
     @staticmethod
     def value(p, t, delta):
         # One division (p - t) / delta, shared with the gradient.
@@ -197,6 +241,11 @@ class LogCosh(Elementwise):
     task = "regression"
     link = links.IDENTITY
     summary = "log cosh r: r²/2 near zero, |r| - log 2 far out."
+
+    @classmethod
+    def properties(cls, params: Mapping[str, Any]) -> Properties:
+        """Convex and smooth; the force tanh r tends to 1."""
+        return Properties(convex=True, smoothness="Cinf", lipschitz=1.0, robust=True)
 
     @staticmethod
     def value(p, t):
@@ -251,6 +300,18 @@ class Quantile(Elementwise):
     params = (Param("q", 0.5, low=0.0, high=1.0, low_open=True, high_open=True),)
     summary = "Pinball loss: under-prediction costs q, over-prediction 1 - q; fits quantile q."
 
+    @classmethod
+    def properties(cls, params: Mapping[str, Any]) -> Properties:
+        """Convex with a kink at 0; force q below the target, 1 - q above."""
+        q = float(params["q"])
+        return Properties(convex=True, smoothness="C0", lipschitz=max(q, 1.0 - q), robust=True)
+
+    @classmethod
+    def optimal_constant(cls, y_true: Any, weights: Any, params: Mapping[str, Any]) -> np.ndarray:
+        """The weighted q-quantile of ``y_true``."""
+        t = np.asarray(y_true, dtype=np.float64)
+        return np.asarray(weighted_quantile(t, _broadcast(weights, t), float(params["q"])))
+
     @staticmethod
     def value(p, t, q):
         r = p - t
@@ -293,6 +354,12 @@ class Expectile(Elementwise):
     link = links.IDENTITY
     params = (Param("tau", 0.5, low=0.0, high=1.0, low_open=True, high_open=True),)
     summary = "Asymmetric squared error: under-prediction weighs tau; fits the tau-expectile."
+
+    @classmethod
+    def properties(cls, params: Mapping[str, Any]) -> Properties:
+        """Convex; the Hessian jumps at r = 0 unless tau = 1/2 (then it is mse / 2)."""
+        smooth = "Cinf" if float(params["tau"]) == 0.5 else "C1"
+        return Properties(convex=True, smoothness=smooth, lipschitz=None, robust=False)
 
     @classmethod
     def arguments(cls, params: Mapping[str, Any], eps: float) -> tuple[float, ...]:
@@ -528,6 +595,31 @@ class Barron(Elementwise):
     summary = "Barron's general robust loss: alpha moves from L2 (2) through Cauchy (0) to Welsch."
 
     @classmethod
+    def properties(cls, params: Mapping[str, Any]) -> Properties:
+        """Convex for alpha >= 1; bounded influence for alpha <= 1, redescending below.
+
+        The largest force, for alpha < 1, is at u = z²/|alpha - 2| = 1/(1 - alpha):
+        sqrt(u |alpha - 2|) (u + 1)^(alpha/2 - 1) / c (Welsch: e^(-1/2) / c).
+        """
+        alpha, c = float(params["alpha"]), float(params["scale"])
+        if alpha == -math.inf:
+            lipschitz: float | None = math.exp(-0.5) / c
+        elif alpha < 1.0:
+            u = 1.0 / (1.0 - alpha)
+            lipschitz = math.sqrt(u * abs(alpha - 2.0)) * (u + 1.0) ** (alpha / 2.0 - 1.0) / c
+        elif alpha == 1.0:
+            lipschitz = 1.0 / c
+        else:
+            lipschitz = None
+        return Properties(
+            convex=alpha >= 1.0,
+            smoothness="Cinf",
+            lipschitz=lipschitz,
+            robust=alpha <= 1.0,
+            redescending=alpha < 1.0,
+        )
+
+    @classmethod
     def variant(cls, params: Mapping[str, Any]) -> Any:
         """The exact branch for a special alpha, else the general formula.
 
@@ -572,6 +664,18 @@ class PoissonNLL(Elementwise):
     link = links.LOG
     true_domain = "nonnegative"
     summary = "Poisson negative log-likelihood on a log-rate, for counts."
+
+    @classmethod
+    def properties(cls, params: Mapping[str, Any]) -> Properties:
+        """Convex in the log-rate and smooth; the force exp(z) - y is unbounded."""
+        return Properties(convex=True, smoothness="Cinf", lipschitz=None, robust=False)
+
+    @classmethod
+    def optimal_constant(cls, y_true: Any, weights: Any, params: Mapping[str, Any]) -> np.ndarray:
+        """The log of the weighted mean count (-inf when every count is 0)."""
+        t = np.asarray(y_true, dtype=np.float64)
+        with np.errstate(divide="ignore"):
+            return np.asarray(np.log(np.average(t, weights=_broadcast(weights, t))))
 
     @staticmethod
     def value(p, t):

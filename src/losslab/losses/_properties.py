@@ -1,0 +1,105 @@
+"""What a loss is, mathematically, stated as data; and the constant that minimises it.
+
+Every catalogue definition answers :meth:`~losslab.losses._define.Definition.properties`
+with a :class:`Properties`, and :meth:`~losslab.losses._define.Definition.optimal_constant`
+with the best constant prediction. ``tests/losses/test_properties.py`` checks
+every statement against the loss's own value, gradient and Hessian, so a
+property written here is a property that holds.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+__all__ = ["Properties", "Smoothness", "minimise_constant", "weighted_quantile"]
+
+Smoothness = Literal["C0", "C1", "C2", "Cinf"]
+
+
+@dataclass(frozen=True)
+class Properties:
+    """Mathematical properties of a loss at given parameters, in ``y_pred``.
+
+    Attributes:
+        convex: The per-example loss is convex in ``y_pred`` for every target.
+        smoothness: How often it is continuously differentiable in ``y_pred``:
+            ``"C0"`` (kinks: MAE, hinge), ``"C1"`` (Huber), ``"C2"``, ``"Cinf"``.
+        lipschitz: The smallest L with ``|l(a) - l(b)| <= L |a - b|`` (the bound
+            on the gradient's norm, per example, rows in the Euclidean norm);
+            None when the gradient is unbounded.
+        robust: Bounded influence: the gradient stays bounded however far
+            ``y_pred`` moves from the target (an outlier pulls with finite force).
+        redescending: The influence falls back to 0 far from the target (an
+            outlier far enough away is ignored): Welsch, Tukey, Cauchy.
+        proper: For classification losses, a proper scoring rule: the
+            expected loss under true class probabilities is minimised by
+            predicting them (through the link). None for other tasks.
+        calibrated: For classification losses, classification-calibrated:
+            minimising the expected loss gives the Bayes decision (the sign of
+            the margin agrees with the majority class). None for other tasks.
+    """
+
+    convex: bool
+    smoothness: Smoothness
+    lipschitz: float | None
+    robust: bool
+    redescending: bool = False
+    proper: bool | None = None
+    calibrated: bool | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The properties as a plain dictionary (for tables and JSON)."""
+        return asdict(self)
+
+
+def weighted_quantile(values: np.ndarray, weights: np.ndarray | None, q: float) -> float:
+    """The q-quantile of ``values`` under ``weights``: a minimiser of the weighted pinball loss.
+
+    The smallest value whose cumulative weight reaches q of the total; where
+    the cumulative weight equals q exactly, the midpoint of that value and the
+    next (every point between them minimises the loss; the midpoint is the
+    usual median of an even count).
+    """
+    v = np.asarray(values, dtype=np.float64).ravel()
+    w = np.ones_like(v) if weights is None else np.asarray(weights, dtype=np.float64).ravel()
+    order = np.argsort(v, kind="stable")
+    v, w = v[order], w[order]
+    keep = w > 0
+    v, w = v[keep], w[keep]
+    cumulative = np.cumsum(w)
+    target = q * cumulative[-1]
+    i = int(np.searchsorted(cumulative, target, side="left"))
+    i = min(i, v.size - 1)
+    if math.isclose(cumulative[i], target, rel_tol=1e-12) and i + 1 < v.size:
+        return float((v[i] + v[i + 1]) / 2.0)
+    return float(v[i])
+
+
+def minimise_constant(
+    objective: Callable[[np.ndarray], float],
+    gradient: Callable[[np.ndarray], np.ndarray],
+    start: np.ndarray,
+) -> np.ndarray:
+    """The constant ``c`` (a scalar or a row) minimising ``objective(c)``, from ``start``.
+
+    L-BFGS with the loss's exact gradient; for losses without a closed form
+    (Huber, log-cosh, Barron, the robust family). A non-convex loss gets the
+    local minimum nearest ``start``, which callers choose well (the median
+    for the redescending losses).
+    """
+    from scipy.optimize import minimize
+
+    x0 = np.atleast_1d(np.asarray(start, dtype=np.float64))
+    result = minimize(
+        lambda x: float(objective(x)),
+        x0,
+        jac=lambda x: np.asarray(gradient(x), dtype=np.float64).reshape(x0.shape),
+        method="L-BFGS-B",
+        options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 1000},
+    )
+    return result.x.reshape(np.shape(start))
