@@ -268,6 +268,14 @@ CASES: list[Case] = [
         zero_loss_at_perfect=True,
         tags=frozenset({"perfect-on-boundary"}),
     ),
+    Case(
+        "mse_probability",
+        {},
+        _probabilities,
+        task="binary",
+        y_pred_kind="probability",
+        perfect=_identity,
+    ),
     *[
         Case("bce_with_logits", {"pos_weight": w}, _logits01, task="binary", y_pred_kind="logit")
         for w in (1.0, 2.5)

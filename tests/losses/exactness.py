@@ -429,6 +429,7 @@ REFERENCES: dict[str, Reference] = {
             _probabilities,
             context=lambda dtype: {"eps": float(np.finfo(dtype).eps)},
         ),
+        Reference("mse_probability", mse, [{}], _probabilities, _probabilities, ulps=2.0),
         Reference(
             "bce_with_logits",
             bce_with_logits,

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import losslab.losses as losses
+from losslab import config
 
 
 def _valid(case, rng):
@@ -107,6 +108,19 @@ def test_kl_div_targets_must_be_probabilities():
         losses.kl_div(z, [[0.5, 0.6, -0.1], [1.0, 0.0, 0.0]])
     with pytest.raises(ValueError, match="y_true"):
         losses.kl_div(z, [[0.5, 0.6, 0.1], [1.0, 0.0, 0.0]])  # sums to 1.2
+
+
+@pytest.mark.parametrize("fused", [True, False])
+def test_probability_rows_written_to_four_decimals_are_accepted(fused):
+    z = np.array([[1.0, 0.0, -1.0], [0.0, 2.0, 0.0]])
+    rounded = np.array([[0.3333, 0.3333, 0.3333], [0.1, 0.2, 0.7001]])  # off by 1e-4
+    with config.fused(fused):
+        value = losses.cross_entropy(z, rounded)
+        exact = losses.cross_entropy(z, rounded / rounded.sum(axis=-1, keepdims=True))
+        assert abs(float(value) - float(exact)) < 1e-3
+        assert np.isfinite(float(losses.kl_div(z, rounded)))
+        with pytest.raises(ValueError, match=r"row 1 sums to 0\.95\b"):
+            losses.cross_entropy(z, [[0.3333, 0.3333, 0.3333], [0.1, 0.2, 0.65]])
 
 
 def test_negative_weights(case, rng):

@@ -222,3 +222,16 @@ def test_half_multinomial_loss(skloss, rng, weighted):
     np.testing.assert_allclose(
         ce.hess(z, y, weights=w, reduction="sum"), hess, rtol=1e-12, atol=1e-15
     )
+
+
+def test_mse_probability_is_the_brier_score(rng):
+    from sklearn.metrics import brier_score_loss
+
+    p = rng.uniform(0.0, 1.0, 50)
+    y = rng.integers(0, 2, 50)
+    w = rng.uniform(0.1, 2.0, 50)
+    loss = losses.get("mse_probability")
+    np.testing.assert_allclose(float(loss(p, y)), brier_score_loss(y, p), rtol=1e-13)
+    np.testing.assert_allclose(
+        float(loss(p, y, weights=w)), brier_score_loss(y, p, sample_weight=w), rtol=1e-13
+    )

@@ -14,6 +14,8 @@ import math
 import numpy as np
 import pytest
 
+import losslab.losses as losses
+
 REDUCTIONS = ("mean", "sum", "none")
 
 
@@ -36,7 +38,7 @@ def torch_per_example(torch, case, z, y):
     F = torch.nn.functional
     p = case.params
     name = case.name
-    if name == "mse":
+    if name in ("mse", "mse_probability"):
         return F.mse_loss(z, y, reduction="none")
     if name == "mae":
         return F.l1_loss(z, y, reduction="none")
@@ -147,7 +149,7 @@ def _native(torch, case, z, y, reduction):
     F = torch.nn.functional
     p = case.params
     name = case.name
-    if name == "mse":
+    if name in ("mse", "mse_probability"):
         return F.mse_loss(z, y, reduction=reduction)
     if name == "mae":
         return F.l1_loss(z, y, reduction=reduction)
@@ -271,3 +273,24 @@ def test_full_hessian_blocks_match_torch(case, rng, torch, reduction):
         for j in range(n):
             if i != j:
                 np.testing.assert_allclose(full[i, :, j, :], 0.0, atol=1e-14)
+
+
+def test_kl_div_log_target_matches_torch(rng, torch):
+    z = rng.normal(0.0, 2.0, (5, 4))
+    t = rng.dirichlet(np.ones(4), 5)
+    log_t = np.log(t)
+    zt = _t(torch, z).requires_grad_(True)
+    expected = torch.nn.functional.kl_div(
+        torch.log_softmax(zt, -1), _t(torch, log_t), log_target=True, reduction="batchmean"
+    )
+    (grad,) = torch.autograd.grad(expected, zt)
+    loss = losses.get("kl_div", log_target=True)
+    np.testing.assert_allclose(float(loss(z, log_t)), expected.item(), rtol=1e-12)
+    np.testing.assert_allclose(loss.grad(z, log_t), grad.numpy(), rtol=1e-10, atol=1e-15)
+    # A zero probability is log 0 = -inf, where torch returns NaN: here the row's KL is finite.
+    t[0] = [0.5, 0.5, 0.0, 0.0]
+    with np.errstate(divide="ignore"):
+        log_t = np.log(t)
+    np.testing.assert_allclose(float(loss(z, log_t)), float(losses.kl_div(z, t)), rtol=1e-14)
+    with pytest.raises(ValueError, match=r"log-probabilities \(<= 0\) with log_target=True"):
+        loss(z, t + 0.5)

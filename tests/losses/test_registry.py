@@ -49,7 +49,7 @@ DEFAULTS = {
     "focal": {"gamma": 2.0, "alpha": None},
     "hinge": {},
     "squared_hinge": {},
-    "kl_div": {},
+    "kl_div": {"log_target": False},
 }
 
 

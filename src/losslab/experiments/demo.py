@@ -152,16 +152,13 @@ def outliers(
 
 
 def mse_on_probability() -> _losses.Loss:
-    """MSE read on a sigmoid probability: the catalogue's ``mse`` declared a binary loss.
+    """MSE read on a sigmoid probability: the catalogue's ``mse_probability``.
 
-    Declaring ``y_pred_kind="probability"`` makes :func:`~losslab.models.make_model`
-    and :func:`~losslab.train.fit` put a sigmoid head in front of it, so its
+    Its link is the probability, so :func:`~losslab.models.make_model` and
+    :func:`~losslab.train.fit` put a sigmoid head in front of it and its
     gradient wrt the logit is ``2 (p − y) σ′(z)``, which vanishes in saturation.
     """
-    return _losses.Loss(
-        "mse", _losses.mse, _losses.mse_grad, _losses.mse_hess, task="binary",
-        y_pred_kind="probability", summary="MSE on the sigmoid probability.",
-    )  # fmt: skip
+    return _losses.get("mse_probability")
 
 
 @dataclass(frozen=True)

@@ -19,12 +19,13 @@ import numpy as np
 from array_api_compat import device
 
 from losslab import links
-from losslab._array import Array
+from losslab._array import Array, namespace
 from losslab._math import m
 from losslab.losses._define import Elementwise, Param, SoftmaxRows, positive
 from losslab.losses._properties import Properties
 from losslab.losses._registry import register
-from losslab.losses.batch import Batch
+from losslab.losses._regression import MSE
+from losslab.losses.batch import Batch, as_array, as_float
 
 
 def _broadcast(weights: Any, t: np.ndarray) -> np.ndarray | None:
@@ -133,6 +134,53 @@ class BCE(Elementwise):
 
 
 # ---------------------------------------------------------------- bce on logits
+
+
+class MSEProbability(Elementwise):
+    """Squared error of a predicted probability: the seeds' "MSE applied to classification outputs".
+
+    Domain: ``y_pred`` probabilities in [0, 1] (a model puts a sigmoid in front,
+    the link's head); ``y_true`` labels 0/1 or soft labels in [0, 1].
+
+    Formula: l = (p - y)², gradient 2 (p - y), Hessian 2: :func:`mse`'s element
+    functions, read on a probability. It is the binary Brier score
+    (``sklearn.metrics.brier_score_loss``), a proper scoring rule. Through the
+    sigmoid head the gradient in the logit z is 2 (p - y) p (1 - p), which
+    vanishes when the sigmoid saturates however wrong the answer: the plateau
+    that makes cross-entropy the better classification loss (compare it with
+    ``bce`` in ``losslab compare`` or the playground).
+
+    Example:
+        >>> mse_probability([0.9, 0.2], [1.0, 1.0], reduction="none").round(6).tolist()
+        [0.01, 0.64]
+    """
+
+    name = "mse_probability"
+    task = "binary"
+    link = links.PROBABILITY
+    pred_domain = "probability"
+    true_domain = "probability"
+    summary = (
+        "MSE on a sigmoid probability (the Brier score): plateaus where the sigmoid saturates."
+    )
+
+    value = MSE.value
+    grad = MSE.grad
+    hess = MSE.hess
+
+    @classmethod
+    def properties(cls, params: Mapping[str, Any]) -> Properties:
+        """Convex in p, proper (the Brier score); the force 2 |p - y| is at most 2."""
+        return Properties(
+            convex=True,
+            smoothness="Cinf",
+            lipschitz=2.0,
+            robust=True,
+            proper=True,
+            calibrated=True,
+        )
+
+    optimal_constant = BCE.optimal_constant
 
 
 class BCEWithLogits(Elementwise):
@@ -440,6 +488,18 @@ def _class_weights(value: Any) -> tuple[float, ...] | None:
     return tuple(float(c) for c in cw)
 
 
+def _flag(name: str) -> Any:
+    def check(value: Any) -> bool:
+        # "true"/"false" as typed in a spec on the command line (kl_div:log_target=true).
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{name} must be True or False, got {value!r}")
+        return bool(value)
+
+    return check
+
+
 def _index(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"ignore_index must be an integer, got {value!r}")
@@ -589,6 +649,9 @@ class KLDiv(SoftmaxRows):
     Domain: ``y_pred`` logits of shape (..., K); ``y_true`` probability rows
     of the same shape, each summing to 1.
 
+    With ``log_target=True``, ``y_true`` holds the rows' log-probabilities
+    log t (as in PyTorch's and optax's ``log_target``), which may be -inf.
+
     Formula, per row, with p = softmax(z): l = sum_c t_c (log t_c - log p_c),
     taking 0 log 0 = 0; gradient p - t (times sum_c t_c = 1); Hessian
     diag(p) - p p^T, whose diagonal p (1 - p) ``hess`` returns (the blocks
@@ -608,7 +671,27 @@ class KLDiv(SoftmaxRows):
     task = "multiclass"
     link = links.SOFTMAX
     labels_allowed = False
+    params = (Param("log_target", False, check=_flag("log_target")),)
     summary = "KL divergence of target probability rows from softmax(logits)."
+
+    @classmethod
+    def read_true(cls, y_true: Any, params: Mapping[str, Any]) -> Any:
+        """The probability rows exp(y_true) when ``log_target``, else ``y_true``."""
+        if not params["log_target"]:
+            return y_true
+        xp = namespace(y_true)
+        log_t = as_float(xp, as_array(xp, y_true, "y_true"), "y_true")
+        if bool(xp.any(xp.isnan(log_t) | (log_t > 1e-12))):
+            bad = log_t[xp.isnan(log_t) | (log_t > 1e-12)][0]
+            raise ValueError(
+                f"y_true must hold log-probabilities (<= 0) with log_target=True, got {float(bad)}"
+            )
+        return xp.exp(log_t)
+
+    @classmethod
+    def fused(cls, params: Mapping[str, Any]) -> bool:
+        """The kernels read probability rows: log targets take the plain path."""
+        return not params["log_target"]
 
     @classmethod
     def properties(cls, params: Mapping[str, Any]) -> Properties:
@@ -643,6 +726,7 @@ class KLDiv(SoftmaxRows):
 
 
 bce, bce_grad, bce_hess = register(BCE)
+mse_probability, mse_probability_grad, mse_probability_hess = register(MSEProbability)
 bce_with_logits, bce_with_logits_grad, bce_with_logits_hess = register(BCEWithLogits)
 cross_entropy, cross_entropy_grad, cross_entropy_hess = register(CrossEntropy)
 focal, focal_grad, focal_hess = register(Focal)

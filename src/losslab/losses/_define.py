@@ -243,6 +243,11 @@ class SoftmaxRows(Definition):
         return None
 
     @classmethod
+    def read_true(cls, y_true: Any, params: Mapping[str, Any]) -> Any:
+        """``y_true`` as labels or probability rows to check (``kl_div`` reads log targets)."""
+        return y_true
+
+    @classmethod
     def fused(cls, params: Mapping[str, Any]) -> bool:
         """Whether the fused kernels compute these targets: labels weigh 1, rows are themselves.
 
@@ -393,7 +398,7 @@ def _evaluate_rows(
 ) -> Array:
     b, labels = prepare_rows(
         y_pred,
-        y_true,
+        definition.read_true(y_true, params),
         weights,
         reduction,
         labels_allowed=definition.labels_allowed,

@@ -43,7 +43,7 @@ import numpy as np
 from losslab import config
 from losslab._array import namespace
 from losslab.losses._define import Elementwise, SoftmaxRows
-from losslab.losses.batch import check_reduction, prepare_weights
+from losslab.losses.batch import check_reduction, prepare_weights, row_sum_tolerance
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -327,8 +327,7 @@ def _rows(
         values.reshape(-1),
         sums,
     )
-    # The plain path's tolerance on the row sums, in the same dtype-dependent form.
-    tolerance = 1e-6 if dtype == np.float64 else 1e-3
+    tolerance = row_sum_tolerance(dtype == np.float64)
     if np.sum(sums[:, 1]) != 0 or (not labels and np.max(sums[:, 2]) > tolerance):
         return NotImplemented
     return _finish(op, sums, reduction, normalizer, dtype, result, values)
