@@ -160,3 +160,27 @@ def test_bad_loss_and_hyperparameters(regression_data, binary_data):
         LossClassifier(loss="hinge").fit(Xc, three)
     with pytest.raises(ValueError, match="X has 3 features, but LossClassifier is expecting 2"):
         LossClassifier(epochs=2).fit(Xc, yc).predict(X)
+
+
+@pytest.mark.parametrize(
+    ("loss", "expected"),
+    [
+        ("mse", lambda y: np.mean(y)),
+        ("mae", lambda y: np.median(y)),
+        (losses.get("quantile", q=0.9), lambda y: np.quantile(y, 0.9, method="inverted_cdf")),
+    ],
+)
+def test_regressor_starts_at_the_optimal_constant(loss, expected) -> None:
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(201, 3))
+    y = 100.0 + rng.exponential(5.0, 201)
+    reg = LossRegressor(loss=loss, epochs=1, lr=1e-12, random_state=0).fit(X, y)
+    assert reg.intercept_ == pytest.approx(expected(y), rel=1e-9)
+
+
+def test_classifier_starts_at_the_class_log_frequencies() -> None:
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(120, 2))
+    y = np.repeat([0, 1, 2], [20, 40, 60])
+    clf = LossClassifier(loss="cross_entropy", epochs=1, lr=1e-12, random_state=0).fit(X, y)
+    np.testing.assert_allclose(np.exp(clf.intercept_), [1 / 6, 2 / 6, 3 / 6], rtol=1e-9)

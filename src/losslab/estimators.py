@@ -72,6 +72,7 @@ class _LossEstimator(BaseEstimator):
             loss, X.shape[1], n_classes=n_classes, kind=self.model,
             hidden=self.hidden, activation=self.activation, seed=seed,
         )  # fmt: skip
+        _start_at_optimal_constant(model, loss, y, sample_weight)
         history = fit(
             model, loss, X, y, optimizer=self.optimizer, lr=self.lr, epochs=self.epochs,
             batch_size=self.batch_size, weight_decay=self.weight_decay,
@@ -90,6 +91,25 @@ class _LossEstimator(BaseEstimator):
         if self.model != "linear":
             return None
         return self.model_.params["weight"].T.copy(), self.model_.params["bias"].copy()
+
+
+def _start_at_optimal_constant(model: Any, loss: Any, y: np.ndarray, sample_weight: Any) -> None:
+    """Set the output bias to the loss's best constant prediction, as boosters start.
+
+    The mean for mse, the median for mae, the base-rate log-odds for logistic
+    losses (through the sigmoid head for losses on probabilities), log class
+    frequencies for cross-entropy: training then starts from the best model
+    that ignores X. Left at 0 for custom losses and where the constant is
+    infinite (every label one class).
+    """
+    if getattr(loss, "definition", None) is None:
+        return
+    start = np.asarray(loss.optimal_constant(y, weights=sample_weight), dtype=np.float64)
+    if loss.link.head == "sigmoid":
+        with np.errstate(divide="ignore"):
+            start = np.log(start) - np.log1p(-start)
+    if np.all(np.isfinite(start)) and start.size in (1, model.output_bias.size):
+        model.output_bias[...] = start
 
 
 class LossRegressor(RegressorMixin, _LossEstimator):

@@ -71,6 +71,43 @@ def test_xgboost_sklearn_api_matches_built_ins() -> None:
     np.testing.assert_allclose(ours_w.predict(X), built_in_w.predict(X), atol=1e-5)
 
 
+@pytest.mark.parametrize(
+    ("loss", "objective", "scale", "y"),
+    [
+        ("mse", "reg:squarederror", 0.5, Y + 40.0),
+        ("bce_with_logits", "binary:logistic", 1.0, Y_BINARY),
+        ("bce", "binary:logistic", 1.0, Y_BINARY),
+    ],
+)
+def test_xgboost_started_at_base_margin_matches_the_built_in_default(loss, objective, scale, y):
+    # Built-in objectives start from the best constant (the mean, the base-rate log-odds);
+    # a custom objective starts there when given base_margin, and only then.
+    xgb = require("xgboost")
+    kwargs = {"n_estimators": 20, "max_depth": 3, "learning_rate": 0.3, "n_jobs": 1}
+    built_in = xgb.XGBRegressor(objective=objective, **kwargs).fit(X, y)
+    start = custom.base_margin(loss, y)
+    ours = xgb.XGBRegressor(
+        objective=custom.xgboost_objective(loss, scale=scale), base_score=start, **kwargs
+    ).fit(X, y)
+    margin = ours.predict(X)
+    expected = built_in.predict(X, output_margin=True)
+    np.testing.assert_allclose(margin, expected, atol=1e-4)
+    unstarted = xgb.XGBRegressor(
+        objective=custom.xgboost_objective(loss, scale=scale), base_score=0.0, **kwargs
+    ).fit(X, y)
+    assert np.abs(unstarted.predict(X) - expected).max() > 1e-2
+
+
+def test_base_margin_is_the_optimal_constant_as_a_margin() -> None:
+    w = RNG.uniform(0.5, 2.0, len(Y))
+    assert custom.base_margin("mse", Y, w) == pytest.approx(np.average(Y, weights=w), rel=1e-12)
+    rate = np.mean(Y_BINARY)
+    assert custom.base_margin("bce", Y_BINARY) == pytest.approx(np.log(rate / (1 - rate)))
+    labels = np.array([0, 1, 1, 2, 2, 2])
+    row = custom.base_margin("cross_entropy", labels)
+    np.testing.assert_allclose(np.exp(row), [1 / 6, 2 / 6, 3 / 6], rtol=1e-12)
+
+
 @pytest.mark.parametrize("loss", ["bce_with_logits", "bce"])
 def test_xgboost_logistic_matches_binary_logistic(loss: str) -> None:
     xgb = require("xgboost")

@@ -10,6 +10,7 @@ formula of a catalogue loss, and run on the fused path as the catalogue does.
 """
 
 from losslab.custom._adapters import (
+    base_margin,
     lightgbm_objective,
     lightgbm_train_objective,
     margin_derivatives,
@@ -60,6 +61,7 @@ __all__ = [
     "ThresholdChoice",
     "UnsafeExpressionError",
     "asymmetric_squared",
+    "base_margin",
     "bayes_decision",
     "bayes_threshold",
     "best_threshold",

@@ -34,6 +34,7 @@ from losslab.losses import Loss, get
 from losslab.losses.batch import REDUCTIONS, check_positive
 
 __all__ = [
+    "base_margin",
     "lightgbm_objective",
     "lightgbm_train_objective",
     "margin_derivatives",
@@ -107,12 +108,40 @@ def margin_derivatives(
     return (scale * grad).reshape(shape), (scale * hess).reshape(shape)
 
 
+def base_margin(
+    loss: Loss | str, y_true: ArrayLike, sample_weight: ArrayLike | None = None
+) -> float | np.ndarray:
+    """The raw margin a booster should start from: the loss's optimal constant, as a margin.
+
+    Built-in objectives start from the best constant (XGBoost's ``base_score``,
+    LightGBM's ``boost_from_average``); a custom objective cannot know it, and
+    starts from 0.5 or 0 unless told. This is :meth:`Loss.optimal_constant`
+    (the mean for ``mse``, the base-rate log-odds for ``bce_with_logits``, log
+    class frequencies for ``cross_entropy``), mapped through the sigmoid head
+    for losses on probabilities. Pass it as ``base_score=`` to XGBoost (a
+    number; custom objectives read it as a margin), or as
+    ``init_score=np.full(n, c)`` (rows: ``np.tile(c, (n, 1))``) to LightGBM.
+
+    Example:
+        >>> base_margin("mse", [1.0, 2.0, 6.0])
+        3.0
+    """
+    loss = _resolve(loss)
+    start = np.asarray(loss.optimal_constant(y_true, weights=sample_weight), dtype=np.float64)
+    if loss.link.head == "sigmoid":
+        with np.errstate(divide="ignore"):
+            start = np.log(start) - np.log1p(-start)
+    return float(start) if start.ndim == 0 else start
+
+
 def xgboost_objective(loss: Loss | str, *, scale: float = 1.0) -> Callable[..., Derivatives]:
     """The loss as an objective for XGBoost's scikit-learn API: ``XGBRegressor(objective=...)``.
 
     The returned callable has XGBoost's signature ``(y_true, y_pred,
     sample_weight=None) -> (grad, hess)``; see the module docstring for the
-    link and for ``scale``. Predictions of a model trained this way are raw
+    link and for ``scale``. Start the booster at :func:`base_margin`
+    (``base_score=base_margin(loss, y)``), as built-in objectives start at
+    the best constant. Predictions of a model trained this way are raw
     margins: apply the loss's link (sigmoid for logits) yourself.
 
     Example:

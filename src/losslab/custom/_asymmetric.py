@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 from losslab import links
 from losslab._math import m
 from losslab.custom._loss import from_definition
-from losslab.losses import Elementwise, Loss, Param, definition
+from losslab.losses import Elementwise, Loss, Param, Properties, definition
 from losslab.losses.batch import check_range
 
 __all__ = ["AsymmetricSquared", "Linex", "asymmetric_squared", "linex"]
@@ -56,7 +58,7 @@ class Linex(Elementwise):
     About b r² / 2 near r = 0, so it tends to mse / 2 scaled by b as a -> 0.
     For a > 0 over-prediction costs exponentially and under-prediction
     linearly (slope b / |a|); a < 0 mirrors it. The minimiser of its
-    expectation is (1/a) log E[e^(a y)]: below the mean for a > 0. Near
+    expectation is -(1/a) log E[e^(-a y)]: below the mean for a > 0. Near
     x = 0 the loss uses the Taylor series of e^x - 1 - x (no cancellation);
     once e^x overflows (x > 709) the loss and its derivatives are +inf, as the
     true values exceed the float range.
@@ -67,6 +69,22 @@ class Linex(Elementwise):
     link = links.IDENTITY
     params = (Param("a", 1.0, check=_nonzero), Param("b", 1.0, low=0.0, low_open=True))
     summary = "LINEX: exponential cost on one side of the error, linear on the other."
+
+    @classmethod
+    def properties(cls, params: Mapping[str, Any]) -> Properties:
+        """Convex (Hessian b e^(a r) > 0) and smooth; the exponential side's force is unbounded."""
+        return Properties(convex=True, smoothness="Cinf", lipschitz=None, robust=False)
+
+    @classmethod
+    def optimal_constant(cls, y_true: Any, weights: Any, params: Mapping[str, Any]) -> np.ndarray:
+        """-(1/a) log of the weighted mean of e^(-a y), computed as a log-sum-exp."""
+        a = float(params["a"])
+        t = np.asarray(y_true, dtype=np.float64).reshape(-1)
+        w = np.ones_like(t) if weights is None else np.broadcast_to(weights, np.shape(y_true))
+        w = np.asarray(w, dtype=np.float64).reshape(-1)
+        x = -a * t
+        top = np.max(x[w > 0])
+        return np.asarray(-(top + np.log(np.sum(w * np.exp(x - top)) / np.sum(w))) / a)
 
     @staticmethod
     def value(p, t, a, b):
@@ -124,6 +142,12 @@ class AsymmetricSquared(definition("expectile")):
     def arguments(cls, params: Mapping[str, Any], eps: float) -> tuple[float, ...]:
         """The two weights, as given."""
         return float(params["under"]), float(params["over"])
+
+    @classmethod
+    def properties(cls, params: Mapping[str, Any]) -> Properties:
+        """Convex; the Hessian jumps at r = 0 unless the two weights are equal."""
+        smooth = "Cinf" if float(params["under"]) == float(params["over"]) else "C1"
+        return Properties(convex=True, smoothness=smooth, lipschitz=None, robust=False)
 
 
 def asymmetric_squared(under: float = 2.0, over: float = 1.0) -> Loss:

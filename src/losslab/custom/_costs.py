@@ -10,6 +10,7 @@ matrix reduces to ``fp_cost = C01 - C00`` and ``fn_cost = C10 - C11``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
@@ -18,7 +19,7 @@ from numpy.typing import ArrayLike
 
 from losslab._array import Array, softmax
 from losslab.custom._loss import CustomLoss, from_definition
-from losslab.losses import Loss, Param, definition
+from losslab.losses import Loss, Param, Properties, definition
 from losslab.losses.batch import Batch, check_range, prepare_rows
 
 __all__ = [
@@ -117,6 +118,29 @@ class CostSensitiveBCE(definition("bce_with_logits")):
         """The weights of the positive and negative terms: the two costs."""
         return float(params["fn_cost"]), float(params["fp_cost"])
 
+    @classmethod
+    def properties(cls, params: Mapping[str, Any]) -> Properties:
+        """Convex, force at most the larger cost; proper only when the two costs are equal."""
+        a, c = float(params["fn_cost"]), float(params["fp_cost"])
+        return Properties(
+            convex=True,
+            smoothness="Cinf",
+            lipschitz=max(a, c),
+            robust=True,
+            proper=a == c,
+            calibrated=a == c,
+        )
+
+    @classmethod
+    def optimal_constant(cls, y_true: Any, weights: Any, params: Mapping[str, Any]) -> np.ndarray:
+        """log(a W+) - log(c W-): the log-odds of the base rate, each class weighed by its cost."""
+        t = np.asarray(y_true, dtype=np.float64)
+        w = np.ones_like(t) if weights is None else np.broadcast_to(weights, t.shape)
+        positive = float(params["fn_cost"]) * float(np.sum(w * t))
+        negative = float(params["fp_cost"]) * float(np.sum(w * (1.0 - t)))
+        with np.errstate(divide="ignore"):
+            return np.asarray(np.log(positive) - np.log(negative))
+
 
 def cost_sensitive_bce(fn_cost: float = 1.0, fp_cost: float = 1.0) -> Loss:
     """Binary cross-entropy on logits with each kind of mistake weighted by its cost.
@@ -201,6 +225,33 @@ class CostMatrixCrossEntropy(definition("cross_entropy")):
     def ignore_index(cls, params: Mapping[str, Any]) -> int | None:
         """No label is left out."""
         return None
+
+    @classmethod
+    def properties(cls, params: Mapping[str, Any]) -> Properties:
+        """Convex; proper only when every class has the same weight (cross-entropy scaled)."""
+        w = class_weights_from_costs(params["cost_matrix"])
+        equal = bool(np.all(w == w[0]))
+        return Properties(
+            convex=True,
+            smoothness="Cinf",
+            lipschitz=float(np.max(w)) * math.sqrt(2.0),
+            robust=True,
+            proper=equal,
+            calibrated=equal,
+        )
+
+    @classmethod
+    def optimal_constant(cls, y_true: Any, weights: Any, params: Mapping[str, Any]) -> np.ndarray:
+        """The log of the class frequencies, each class weighed by its mean regret."""
+        w = class_weights_from_costs(params["cost_matrix"])
+        t = np.asarray(y_true)
+        rows = np.eye(len(w))[t] if t.dtype.kind in "biu" else t.astype(np.float64)
+        flat = rows.reshape(-1, len(w))
+        shape = rows.shape[:-1]
+        per_row = np.ones(shape) if weights is None else np.broadcast_to(weights, shape)
+        mass = (np.asarray(per_row, dtype=np.float64).reshape(-1) @ flat) * w
+        with np.errstate(divide="ignore"):
+            return np.log(mass / np.sum(mass))
 
     @classmethod
     def fused(cls, params: Mapping[str, Any]) -> bool:

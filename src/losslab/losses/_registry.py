@@ -8,11 +8,14 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any, Literal
 
+import numpy as np
+
 from losslab import links
 from losslab._array import Array
 from losslab.losses import _define
 from losslab.losses._define import Definition, Elementwise, Task, Whole, evaluate
 from losslab.losses._properties import Properties
+from losslab.losses.batch import check_finite
 
 PredKind = Literal["value", "log_rate", "probability", "logit", "logits"]
 LossFunction = Callable[..., Array]
@@ -223,6 +226,13 @@ class Loss:
         """
         if self.definition is None:
             raise TypeError(f"custom loss {self.name!r} has no optimal constant")
+        if weights is not None:
+            w = np.asarray(weights, dtype=np.float64)
+            check_finite(np, w, "weights")
+            if np.any(w < 0):
+                raise ValueError(f"weights must be non-negative, got a value of {w.min()}")
+            if not np.sum(w) > 0:
+                raise ValueError("weights must not all be zero (the weighted mean is undefined)")
         return self.definition.optimal_constant(y_true, weights, dict(self._params))
 
     @classmethod

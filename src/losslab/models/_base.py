@@ -54,6 +54,11 @@ class Model:
             raise ValueError(f"grad_output must have shape {expected}, got {grad_output.shape}")
         return grad_output.reshape(n, self.n_outputs)
 
+    @property
+    def output_bias(self) -> np.ndarray:
+        """The output layer's bias, ``(n_outputs,)``: the last entry of ``params`` (a view)."""
+        return next(reversed(self.params.values()))
+
     def parameter_norm(self) -> float:
         """Euclidean norm of all parameters stacked into one vector."""
         return float(np.sqrt(sum(np.sum(p * p) for p in self.params.values())))
