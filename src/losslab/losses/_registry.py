@@ -14,7 +14,17 @@ from losslab.losses import _define
 from losslab.losses._define import Definition, Elementwise, Task, Whole, evaluate
 from losslab.losses._properties import Properties
 
-PredKind = Literal["value", "log_rate", "probability", "logit", "logits"]
+PredKind = Literal[
+    "value",
+    "log_rate",
+    "probability",
+    "logit",
+    "logits",
+    "mean_log_variance",
+    "quantiles",
+    "thresholds",
+    "scores",
+]
 LossFunction = Callable[..., Array]
 
 _SHARED_ARGUMENTS = frozenset({"weights", "reduction"})
