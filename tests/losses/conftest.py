@@ -198,6 +198,10 @@ def _per_row(y_true: np.ndarray, weights: np.ndarray | None) -> float:
     return float(np.sum(np.broadcast_to(weights, y_true.shape)))
 
 
+def _repeated(width: int) -> Callable[[np.ndarray], np.ndarray]:
+    return lambda y_true: np.repeat(np.asarray(y_true, float)[..., None], width, axis=-1)
+
+
 def _at_each_quantile(y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
     return np.abs(y_pred - y_true[..., None])
 
@@ -432,7 +436,7 @@ CASES += [
             task="distribution",
             y_pred_kind="quantiles",
             rows=True,
-            perfect=lambda y, n=len(qs): np.repeat(np.asarray(y, float)[..., None], n, axis=-1),
+            perfect=_repeated(len(qs)),
             kink_distance=_at_each_quantile,
             normalizer=_per_row,
         )

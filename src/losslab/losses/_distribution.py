@@ -44,7 +44,7 @@ def _gaussian_parts(xp: Any, z: Any, t: Any) -> tuple[Any, Any, Any, Any]:
 
 
 def _gaussian_force(xp: Any, a: Any, e: Any, zero: Any) -> Any:
-    """r e^{-s} = a e e, 0 where r = 0 (never 0 x inf)."""
+    """The force r e^{-s} = a e e, 0 where r = 0 (never 0 x inf)."""
     force = (a * e) * e
     return xp.where(zero, xp.zeros_like(force), force)
 

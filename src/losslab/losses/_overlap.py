@@ -41,7 +41,10 @@ from losslab.losses._registry import register
 
 
 def _ratio(xp, p, t, w, c, alpha, beta, smooth):
-    """l = A / D, g, d and D (l and g are 0 where D = 0: everything empty with smooth 0)."""
+    """The loss l = A / D, its gradient g, the slopes d and D.
+
+    l and g are 0 where D = 0 (everything empty, with smooth 0).
+    """
     miss = w * (alpha * (1.0 - t) - beta * t)  # a_i
     slope = c * (w * t) + miss  # d_i
     fp = xp.sum(w * p * (1.0 - t))
@@ -135,7 +138,7 @@ class Dice(Whole):
 
     @classmethod
     def arguments(cls, params: Mapping[str, Any]) -> tuple[float, ...]:
-        """c = 2, alpha = beta = 1 and smooth."""
+        """The ratio's constants: c = 2, alpha = beta = 1, and smooth."""
         return 2.0, 1.0, 1.0, float(params["smooth"])
 
     value = staticmethod(_value)
@@ -191,7 +194,7 @@ class Tversky(Whole):
 
     @classmethod
     def arguments(cls, params: Mapping[str, Any]) -> tuple[float, ...]:
-        """c = 1, alpha, beta and smooth."""
+        """The ratio's constants: c = 1, alpha, beta and smooth."""
         return 1.0, float(params["alpha"]), float(params["beta"]), float(params["smooth"])
 
     value = staticmethod(_value)
