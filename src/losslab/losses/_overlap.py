@@ -46,7 +46,8 @@ def _ratio(xp, p, t, w, c, alpha, beta, smooth):
     l and g are 0 where D = 0 (everything empty, with smooth 0).
     """
     miss = w * (alpha * (1.0 - t) - beta * t)  # a_i
-    slope = c * (w * t) + miss  # d_i
+    # d_i = c w t + a_i, written so that c t and -beta t do not cancel (Tversky's beta = 1).
+    slope = w * ((c - beta) * t + alpha * (1.0 - t))
     fp = xp.sum(w * p * (1.0 - t))
     fn = xp.sum(w * (1.0 - p) * t)
     tp = xp.sum(w * p * t)
