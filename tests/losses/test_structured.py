@@ -365,3 +365,33 @@ def test_curve_derivatives_are_derivatives_along_the_axis(name):
     np.testing.assert_allclose(curve.derivative, numeric, rtol=1e-6, atol=1e-9)
     second = _difference(lambda u: along_axis(loss, u).derivative, x, one, h=1e-5)
     np.testing.assert_allclose(curve.second_derivative, second, rtol=1e-5, atol=1e-8)
+
+
+def test_gaussian_nll_matches_torch_where_it_does_not_clamp(require, rng):
+    # torch clamps the variance below at eps (1e-6): equal wherever exp(s) > eps.
+    torch = require("torch")
+    F = torch.nn.functional
+    y = rng.normal(0.0, 3.0, 40)
+    z = np.stack([y + rng.normal(0.0, 2.0, 40), rng.uniform(-13.0, 13.0, 40)], axis=-1)
+    above = np.exp(z[:, 1]) > 1e-6
+    mu = torch.tensor(z[:, 0], requires_grad=True)
+    s = torch.tensor(z[:, 1], requires_grad=True)
+    ref = F.gaussian_nll_loss(mu, torch.tensor(y), torch.exp(s), full=False, reduction="none")
+    ref.sum().backward()
+    ours = losses.gaussian_nll(z, y, reduction="none")
+    np.testing.assert_allclose(ours[above], ref.detach().numpy()[above], rtol=1e-13)
+    grad = losses.gaussian_nll_grad(z, y, reduction="sum")
+    np.testing.assert_allclose(grad[above, 0], mu.grad.numpy()[above], rtol=1e-12)
+    np.testing.assert_allclose(grad[above, 1], s.grad.numpy()[above], rtol=1e-12, atol=1e-15)
+    full = F.gaussian_nll_loss(
+        torch.tensor(z[:, 0]), torch.tensor(y), torch.exp(torch.tensor(z[:, 1])), full=True
+    )
+    np.testing.assert_allclose(
+        float(losses.gaussian_nll(z[above], y[above])) + 0.5 * math.log(2 * math.pi),
+        float(F.gaussian_nll_loss(
+            torch.tensor(z[above, 0]), torch.tensor(y[above]),
+            torch.exp(torch.tensor(z[above, 1])), full=True,
+        )),
+        rtol=1e-13,
+    )  # fmt: skip
+    assert math.isfinite(float(full))
