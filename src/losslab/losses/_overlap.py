@@ -65,15 +65,18 @@ def _value(xp, p, t, w, c, alpha, beta, smooth):
 
 
 def _grad(xp, p, t, w, c, alpha, beta, smooth):
+    """(a_i - l d_i) / D: a_i = w_i (alpha (1 - t_i) - beta t_i), d_i = c w_i t_i + a_i."""
     return _ratio(xp, p, t, w, c, alpha, beta, smooth)[1] + xp.zeros_like(p)
 
 
 def _hess(xp, p, t, w, c, alpha, beta, smooth):
+    """-2 d_i g_i / D, the diagonal of the rank-2 Hessian -(g d^T + d g^T) / D."""
     _, grad, slope, denominator = _ratio(xp, p, t, w, c, alpha, beta, smooth)
     return -2.0 * slope * grad / denominator
 
 
 def _hvp(xp, p, t, w, v, c, alpha, beta, smooth):
+    """-(g (d . v) + d (g . v)) / D, without forming the Hessian."""
     _, grad, slope, denominator = _ratio(xp, p, t, w, c, alpha, beta, smooth)
     slope = slope + xp.zeros_like(p)
     return -(grad * xp.sum(slope * v) + slope * xp.sum(grad * v)) / denominator
