@@ -137,6 +137,7 @@ def test_explain_kl_div_rows_of_probabilities(runner):
     assert "kl_div = " in result.output
 
 
+_EXPLAINED_TASKS = ("regression", "binary", "multiclass")
 EXAMPLES = {
     "value": ("1.5,-2,0.5", "1,0,2"),
     "log_rate": ("0.5,-1,2", "1,0,5"),
@@ -145,7 +146,10 @@ EXAMPLES = {
 }
 
 
-@pytest.mark.parametrize("name", losses.available())
+_EXPLAINED = [n for n in losses.available() if losses.describe(n)["task"] in _EXPLAINED_TASKS]
+
+
+@pytest.mark.parametrize("name", _EXPLAINED)
 def test_explain_works_for_every_loss(runner, name):
     kind = losses.describe(name)["y_pred"]
     if kind == "logits":
@@ -157,6 +161,15 @@ def test_explain_works_for_every_loss(runner, name):
     assert result.exit_code == 0, result.output
     assert f"{name} = " in result.output
     assert "mean = the loss" in result.output
+
+
+@pytest.mark.parametrize("name", sorted(set(losses.available()) - set(_EXPLAINED)))
+def test_explain_refuses_the_other_tasks_clearly(runner, name):
+    # Distribution, ordinal, ranking and segmentation losses: a message, not a traceback.
+    result = invoke(runner, "explain", name, "--pred", "0.5,0.2", "--true", "1,0")
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert f"{name!r} is a {losses.describe(name)['task']} loss" in " ".join(result.output.split())
 
 
 # ---------------------------------------------------------------- explain: bad input

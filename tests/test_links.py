@@ -87,11 +87,29 @@ def test_head_backward_is_the_derivative_of_head_forward(link: links.Link) -> No
     np.testing.assert_allclose(link.head_backward(out, grad_out), numeric, rtol=1e-8)
 
 
+# kind -> (row width, y_true's shape for 7 points, the column or direction of the axis)
+_ROWS_BEYOND_LOGITS = {
+    "mean_log_variance": (2, (7,), 0),
+    "quantiles": (3, (7,), np.ones(3)),
+    "thresholds": (2, (7,), np.ones(2)),
+    "scores": (2, (7, 2), 1),
+}
+
+
 @pytest.mark.parametrize("link", LINKS, ids=lambda link: link.name)
 def test_sweep_shapes(link: links.Link) -> None:
     x = np.linspace(*link.axis[1], 7)
     y_pred, y_true, column = link.sweep(x)
-    if link.rows:
+    if link.kind in _ROWS_BEYOND_LOGITS:
+        width, target_shape, direction = _ROWS_BEYOND_LOGITS[link.kind]
+        assert y_pred.shape == (7, width)
+        assert y_true.shape == target_shape
+        np.testing.assert_array_equal(column, direction)
+        # Moving x by h moves the row by h along the direction (or the column).
+        moved = link.sweep(x + 0.5)[0] - y_pred
+        step = np.eye(width)[column] if np.isscalar(column) else np.asarray(column)
+        np.testing.assert_allclose(moved, np.tile(0.5 * step, (7, 1)))
+    elif link.rows:
         assert y_pred.shape == (7, 2)
         assert y_true.shape == (7, 2)
         assert column == 1
@@ -131,11 +149,19 @@ def test_every_catalogue_loss_reads_its_sweep(name: str) -> None:
     loss = losses.get(name)
     link = loss.link
     y_pred, y_true, column = link.sweep(np.linspace(*link.axis[1], 5))
-    value = loss(y_pred, y_true, reduction="none")
-    grad = loss.grad(y_pred, y_true, reduction="none")
+    if issubclass(loss.definition, losses.Whole):
+        # A loss of the whole batch has no per-example values: one point, one batch.
+        points = [(y_pred[i : i + 1], y_true[i : i + 1]) for i in range(5)]
+        value = np.array([float(loss(p, t)) for p, t in points])
+        grad = np.concatenate([loss.grad(p, t) for p, t in points])
+    else:
+        value = loss(y_pred, y_true, reduction="none")
+        grad = loss.grad(y_pred, y_true, reduction="none")
     assert value.shape == (5,)
     assert np.all(np.isfinite(value))
-    assert np.all(np.isfinite(grad[:, column] if link.rows else grad))
+    if link.rows:
+        grad = grad[:, column] if np.isscalar(column) else grad @ column
+    assert np.all(np.isfinite(grad))
 
 
 def test_get_and_for_kind() -> None:
@@ -143,7 +169,17 @@ def test_get_and_for_kind() -> None:
         assert links.get(link.name) is link
         assert links.for_kind(link.kind) is link
     assert links.for_kind("logits") is links.SOFTMAX
-    assert {link.kind for link in LINKS} == {"value", "log_rate", "logit", "logits", "probability"}
+    assert {link.kind for link in LINKS} == {
+        "value",
+        "log_rate",
+        "logit",
+        "logits",
+        "probability",
+        "mean_log_variance",
+        "quantiles",
+        "thresholds",
+        "scores",
+    }
 
 
 def test_get_and_for_kind_errors_name_the_argument() -> None:

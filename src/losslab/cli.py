@@ -229,9 +229,15 @@ def explain_command(
 ) -> None:
     """Work a loss through step by step: errors, per-example losses, gradients, totals."""
     try:
-        link = losses.definition(loss).link
+        definition = losses.definition(loss)
     except (ValueError, TypeError) as exc:
         _fail(f"LOSS: {exc}")
+    link = definition.link
+    from losslab.lessons._explain import refusal
+
+    reason = refusal(loss, definition.task)
+    if reason is not None:
+        _fail(f"LOSS: {reason}")
     try:
         params = _params(loss, param or [])
         if link.rows:

@@ -242,9 +242,9 @@ class LossClassifier(ClassifierMixin, _LossEstimator):
         default = "bce_with_logits" if n_classes == 2 else "cross_entropy"
         loss = resolve_loss(default if self.loss is None else self.loss)
         if not fits_task(loss.task, "binary" if n_classes == 2 else "multiclass"):
-            if loss.task == "regression":
+            if loss.task not in ("binary", "multiclass"):
                 raise ValueError(
-                    f"loss {loss.name!r} is a regression loss; "
+                    f"loss {loss.name!r} is a {loss.task} loss; "
                     "LossClassifier needs a classification loss"
                 )
             raise ValueError(

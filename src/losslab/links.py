@@ -20,6 +20,13 @@ link                    ``y_pred``   prediction = inverse(y_pred)    head
 :data:`PROBABILITY`     probability  y_pred (in [0, 1])              sigmoid
 ======================  ===========  ==============================  ========
 
+Four more links describe the rows of the losses beyond training (distribution,
+ordinal and ranking tasks): :data:`GAUSSIAN` (rows ``(mu, log sigma²)``),
+:data:`QUANTILES` (a row of quantile predictions), :data:`ORDINAL` (a row of
+threshold logits, each inverse the probability ``P(y > k)``) and :data:`SCORES`
+(a list's scores); their inverse is the row itself, or the sigmoid of each
+threshold.
+
 As in scikit-learn's ``link`` module, the link is kept apart from the loss:
 ``bce_with_logits`` is ``bce`` composed with the logit link, written stably.
 
@@ -43,11 +50,15 @@ from losslab._array import Array, namespace
 from losslab._math import array_math, bind, m
 
 __all__ = [
+    "GAUSSIAN",
     "IDENTITY",
     "LINKS",
     "LOG",
     "LOGIT",
+    "ORDINAL",
     "PROBABILITY",
+    "QUANTILES",
+    "SCORES",
     "SOFTMAX",
     "Kind",
     "Link",
@@ -56,7 +67,17 @@ __all__ = [
 ]
 
 
-Kind = Literal["value", "log_rate", "logit", "logits", "probability"]
+Kind = Literal[
+    "value",
+    "log_rate",
+    "logit",
+    "logits",
+    "probability",
+    "mean_log_variance",
+    "quantiles",
+    "thresholds",
+    "scores",
+]
 """What a loss's ``y_pred`` is: the :attr:`Link.kind` of each link."""
 
 
@@ -119,7 +140,7 @@ class Link:
         z = xp.asarray(y_pred)
         if not xp.isdtype(z.dtype, "real floating"):
             z = xp.astype(z, xp.float64)
-        if self.rows:
+        if self.kind == "logits":
             from losslab._array import softmax_parts
 
             return softmax_parts(xp, z)[1]
@@ -150,7 +171,9 @@ class Link:
             return grad_out * out * (1.0 - out)
         return grad_out
 
-    def sweep(self, x: Any, target: float | None = None) -> tuple[np.ndarray, np.ndarray, int]:
+    def sweep(
+        self, x: Any, target: float | None = None, width: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray, int | np.ndarray]:
         """Inputs that move a loss along :attr:`axis`: ``(y_pred, y_true, column)``.
 
         ``x`` are the points of the axis; ``target`` is the target held fixed
@@ -161,7 +184,19 @@ class Link:
         the margin ``z (2y - 1)`` when ``y = 1``; for rows of logits the
         margin ``z_1 - z_0`` of two logits ``(0, x)``; otherwise ``y_pred``
         itself. ``column`` is the entry of a row's gradient that is the
-        derivative along the axis (0 for elementwise losses).
+        derivative along the axis (0 for elementwise losses), or, where the
+        whole row moves, the direction ``d`` it moves in (the derivative
+        along the axis is then ``grad . d``, the second ``d^T H d``).
+
+        The rows beyond classification: :data:`GAUSSIAN` sweeps the mean as
+        the residual ``mu - y`` at log-variance 0 (``target`` the value y,
+        default 0; column 0); :data:`QUANTILES` shifts every prediction of a
+        row of ``width`` (default 3) by ``x`` from ``target`` (direction all
+        ones); :data:`ORDINAL` puts all ``width`` (default 2) thresholds at
+        ``x`` with the label ``target`` (default 1; direction all ones);
+        :data:`SCORES` scores a list of two items ``(0, x)``, the second of
+        relevance ``target`` (default 1) and the first 0, so ``x`` is the
+        margin of the relevant item (column 1).
 
         Example:
             >>> from losslab.links import IDENTITY, SOFTMAX
@@ -173,6 +208,8 @@ class Link:
             ([[0.0, -1.0], [0.0, 2.0]], [[0.0, 1.0], [0.0, 1.0]], 1)
         """
         x = np.asarray(x, dtype=np.float64)
+        if self.kind in _ROW_SWEEPS:
+            return _ROW_SWEEPS[self.kind](x, target, width)
         if self.rows:
             y_pred = np.stack([np.zeros_like(x), x], axis=-1)
             target = 1.0 if target is None else target
@@ -185,6 +222,49 @@ class Link:
         default = 0.0 if self.kind == "value" else 1.0
         t = np.full(x.shape, default if target is None else float(target))
         return (t + x if self.kind == "value" else x), t, 0
+
+
+def _sweep_gaussian(
+    x: np.ndarray, target: float | None, width: int | None
+) -> tuple[np.ndarray, np.ndarray, int | np.ndarray]:
+    t = np.full(x.shape, 0.0 if target is None else float(target))
+    return np.stack([t + x, np.zeros_like(x)], axis=-1), t, 0
+
+
+def _sweep_quantiles(
+    x: np.ndarray, target: float | None, width: int | None
+) -> tuple[np.ndarray, np.ndarray, int | np.ndarray]:
+    k = 3 if width is None else int(width)
+    t = np.full(x.shape, 0.0 if target is None else float(target))
+    return np.repeat((t + x)[..., None], k, axis=-1), t, np.ones(k)
+
+
+def _sweep_thresholds(
+    x: np.ndarray, target: float | None, width: int | None
+) -> tuple[np.ndarray, np.ndarray, int | np.ndarray]:
+    k = 2 if width is None else int(width)
+    label = 1.0 if target is None else float(target)
+    if not (label == int(label) and 0 <= label <= k):
+        raise ValueError(f"target must be an ordinal label in 0..{k}, got {target}")
+    return np.repeat(x[..., None], k, axis=-1), np.full(x.shape, int(label)), np.ones(k)
+
+
+def _sweep_scores(
+    x: np.ndarray, target: float | None, width: int | None
+) -> tuple[np.ndarray, np.ndarray, int | np.ndarray]:
+    relevance = 1.0 if target is None else float(target)
+    if not relevance >= 0.0:
+        raise ValueError(f"target must be a relevance grade >= 0, got {target}")
+    y_pred = np.stack([np.zeros_like(x), x], axis=-1)
+    return y_pred, np.array(np.broadcast_to([0.0, relevance], (*x.shape, 2))), 1
+
+
+_ROW_SWEEPS = {
+    "mean_log_variance": _sweep_gaussian,
+    "quantiles": _sweep_quantiles,
+    "thresholds": _sweep_thresholds,
+    "scores": _sweep_scores,
+}
 
 
 IDENTITY = Link(
@@ -248,7 +328,59 @@ PROBABILITY = Link(
     _link=_identity,
 )
 
-LINKS: dict[str, Link] = {link.name: link for link in (IDENTITY, LOG, LOGIT, SOFTMAX, PROBABILITY)}
+GAUSSIAN = Link(
+    "gaussian",
+    "mean_log_variance",
+    "a row (mean mu, log-variance s) of a Gaussian",
+    "the row itself: the mean and the log-variance (the variance is exp s)",
+    rows=True,
+    head="identity",
+    interval=(-np.inf, np.inf),
+    axis=("residual μ − y (log-variance 0)", (-3.0, 3.0)),
+    _inverse=_identity,
+    _link=_identity,
+)
+QUANTILES = Link(
+    "quantiles",
+    "quantiles",
+    "a row of quantile predictions, one per level",
+    "the row of predicted quantiles itself",
+    rows=True,
+    head="identity",
+    interval=(-np.inf, np.inf),
+    axis=("residual ŷ − y of every quantile", (-3.0, 3.0)),
+    _inverse=_identity,
+    _link=_identity,
+)
+ORDINAL = Link(
+    "ordinal",
+    "thresholds",
+    "a row of threshold logits z_k (label above k)",
+    "the probabilities P(y > k) = sigmoid(z_k)",
+    rows=True,
+    head="identity",
+    interval=(-np.inf, np.inf),
+    axis=("every threshold logit z (label 1)", (-4.0, 4.0)),
+    _inverse=_sigmoid,
+    _link=_logit,
+)
+SCORES = Link(
+    "scores",
+    "scores",
+    "a row of scores, one per item of a list",
+    "the scores themselves (their order ranks the list)",
+    rows=True,
+    head="identity",
+    interval=(-np.inf, np.inf),
+    axis=("score margin s₁ − s₀ of the relevant item", (-4.0, 4.0)),
+    _inverse=_identity,
+    _link=_identity,
+)
+
+LINKS: dict[str, Link] = {
+    link.name: link
+    for link in (IDENTITY, LOG, LOGIT, SOFTMAX, PROBABILITY, GAUSSIAN, QUANTILES, ORDINAL, SCORES)
+}
 """Every link by name."""
 
 _BY_KIND = {link.kind: link for link in LINKS.values()}

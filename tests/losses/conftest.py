@@ -49,6 +49,10 @@ class Case:
     task: str
     y_pred_kind: str
     rows: bool = False  # y_pred is (..., K) rows of logits; per-example shape drops the last axis
+    # A loss of the whole batch (dice, tversky): no per-example values, so the generic tests,
+    # which compare reductions with "none", leave it out unless they ask (loss_cases(whole=True));
+    # tests/losses/test_structured.py covers it.
+    whole: bool = False
     nonnegative: bool = True
     # y_true -> a y_pred at which the gradient vanishes (None: no finite one exists).
     perfect: Callable[[np.ndarray], np.ndarray] | None = None
@@ -156,7 +160,50 @@ def _label_rows(with_zeros: bool) -> Maker:
     return make
 
 
+def _gaussian(rng: np.random.Generator, shape: tuple[int, ...]) -> Arrays:
+    y_true = rng.normal(0.0, 2.0, shape)
+    mean = y_true + rng.normal(0.0, 1.5, shape)
+    return np.stack([mean, rng.uniform(-2.0, 2.0, shape)], axis=-1), y_true
+
+
+def _quantile_rows(width: int) -> Maker:
+    def make(rng: np.random.Generator, shape: tuple[int, ...]) -> Arrays:
+        y_true = rng.normal(0.0, 2.0, shape)
+        return y_true[..., None] + rng.normal(0.0, 2.0, (*shape, width)), y_true
+
+    return make
+
+
+def _thresholds(rng: np.random.Generator, shape: tuple[int, ...]) -> Arrays:
+    return rng.normal(0.0, 2.0, (*shape, K - 1)), rng.integers(0, K, shape)
+
+
+def _relevance(rng: np.random.Generator, shape: tuple[int, ...]) -> Arrays:
+    return rng.normal(0.0, 2.0, (*shape, K)), rng.integers(0, 4, (*shape, K)).astype(np.float64)
+
+
+def _masks(rng: np.random.Generator, shape: tuple[int, ...]) -> Arrays:
+    y_true = (rng.random(shape) < 0.5).astype(np.float64)
+    y_true.flat[0] = 1.0
+    return rng.uniform(0.05, 0.95, shape), y_true
+
+
 # ------------------------------------------------------------------ kinks and perfect points
+
+
+def _per_row(y_true: np.ndarray, weights: np.ndarray | None) -> float:
+    # One real target per row: y_true has the examples' shape.
+    if weights is None:
+        return float(y_true.size)
+    return float(np.sum(np.broadcast_to(weights, y_true.shape)))
+
+
+def _repeated(width: int) -> Callable[[np.ndarray], np.ndarray]:
+    return lambda y_true: np.repeat(np.asarray(y_true, float)[..., None], width, axis=-1)
+
+
+def _at_each_quantile(y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+    return np.abs(y_pred - y_true[..., None])
 
 
 def _identity(y_true: np.ndarray) -> np.ndarray:
@@ -378,6 +425,54 @@ CASES: list[Case] = [
     ],
 ]
 
+CASES += [
+    Case(
+        "gaussian_nll",
+        {},
+        _gaussian,
+        task="distribution",
+        y_pred_kind="mean_log_variance",
+        rows=True,
+        nonnegative=False,  # s / 2 is negative for a small variance
+        normalizer=_per_row,
+    ),
+    *[
+        Case(
+            "multi_quantile",
+            {"qs": qs},
+            _quantile_rows(len(qs)),
+            task="distribution",
+            y_pred_kind="quantiles",
+            rows=True,
+            perfect=_repeated(len(qs)),
+            kink_distance=_at_each_quantile,
+            normalizer=_per_row,
+        )
+        for qs in ((0.1, 0.5, 0.9), (0.25,), (0.05, 0.3, 0.5, 0.7, 0.95))
+    ],
+    Case("coral", {}, _thresholds, task="ordinal", y_pred_kind="thresholds", rows=True),
+    *[
+        Case(name, {}, _relevance, task="ranking", y_pred_kind="scores", rows=True)
+        for name in ("pairwise_logistic", "softmax_ranking")
+    ],
+    *[
+        Case(
+            name,
+            params,
+            _masks,
+            task="segmentation",
+            y_pred_kind="probability",
+            whole=True,
+        )
+        for name, params in (
+            ("dice", {}),
+            ("dice", {"smooth": 0.0}),
+            ("tversky", {}),
+            ("tversky", {"alpha": 0.3, "beta": 0.7, "smooth": 0.5}),
+        )
+    ],
+]
+
 CASE_IDS = [c.id for c in CASES]
 if len(set(CASE_IDS)) != len(CASE_IDS):
     raise RuntimeError("loss case ids must be unique")
@@ -391,8 +486,9 @@ if len(set(CASE_IDS)) != len(CASE_IDS):
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "loss_cases(*names, where=None): restrict the `case` parameter to these losses, "
-        "or to the cases where `where(case)` is true",
+        "loss_cases(*names, where=None, whole=False): restrict the `case` parameter to these "
+        "losses, or to the cases where `where(case)` is true; whole=True admits the losses of a "
+        "whole batch (left out otherwise)",
     )
 
 
@@ -401,10 +497,16 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     names: tuple[str, ...] = ()
     where: Callable[[Case], bool] | None = None
+    whole = False
     for marker in metafunc.definition.iter_markers("loss_cases"):
         names = names or tuple(marker.args)
         where = where or marker.kwargs.get("where")
-    chosen = [c for c in CASES if (not names or c.name in names) and (where is None or where(c))]
+        whole = whole or marker.kwargs.get("whole", False)
+    chosen = [
+        c
+        for c in CASES
+        if (not names or c.name in names) and (where is None or where(c)) and (whole or not c.whole)
+    ]
     if not chosen:
         raise RuntimeError(f"{metafunc.definition.nodeid}: no loss case selected")
     metafunc.parametrize("case", chosen, ids=[c.id for c in chosen])

@@ -60,7 +60,12 @@ class Reference:
         trues: ``dtype -> y_true values`` (labels or probability rows for rows).
         ulps: The tolerance in units of eps(dtype) on the terms' scale, or
             ``(params, p, t) -> ulps`` where the error grows with the input.
-        rows: Whether ``y_pred`` is rows of logits.
+        rows: Whether ``y_pred`` is rows (of logits, thresholds, scores, a mean and a
+            log-variance, quantiles); ``target`` a label, a probability or relevance row,
+            or one real value.
+        whole: A loss of the whole batch (dice, tversky): ``terms(p_list, t_list,
+            **params)`` of a batch, the derivatives per element; ``preds`` and ``trues``
+            are elements, checked as one-element batches and as batches of several.
         context: ``dtype -> extra keyword arguments of terms`` (bce's clipping eps).
     """
 
@@ -71,6 +76,7 @@ class Reference:
     trues: Callable[[Any], list[Any]]
     ulps: float | Callable[..., float] = 8.0
     rows: bool = False
+    whole: bool = False
     context: Callable[[Any], dict[str, Any]] = field(default=lambda dtype: {})
 
 
@@ -460,3 +466,209 @@ REFERENCES: dict[str, Reference] = {
     ]
 }
 """Every catalogue loss's reference, by name."""
+
+
+# ---------------------------------------------------------------- distributions, ordinal, ranking
+
+
+def gaussian_nll(row: Sequence[float], target: float) -> Terms:
+    """(s + r² e^{-s}) / 2 with r = mu - y; its gradient and Hessian diagonal.
+
+    Gradient (r e^{-s}, (1 - r² e^{-s}) / 2), diagonal (e^{-s}, r² e^{-s} / 2).
+    """
+    mu, s = _f(row[0]), _f(row[1])
+    r = mu - _f(target)
+    e = mp.exp(-s)
+    return (
+        [s / 2, r * r * e / 2],
+        [[r * e], [mp.mpf(1) / 2, -r * r * e / 2]],
+        [[e], [r * r * e / 2]],
+    )
+
+
+def multi_quantile(row: Sequence[float], target: float, qs: tuple[float, ...]) -> Terms:
+    """The pinball loss of each column at its level, summed (see :func:`quantile`)."""
+    columns = [quantile(p, target, q) for p, q in zip(row, qs, strict=True)]
+    return [v for c in columns for v in c[0]], [c[1] for c in columns], [c[2] for c in columns]
+
+
+def coral(row: Sequence[float], label: int) -> Terms:
+    """bce_with_logits of each threshold z_k against [y > k] (Cao et al. 2020), summed."""
+    columns = [bce_with_logits(z, 1.0 if label > k else 0.0, 1.0) for k, z in enumerate(row)]
+    return [v for c in columns for v in c[0]], [c[1] for c in columns], [c[2] for c in columns]
+
+
+def pairwise_logistic(row: Sequence[float], relevance: Sequence[float]) -> Terms:
+    """sum over rel_i > rel_j of log(1 + e^{-(s_i - s_j)}); its derivatives through sigma."""
+    s = [_f(v) for v in row]
+    n = len(s)
+    pairs = [(i, j) for i in range(n) for j in range(n) if relevance[i] > relevance[j]]
+    value = [_softplus(-(s[i] - s[j])) for i, j in pairs]
+    grad: list[list[Any]] = [[] for _ in range(n)]
+    hess: list[list[Any]] = [[] for _ in range(n)]
+    for i, j in pairs:
+        d = s[i] - s[j]
+        grad[i].append(-_sigmoid(-d))
+        grad[j].append(_sigmoid(-d))
+        for k in (i, j):
+            hess[k].append(_sigmoid(d) * _sigmoid(-d))
+    empty = [mp.mpf(0)]
+    return value or empty, [g or empty for g in grad], [h or empty for h in hess]
+
+
+def _pairs_ulps(params: dict[str, Any], row: Any, target: Any) -> float:
+    # softplus(-D) = e^{-D} for a large margin D: relative error |D| eps from the rounded D.
+    z = np.asarray(row, dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        gaps = np.abs(z[:, None] - z[None, :])
+    return 8.0 + 4.0 * float(np.max(gaps[gaps < 750.0], initial=0.0))
+
+
+def softmax_ranking(row: Sequence[float], relevance: Sequence[float]) -> Terms:
+    """-sum_i rel_i log softmax(s)_i (optax's ranking_softmax_loss); A p - rel; A p (1 - p)."""
+    _, p, top, others = _softmax_parts(row)
+    z = [_f(v) for v in row]
+    a = [_f(v) for v in relevance]
+    value = [mp.mpf(0)]
+    for aj, zj in zip(a, z, strict=True):
+        if aj > 0:
+            value += [-aj * (zj - z[top]), aj * mp.log1p(others)]
+    return value, *_softmax_derivatives(a, p, top, others)  # type: ignore[return-value]
+
+
+def overlap(
+    p: Sequence[float], t: Sequence[float], c: float, alpha: float, beta: float, smooth: float
+) -> Terms:
+    """A / D with A = alpha FP + beta FN, D = c TP + A + smooth (dice: c = 2, alpha = beta = 1).
+
+    Gradient (a_i - l d_i) / D, Hessian diagonal -2 d_i g_i / D with a_i = alpha (1 - t_i)
+    - beta t_i and d_i = c t_i + a_i; all 0 where D = 0.
+    """
+    ps, ts = [_f(v) for v in p], [_f(v) for v in t]
+    al, be, cc, sm = _f(alpha), _f(beta), _f(c), _f(smooth)
+    tp = mp.fsum(x * y for x, y in zip(ps, ts, strict=True))
+    fp = mp.fsum(x * (1 - y) for x, y in zip(ps, ts, strict=True))
+    fn = mp.fsum((1 - x) * y for x, y in zip(ps, ts, strict=True))
+    missed = al * fp + be * fn
+    denominator = cc * tp + missed + sm
+    zero = [mp.mpf(0)]
+    if denominator == 0:
+        return zero, [zero for _ in ps], [zero for _ in ps]
+    loss = missed / denominator
+    a = [al * (1 - y) - be * y for y in ts]
+    d = [cc * y + ai for y, ai in zip(ts, a, strict=True)]
+    grad = [[ai / denominator, -loss * di / denominator] for ai, di in zip(a, d, strict=True)]
+    hess = [
+        [-2 * di * ai / denominator**2, 2 * loss * di * di / denominator**2]
+        for ai, di in zip(a, d, strict=True)
+    ]
+    return [loss], grad, hess
+
+
+def dice(p: Sequence[float], t: Sequence[float], smooth: float) -> Terms:
+    """Soft Dice over the batch: (FP + FN) / (2 TP + FP + FN + smooth)."""
+    return overlap(p, t, 2.0, 1.0, 1.0, smooth)
+
+
+def tversky(
+    p: Sequence[float], t: Sequence[float], alpha: float, beta: float, smooth: float
+) -> Terms:
+    """Tversky over the batch: (alpha FP + beta FN) / (TP + alpha FP + beta FN + smooth)."""
+    return overlap(p, t, 1.0, alpha, beta, smooth)
+
+
+_MEANS = [0.0, 1e-300, -1e-8, 1.0, -2.5, 30.0, 1e20, -1e150, 1e300, 1.7e308]
+_LOG_VARIANCES = [0.0, -1.0, 2.5, -30.0, 30.0, 700.0, -1400.0, -1500.0, 3000.0, -3000.0, 1e4,
+                  -1e300, 1e300]  # fmt: skip
+
+
+def _gaussian_rows(dtype: Any) -> list[list[float]]:
+    top = float(np.finfo(dtype).max)
+    return [[mu, s] for mu in _MEANS for s in _LOG_VARIANCES if max(abs(mu), abs(s)) <= top]
+
+
+_QUANTILE_ROWS = [[0.0, 0.0, 0.0], [1.0, -1.0, 5.0], [1e300, -1e300, 0.0], [1e-300, 5.0, -1e20],
+                  [-2.5, 1e8, 1e38]]  # fmt: skip
+
+
+def _quantile_rows(dtype: Any) -> list[list[float]]:
+    top = float(np.finfo(dtype).max)
+    return [r for r in _QUANTILE_ROWS if max(abs(v) for v in r) <= top]
+
+
+def _relevance_rows(dtype: Any) -> list[list[float]]:
+    return [[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 2.0, 1.0], [3.0, 3.0, 0.0], [0.2, 0.3, 0.5],
+            [1e10, 0.0, 1.0]]  # fmt: skip
+
+
+_MASKS = [0.0, 1.0, 0.3]
+
+REFERENCES.update(
+    {
+        ref.name: ref
+        for ref in [
+            Reference(
+                "gaussian_nll",
+                gaussian_nll,
+                [{}],
+                _gaussian_rows,
+                _targets(0.0, 1.0, -3.7, -1.7e308),
+                ulps=16.0,
+                rows=True,
+            ),
+            Reference(
+                "multi_quantile",
+                multi_quantile,
+                [{"qs": (0.1, 0.5, 0.9)}, {"qs": (1e-6, 0.5, 1 - 1e-6)}],
+                _quantile_rows,
+                _targets(0.0, 5.0, -1e300),
+                ulps=2.0,
+                rows=True,
+            ),
+            Reference("coral", coral, [{}], _rows, lambda dtype: [0, 1, 2, 3], rows=True),
+            Reference(
+                "pairwise_logistic",
+                pairwise_logistic,
+                [{}],
+                _rows,
+                _relevance_rows,
+                ulps=_pairs_ulps,
+                rows=True,
+            ),
+            Reference(
+                "softmax_ranking",
+                softmax_ranking,
+                [{}],
+                _rows,
+                _relevance_rows,
+                ulps=_rows_ulps,
+                rows=True,
+            ),
+            Reference(
+                "dice",
+                dice,
+                [{"smooth": s} for s in (1.0, 0.0, 1e-6, 1e6)],
+                _probabilities,
+                lambda dtype: _MASKS,
+                whole=True,
+            ),
+            Reference(
+                "tversky",
+                tversky,
+                [
+                    {"alpha": a, "beta": b, "smooth": s}
+                    for a, b, s in (
+                        (0.5, 0.5, 1.0),
+                        (0.3, 0.7, 0.0),
+                        (1e-6, 1.0, 1e-6),
+                        (1.0, 0.0, 1.0),
+                        (1e6, 1e-6, 1e6),
+                    )
+                ],
+                _probabilities,
+                lambda dtype: _MASKS,
+                whole=True,
+            ),
+        ]
+    }
+)

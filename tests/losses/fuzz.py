@@ -84,9 +84,28 @@ def _probability_rows(rng: np.random.Generator, n: int, dtype: Any) -> np.ndarra
     return (t / t.sum(axis=1, keepdims=True)).astype(dtype)
 
 
-def draw(name: str, n: int, dtype: Any, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """``n`` valid random inputs of loss ``name`` (rows: ``n`` rows of ``K`` logits)."""
+def draw(
+    name: str, n: int, dtype: Any, rng: np.random.Generator, params: dict | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` valid random inputs of loss ``name`` (rows: ``n`` rows of ``K`` logits).
+
+    :class:`~losslab.losses.Rows` losses get rows of their width (K where any):
+    log-uniform reals for every entry; targets one real per row, ordinal labels
+    0..width, or relevance grades (integers 0..4, or log-uniform up to max / 16 so
+    that a row's sum of grades stays finite).
+    """
     definition = losses.definition(name)
+    if issubclass(definition, losses.Rows):
+        width = definition.width(definition.bind_params(params or {})) or K
+        z = _log_uniform(rng, n * width, dtype, signed=True).reshape(n, width)
+        if definition.target == "value":
+            return z, _log_uniform(rng, n, dtype, signed=True)
+        if definition.target == "ordinal":
+            return z, rng.integers(0, width + 1, n)
+        grades = np.abs(_log_uniform(rng, n * width, dtype, signed=False))
+        grades = np.minimum(grades, np.finfo(dtype).max / 16).reshape(n, width)
+        small = rng.integers(0, 5, (n, width)).astype(dtype)
+        return z, np.where(rng.random((n, 1)) < 0.5, small, grades).astype(dtype)
     if issubclass(definition, losses.SoftmaxRows):
         z = _log_uniform(rng, n * K, dtype, signed=True).reshape(n, K)
         if definition.labels_allowed:
@@ -123,7 +142,10 @@ class Count:
 def _terms(ref: Any, params: dict, p: Any, t: Any, dtype: Any) -> tuple:
     context = ref.context(dtype)
     if ref.rows:
-        target = int(t) if np.ndim(t) == 0 else [float(v) for v in t]
+        if np.ndim(t):
+            target: Any = [float(v) for v in t]
+        else:  # a label, or one real value per row
+            target = int(t) if np.asarray(t).dtype.kind in "iu" else float(t)
         return ref.terms([float(v) for v in p], target, **params, **context)
     return ref.terms(float(p), float(t), **params, **context)
 
@@ -151,11 +173,13 @@ def fuzz_one(name: str, dtype: Any, n: int, seed: int, sample: int) -> Count:
     """Fuzz loss ``name`` in ``dtype`` on ``n`` inputs spread over its parameter settings."""
     ref = REFERENCES[name]
     rng = np.random.default_rng([seed, zlib_hash(name), np.dtype(dtype).itemsize])
+    if ref.whole:
+        return fuzz_whole(name, dtype, n, rng, sample)
     count = Count()
     per_setting = max(1, n // len(ref.params))
     for params in ref.params:
         loss = losses.get(name, **params)
-        y_pred, y_true = draw(name, per_setting, dtype, rng)
+        y_pred, y_true = draw(name, per_setting, dtype, rng, params)
         count.inputs += per_setting
         plain = _evaluate(loss, y_pred, y_true, fused=False)
         fused = _evaluate(loss, y_pred, y_true, fused=True)
@@ -166,6 +190,50 @@ def fuzz_one(name: str, dtype: Any, n: int, seed: int, sample: int) -> Count:
                 cell = _Cell(ref, params, y_pred, y_true, dtype, q, c)
                 cell.judge(a[:, c].astype(np.float64), b[:, c].astype(np.float64), checked, count)
     return count
+
+
+WHOLE_BATCH = 8
+
+
+def fuzz_whole(name: str, dtype: Any, n: int, rng: np.random.Generator, sample: int) -> Count:
+    """A loss of the whole batch (dice, tversky): ``n`` elements in batches of 8.
+
+    Each batch's value, gradient and Hessian diagonal: NaN counted everywhere, every inf
+    and a sample of batches checked against mpmath (there is one path).
+    """
+    ref = REFERENCES[name]
+    count = Count()
+    batches = max(1, n // (WHOLE_BATCH * len(ref.params)))
+    max_ = float(np.finfo(dtype).max)
+    for params in ref.params:
+        loss = losses.get(name, **params)
+        y_pred, y_true = draw(name, batches * WHOLE_BATCH, dtype, rng, params)
+        checked = set(rng.choice(batches, min(sample, batches), replace=False).tolist())
+        for b in range(batches):
+            p = y_pred[b * WHOLE_BATCH : (b + 1) * WHOLE_BATCH]
+            t = y_true[b * WHOLE_BATCH : (b + 1) * WHOLE_BATCH]
+            count.inputs += WHOLE_BATCH
+            got = [np.ravel(q).astype(np.float64) for q in _evaluate_whole(loss, p, t)]
+            where = f"{name}{params} at {p!r}, {t!r}"
+            if any(np.isnan(q).any() for q in got):
+                count.note("nan", where)
+                continue
+            if b not in checked and not any(np.isinf(q).any() for q in got):
+                continue
+            terms = ref.terms([float(v) for v in p], [float(v) for v in t], **params)
+            cells = [[terms[0]], terms[1], terms[2]]
+            for q in range(3):
+                for c, cell in enumerate(cells[q]):
+                    exact, value = mp.fsum(cell), got[q][c]
+                    if math.isinf(value) and not abs(exact) > max_:
+                        count.note("inf", f"q{q} {where}")
+                    elif abs(value - exact) > _allowed(cell, 8.0 + 2 * WHOLE_BATCH, dtype):
+                        count.note("wrong", f"q{q}[{c}] {where}: {value!r} vs {mp.nstr(exact, 17)}")
+    return count
+
+
+def _evaluate_whole(loss: Any, y_pred: np.ndarray, y_true: np.ndarray) -> list[np.ndarray]:
+    return [np.asarray(f(y_pred, y_true)) for f in (loss, loss.grad, loss.hess)]
 
 
 @dataclass

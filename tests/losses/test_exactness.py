@@ -33,9 +33,11 @@ DTYPES = (np.float64, np.float32)
 PATHS = ("plain", "fused")
 
 
-def _cases() -> list[Any]:
+def _cases(whole: bool = False) -> list[Any]:
     cases = []
     for ref in REFERENCES.values():
+        if ref.whole != whole:  # losses of a whole batch: test_whole_batches_are_exact
+            continue
         for i, params in enumerate(ref.params):
             label = ",".join(f"{k}={v}" for k, v in params.items())
             for dtype in DTYPES:
@@ -46,6 +48,7 @@ def _cases() -> list[Any]:
 
 
 CASES = _cases()
+WHOLE_CASES = _cases(whole=True)
 
 
 def test_every_catalogue_loss_has_a_reference():
@@ -85,7 +88,10 @@ def _truth(name: str, params_key: tuple, dtype: type) -> list[tuple[list, list, 
     out = []
     for p, t in zip(y_pred, y_true, strict=True):
         if ref.rows:
-            target = int(t) if t.ndim == 0 else [float(v) for v in t]
+            if t.ndim:
+                target: Any = [float(v) for v in t]
+            else:  # a label, or one real value per row (gaussian_nll, multi_quantile)
+                target = int(t) if t.dtype.kind in "iu" else float(t)
             out.append(ref.terms([float(v) for v in p], target, **params, **context))
         else:
             out.append(ref.terms(float(p), float(t), **params, **context))
@@ -216,6 +222,31 @@ def test_reductions_and_weights_match_the_references(ref, params, dtype, require
                             got = derivative[j] if not ref.rows else derivative[j][c]
                             judge.check(float(got), scaled, 4 * ulps / n_terms + 4,
                                         f"{path} {reduction} d{q}[{i}]")  # fmt: skip
+    judge.report()
+
+
+@pytest.mark.parametrize(("ref", "params", "dtype"), WHOLE_CASES)
+def test_whole_batches_are_exact(ref, params, dtype, require):
+    # A loss of the whole batch: every (p, t) as a batch of one, then all of them as one batch;
+    # its sums add n roundings, so the batch is held to 8 + 2n ulps of its terms' scale.
+    require("mpmath")
+    loss, judge = losses.get(ref.name, **params), _Judge(dtype)
+    preds, trues = ref.preds(dtype), ref.trues(dtype)
+    pairs = [(p, t) for p in preds for t in trues]
+    batches = [[pair] for pair in pairs] + [pairs]
+    for batch in batches:
+        y_pred = np.array([p for p, _ in batch], dtype=dtype)
+        y_true = np.array([t for _, t in batch], dtype=dtype)
+        exact = ref.terms([float(v) for v in y_pred], [float(v) for v in y_true], **params)
+        ulps = 8.0 + 2.0 * len(batch)
+        where = f"batch of {len(batch)} from (p={batch[0][0]!r}, t={batch[0][1]!r})"
+        for path in PATHS:
+            value, grad, hess = _evaluate(loss, path, y_pred, y_true)
+            assert value.dtype == grad.dtype == hess.dtype == dtype
+            judge.check(float(value), exact[0], ulps, f"{path} value {where}")
+            for i in range(len(batch)):
+                judge.check(float(grad[i]), exact[1][i], ulps, f"{path} grad[{i}] {where}")
+                judge.check(float(hess[i]), exact[2][i], ulps, f"{path} hess[{i}] {where}")
     judge.report()
 
 

@@ -92,6 +92,22 @@ def torch_per_example(torch, case, z, y):
         s = torch.where(y == 0, -torch.ones_like(y), y)
         slack = torch.clamp(1 - s * z, min=0)
         return slack if name == "hinge" else slack**2
+    if name == "gaussian_nll":
+        # torch clamps the variance below at eps; the samples' variances are far above it.
+        var = torch.exp(z[..., 1])
+        return F.gaussian_nll_loss(z[..., 0], y, var, full=False, eps=1e-300, reduction="none")
+    if name == "multi_quantile":
+        r = z - y[..., None]
+        q = torch.tensor(p["qs"])
+        return torch.maximum((1 - q) * r, -q * r).sum(-1)
+    if name == "coral":
+        above = (y[..., None] > torch.arange(z.shape[-1])).to(z.dtype)
+        return F.binary_cross_entropy_with_logits(z, above, reduction="none").sum(-1)
+    if name == "pairwise_logistic":
+        pairs = (y[..., :, None] > y[..., None, :]).to(z.dtype)
+        return (pairs * F.softplus(-(z[..., :, None] - z[..., None, :]))).sum((-2, -1))
+    if name == "softmax_ranking":
+        return -(y * F.log_softmax(z, dim=-1)).sum(-1)
     raise AssertionError(f"no torch reference for {name}")
 
 
@@ -171,6 +187,9 @@ def _native(torch, case, z, y, reduction):
         if reduction == "sum":
             return F.kl_div(log_p, y, reduction="sum")
         return F.kl_div(log_p, y, reduction="none").sum(-1)
+    if name == "gaussian_nll":
+        var = torch.exp(z[..., 1])
+        return F.gaussian_nll_loss(z[..., 0], y, var, full=False, eps=1e-300, reduction=reduction)
     return None
 
 
@@ -252,7 +271,15 @@ def test_hessian_diagonal_matches_torch(case, rng, torch, reduction):
         np.testing.assert_allclose(full - np.diag(np.diagonal(full)), 0.0, atol=1e-12)
 
 
-@pytest.mark.loss_cases("cross_entropy", "kl_div")
+@pytest.mark.loss_cases(
+    "cross_entropy",
+    "kl_div",
+    "gaussian_nll",
+    "multi_quantile",
+    "coral",
+    "pairwise_logistic",
+    "softmax_ranking",
+)
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_full_hessian_blocks_match_torch(case, rng, torch, reduction):
     y_pred, y_true = case.sample(rng, (3,))

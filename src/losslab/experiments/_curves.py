@@ -59,9 +59,27 @@ def along_axis(loss: Any, x: ArrayLike, target: float | None = None) -> AxisValu
     Raises:
         ValueError: A target the loss refuses (its own message).
     """
-    y_pred, y_true, column = loss.link.sweep(x, target)
+    from losslab.losses import Whole
+
+    definition = getattr(loss, "definition", None)
+    width = getattr(definition, "width", None)
+    y_pred, y_true, column = loss.link.sweep(
+        x, target, None if width is None else width(dict(loss.params))
+    )
+    if definition is not None and issubclass(definition, Whole):
+        # A loss of the whole batch: its curve is the loss of a one-element batch at each point.
+        points = [(y_pred[i : i + 1], y_true[i : i + 1]) for i in range(len(y_pred))]
+        value = np.array([float(loss(p, t)) for p, t in points])
+        grad = np.array([float(loss.grad(p, t)[0]) for p, t in points])
+        hess = np.array([float(loss.hess(p, t)[0]) for p, t in points])
+        return AxisValues(value, grad, hess)
     value = np.asarray(loss(y_pred, y_true, reduction="none"), dtype=float)
     grad = np.asarray(loss.grad(y_pred, y_true, reduction="none"), dtype=float)
+    if not np.isscalar(column):
+        # The whole row moves along the direction d: d . grad and d^T H d from the full blocks.
+        direction = np.asarray(column, dtype=float)
+        blocks = np.asarray(loss.hess(y_pred, y_true, reduction="none", full=True), dtype=float)
+        return AxisValues(value, grad @ direction, (blocks @ direction) @ direction)
     try:
         hess = np.asarray(loss.hess(y_pred, y_true, reduction="none"), dtype=float)
     except ValueError:

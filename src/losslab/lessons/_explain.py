@@ -64,6 +64,21 @@ def _rows(x: Any) -> list[Cell]:
     return [tuple(float(v) for v in row) for row in arr.reshape(arr.shape[0], -1)]
 
 
+EXPLAINED_TASKS = ("regression", "binary", "multiclass")
+"""The tasks whose losses :func:`explain` works through, one example per row of its table."""
+
+
+def refusal(name: str, task: str) -> str | None:
+    """Why :func:`explain` does not work loss ``name`` of ``task`` through, or None if it does."""
+    if task in EXPLAINED_TASKS:
+        return None
+    return (
+        f"explain works through regression, binary and multiclass losses; {name!r} is a "
+        f"{task} loss, whose rows (or whole batch) it does not tabulate: call its functions "
+        f"(losslab.losses.{name}, {name}_grad, {name}_hess) directly"
+    )
+
+
 def explain(loss: Loss | str, y_pred: Any, y_true: Any, *, weights: Any = None) -> Explanation:
     """Work ``loss`` through example by example on ``(y_pred, y_true)``.
 
@@ -84,7 +99,9 @@ def explain(loss: Loss | str, y_pred: Any, y_true: Any, *, weights: Any = None) 
 
     Raises:
         ValueError: bad input, as the catalogue reports it (shapes, NaN,
-            probabilities outside [0, 1], labels outside the classes...).
+            probabilities outside [0, 1], labels outside the classes...); a
+            loss of another task (distribution, ordinal, ranking,
+            segmentation), which it does not work through (:func:`refusal`).
         TypeError: non-numeric input.
 
     Example (model A of the seeds' rainfall exercise):
@@ -98,6 +115,9 @@ def explain(loss: Loss | str, y_pred: Any, y_true: Any, *, weights: Any = None) 
     """
     if isinstance(loss, str):
         loss = get(loss)
+    reason = refusal(loss.name, loss.task)
+    if reason is not None:
+        raise ValueError(reason)
     kwargs = {"weights": weights}
     # The catalogue validates the inputs first, so bad input fails with its message.
     value = float(loss(y_pred, y_true, reduction="mean", **kwargs))

@@ -38,7 +38,25 @@ from losslab.losses._classification import (
     squared_hinge_hess,
 )
 from losslab.losses._define import Elementwise, Param, Rows, SoftmaxRows, Whole
+from losslab.losses._distribution import (
+    gaussian_nll,
+    gaussian_nll_grad,
+    gaussian_nll_hess,
+    multi_quantile,
+    multi_quantile_grad,
+    multi_quantile_hess,
+)
+from losslab.losses._ordinal import coral, coral_grad, coral_hess
+from losslab.losses._overlap import dice, dice_grad, dice_hess, tversky, tversky_grad, tversky_hess
 from losslab.losses._properties import Properties
+from losslab.losses._ranking import (
+    pairwise_logistic,
+    pairwise_logistic_grad,
+    pairwise_logistic_hess,
+    softmax_ranking,
+    softmax_ranking_grad,
+    softmax_ranking_hess,
+)
 from losslab.losses._registry import (
     Loss,
     available,
@@ -100,11 +118,17 @@ __all__ = [
     "bce_with_logits",
     "bce_with_logits_grad",
     "bce_with_logits_hess",
+    "coral",
+    "coral_grad",
+    "coral_hess",
     "cross_entropy",
     "cross_entropy_grad",
     "cross_entropy_hess",
     "definition",
     "describe",
+    "dice",
+    "dice_grad",
+    "dice_hess",
     "expectile",
     "expectile_grad",
     "expectile_hess",
@@ -112,6 +136,9 @@ __all__ = [
     "focal_grad",
     "focal_hess",
     "functions",
+    "gaussian_nll",
+    "gaussian_nll_grad",
+    "gaussian_nll_hess",
     "get",
     "hinge",
     "hinge_grad",
@@ -134,6 +161,12 @@ __all__ = [
     "mse_probability",
     "mse_probability_grad",
     "mse_probability_hess",
+    "multi_quantile",
+    "multi_quantile_grad",
+    "multi_quantile_hess",
+    "pairwise_logistic",
+    "pairwise_logistic_grad",
+    "pairwise_logistic_hess",
     "parameters",
     "poisson_nll",
     "poisson_nll_grad",
@@ -145,7 +178,13 @@ __all__ = [
     "quantile_grad",
     "quantile_hess",
     "register",
+    "softmax_ranking",
+    "softmax_ranking_grad",
+    "softmax_ranking_hess",
     "squared_hinge",
     "squared_hinge_grad",
     "squared_hinge_hess",
+    "tversky",
+    "tversky_grad",
+    "tversky_hess",
 ]

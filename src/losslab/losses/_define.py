@@ -520,8 +520,10 @@ def _evaluate_generic_rows(
         block = definition.hess(xp, b.y_pred, t, *args)
         if full:
             return b.derivative(block)
-        eye = xp.eye(block.shape[-1], dtype=block.dtype, device=device(block))
-        return b.derivative(xp.sum(block * eye, axis=-1))
+        eye = xp.eye(block.shape[-1], dtype=xp.bool, device=device(block))
+        # The diagonal picked out, not multiplied by the identity: an infinite entry off the
+        # diagonal (gaussian_nll's -r e^{-s}) times 0 would make it NaN.
+        return b.derivative(xp.sum(xp.where(eye, block, xp.zeros_like(block)), axis=-1))
 
 
 def prepare_whole(

@@ -17,7 +17,17 @@ from losslab.losses._define import Definition, Elementwise, Task, Whole, evaluat
 from losslab.losses._properties import Properties
 from losslab.losses.batch import check_finite
 
-PredKind = Literal["value", "log_rate", "probability", "logit", "logits"]
+PredKind = Literal[
+    "value",
+    "log_rate",
+    "probability",
+    "logit",
+    "logits",
+    "mean_log_variance",
+    "quantiles",
+    "thresholds",
+    "scores",
+]
 LossFunction = Callable[..., Array]
 
 _SHARED_ARGUMENTS = frozenset({"weights", "reduction"})

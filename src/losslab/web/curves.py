@@ -39,7 +39,7 @@ def sweep(loss: Any, x_min: float, x_max: float, num: int, y_true: float, *, lab
         raise FieldError(
             "x_min", f"the range must overlap [{low:g}, {high:g}]: y_pred is {link.description}"
         )
-    if link.rows and not 0.0 <= y_true <= 1.0:
+    if link.kind == "logits" and not 0.0 <= y_true <= 1.0:
         raise FieldError("y_true", f"the probability of class 1 must be in [0, 1], got {y_true}")
     x = np.linspace(x_min, x_max, num)
     with np.errstate(all="ignore"):

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from losslab.web import limits
 
-ParamValue = float | int | bool | None
+ParamValue = float | int | bool | list[float] | None  # a list: multi_quantile's qs
 Number = float | None
 
 
