@@ -92,6 +92,11 @@ def draw(name: str, n: int, dtype: Any, rng: np.random.Generator) -> tuple[np.nd
         if definition.labels_allowed:
             return z, rng.integers(0, K, n)
         return z, _probability_rows(rng, n, dtype)
+    if issubclass(definition, losses.Rows) and definition.target == "classes":
+        z = _log_uniform(rng, n * K, dtype, signed=True).reshape(n, K)
+        if rng.random() < 0.5:
+            return z, rng.integers(0, K, n)
+        return z, _probability_rows(rng, n, dtype)
     if definition.pred_domain == "probability":
         p = _probabilities(rng, n, dtype)
     else:

@@ -70,7 +70,7 @@ def _inputs(name: str, dtype: type) -> tuple[np.ndarray, np.ndarray]:
 
 def _batches(ref: Reference, y_pred: np.ndarray, y_true: np.ndarray) -> list[np.ndarray]:
     """Index sets that each form one valid call (hinge labels: one convention per call)."""
-    if ref.name in ("hinge", "squared_hinge"):
+    if getattr(losses.definition(ref.name), "true_domain", None) == "signed_binary":
         return [np.flatnonzero(y_true != -1.0), np.flatnonzero(y_true != 0.0)]
     return [np.arange(len(y_pred))]
 

@@ -454,11 +454,12 @@ class MultiMargin(Rows):
         m_ = array_math(xp, z.dtype)
         half, active, weight = _pairs(xp, z, t, margin)
         width = z.shape[-1]
+        # t_y s^p / K as products that overflow only where the term itself does.
         if p == 1:
-            per = half * (2.0 / width)
+            per = weight * (half * (2.0 / width))
         else:
-            per = half * (half * (4.0 / width))
-        terms = m_.where(active & (weight > 0.0), weight * per, 0.0)
+            per = (weight * half) * (half * (4.0 / width))
+        terms = m_.where(active & (weight > 0.0), per, 0.0)
         return xp.sum(xp.sum(terms, axis=-1), axis=-1)
 
     @staticmethod
