@@ -2,9 +2,12 @@
 
 Each is a :class:`~losslab.losses._define.Rows` definition with ``target =
 "classes"``: ``y_true`` holds integer labels or probability rows, and the
-functions below always see ``t`` as probability rows (labels one-hot). A
-loss of probability rows is the expectation over the label of the loss of
-that label wherever the loss is linear in ``t``, which all five are.
+functions below always see ``t`` as probability rows (labels one-hot). For
+``poly1``, ``softmax_focal`` and ``multi_margin``, linear in ``t``, the loss
+of a probability row is the expectation over the label of the loss of that
+label; ``brier`` and ``sparsemax`` hold ||t||² and differ from that
+expectation by a constant in z, -(1 - ||t||²) and -(1 - ||t||²)/2, so their
+gradients and Hessians are the expectation's.
 
 Three of them (``poly1``, ``softmax_focal``, ``brier``) are sums over the
 classes of a function of one softmax probability, l = sum_c f_c(p_c); they
@@ -188,7 +191,7 @@ class Poly1(Rows):
             step = float(kept[np.argmax(eps * kept)])
             while excess(floor + step) <= 0.0 and step > 0.0:
                 step /= 2.0
-            lam = brentq(excess, floor + step, floor + 1.0, xtol=1e-300, rtol=4.5e-16)
+            lam = brentq(excess, floor + step, floor + 1.0, xtol=1e-300, rtol=1e-15)
             p = np.where(keep, q / (lam - eps * q), 0.0)
         with np.errstate(divide="ignore"):
             return np.log(p)
