@@ -171,7 +171,7 @@ class Poly1(Rows):
         """The log of p_c = q_c / (lambda - epsilon q_c), lambda making p sum to 1.
 
         q is the weighted mean target row (labels: K = the largest label + 1);
-        lambda is found by bisection on the one-dimensional equation.
+        lambda is the root of that one-dimensional equation (Brent's method).
         """
         from scipy.optimize import brentq
 
