@@ -194,3 +194,12 @@ def test_stated_non_convex_losses_have_negative_curvature(rng, name, params):
     z = rng.normal(0, 4, (2000, 3))
     y = rng.integers(0, 3, 2000)
     assert np.linalg.eigvalsh(loss.hess(z, y, full=True, reduction="none")).min() < -1e-3
+
+
+def test_brier_force_vanishes_on_two_classes_but_not_on_three():
+    # Why brier is not stated redescending: its force fades only where p reaches a vertex.
+    assert not losses.get("brier").properties.redescending
+    two = losses.brier_grad(np.array([[0.0, -1000.0]]), [1], reduction="sum")
+    np.testing.assert_array_equal(np.abs(two), 0.0)
+    three = losses.brier_grad(np.array([[np.log(0.7), np.log(0.3), -1000.0]]), [2])
+    np.testing.assert_allclose(three[0, :2], [0.168, -0.168], rtol=1e-12)
