@@ -207,8 +207,8 @@ def explain_command(
         str,
         typer.Option(
             "--pred",
-            help="Predictions, comma-separated; rows of logits separated by ';' for "
-            'cross_entropy and kl_div ("2,1,0;0,1,3").',
+            help="Predictions, comma-separated; rows of logits separated by ';' for the "
+            'losses on rows, such as cross_entropy, kl_div and sparsemax ("2,1,0;0,1,3").',
         ),
     ],
     true: Annotated[

@@ -232,6 +232,43 @@ def _kl_perfect(t: np.ndarray) -> np.ndarray:
     return np.log(t)
 
 
+def _modified_huber_kinks(y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+    # The second derivative jumps at margins 1 and -1.
+    margin = np.where(y_true == 0, -1.0, y_true) * y_pred
+    return np.minimum(np.abs(1.0 - margin), np.abs(1.0 + margin))
+
+
+def _rows_of(y_true: np.ndarray) -> np.ndarray:
+    """Labels as one-hot rows of K; probability rows as they are."""
+    return np.eye(K)[y_true] if y_true.dtype.kind in "iu" else y_true
+
+
+def _multi_margin_kinks(margin: float) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    # Each pair (y, i) with t_y > 0 has a kink where its slack margin - z_y + z_i is 0.
+    def distance(y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+        t = _rows_of(y_true)
+        slack = np.abs(margin - y_pred[..., :, None] + y_pred[..., None, :])
+        off = ~np.eye(K, dtype=bool)
+        return np.where((t[..., :, None] > 0) & off, slack, np.inf).min(axis=(-1, -2))
+
+    return distance
+
+
+def _sparsemax_kinks(y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+    # The support changes where some z_j crosses the threshold tau.
+    z = np.sort(y_pred, axis=-1)[..., ::-1]
+    k = np.arange(1, K + 1)
+    cumulative = np.cumsum(z, axis=-1)
+    size = np.sum(1 + k * z > cumulative, axis=-1, keepdims=True)
+    tau = (np.take_along_axis(cumulative, size - 1, axis=-1) - 1) / size
+    return np.abs(y_pred - tau).min(axis=-1)
+
+
+def _onehot_perfect(scale: float) -> Callable[[np.ndarray], np.ndarray]:
+    # Logits scale * onehot(y): the label leads every other class by scale.
+    return lambda y_true: scale * _rows_of(y_true)
+
+
 def _ce_normalizer(
     class_weights: tuple[float, ...] | None, ignore_index: int = -100
 ) -> Callable[[np.ndarray, np.ndarray | None], float]:
@@ -422,6 +459,94 @@ CASES: list[Case] = [
             label="zero-targets" if z else "",
         )
         for z in (False, True)
+    ],
+    *[
+        Case(
+            name,
+            {},
+            make,
+            task="binary",
+            y_pred_kind="logit",
+            perfect=_hinge_perfect if name == "modified_huber" else None,
+            kink_distance=_modified_huber_kinks if name == "modified_huber" else None,
+            label=label,
+            tags=frozenset({"exp-of-margin"} if name == "exponential" else ()),
+        )
+        for name in ("exponential", "modified_huber")
+        for make, label in ((_logits01, "labels01"), (_logits_pm1, "labels-pm1"))
+    ],
+    *[
+        Case("poly1", p, _labels(), task="multiclass", y_pred_kind="logits", rows=True)
+        for p in ({}, {"epsilon": -1.0}, {"epsilon": 3.0})
+    ],
+    Case(
+        "poly1",
+        {"epsilon": 2.0},
+        _label_rows(with_zeros=True),
+        task="multiclass",
+        y_pred_kind="logits",
+        rows=True,
+        label="probability-targets",
+    ),
+    *[
+        Case("softmax_focal", p, _labels(), task="multiclass", y_pred_kind="logits", rows=True)
+        for p in ({}, {"gamma": 0.5}, {"gamma": 0.0})
+    ],
+    Case(
+        "softmax_focal",
+        {},
+        _label_rows(with_zeros=True),
+        task="multiclass",
+        y_pred_kind="logits",
+        rows=True,
+        label="probability-targets",
+    ),
+    Case("brier", {}, _labels(), task="multiclass", y_pred_kind="logits", rows=True),
+    Case(
+        "brier",
+        {},
+        _label_rows(with_zeros=False),
+        task="multiclass",
+        y_pred_kind="logits",
+        rows=True,
+        perfect=_kl_perfect,
+        label="probability-targets",
+    ),
+    *[
+        Case(
+            "multi_margin",
+            p,
+            make,
+            task="multiclass",
+            y_pred_kind="logits",
+            rows=True,
+            # Soft targets pay for every class they spread over: no perfect row.
+            perfect=None if label else _onehot_perfect(2.0 * p.get("margin", 1.0)),
+            kink_distance=_multi_margin_kinks(p.get("margin", 1.0)),
+            label=label,
+        )
+        for p, make, label in (
+            ({}, _labels(), ""),
+            ({"p": 2, "margin": 0.5}, _labels(), ""),
+            ({"p": 2}, _label_rows(with_zeros=True), "probability-targets"),
+        )
+    ],
+    *[
+        Case(
+            "sparsemax",
+            {},
+            make,
+            task="multiclass",
+            y_pred_kind="logits",
+            rows=True,
+            perfect=perfect,
+            kink_distance=_sparsemax_kinks,
+            label=label,
+        )
+        for make, perfect, label in (
+            (_labels(), _onehot_perfect(2.0), ""),
+            (_label_rows(with_zeros=False), _identity, "probability-targets"),
+        )
     ],
 ]
 

@@ -81,7 +81,9 @@ class Reference:
 
 
 def _f(x: float) -> Any:
-    return mp.mpf(float(x))
+    # An mpf passes through unrounded (the references' own derivative checks move inputs
+    # by less than a float's spacing); anything else is read as the float it holds.
+    return x if isinstance(x, mpmath.mpf) else mp.mpf(float(x))
 
 
 def _sigmoid(x: Any) -> Any:
@@ -264,6 +266,23 @@ def squared_hinge(p: float, t: float) -> Terms:
     return [active**2], [-2 * s * active], [mp.mpf(2) if active > 0 else mp.mpf(0)]
 
 
+def exponential(p: float, t: float) -> Terms:
+    """exp(-s z), -s exp(-s z), exp(-s z) with s = ±1 (0 read as -1): AdaBoost's loss."""
+    s = _signed_label(t)
+    e = mp.exp(-s * _f(p))
+    return [e], [-s * e], [e]
+
+
+def modified_huber(p: float, t: float) -> Terms:
+    """max(0, 1 - m)² for m = s z >= -1, else -4 m (Zhang 2004); its derivatives in z."""
+    s = _signed_label(t)
+    margin = s * _f(p)
+    if margin < -1:
+        return [-4 * margin], [-4 * s], [mp.mpf(0)]
+    active = max(1 - margin, mp.mpf(0))
+    return [active**2], [-2 * s * active], [mp.mpf(2) if margin < 1 else mp.mpf(0)]
+
+
 # ---------------------------------------------------------------- rows
 
 
@@ -315,12 +334,169 @@ def kl_div(row: Sequence[float], target: Sequence[float]) -> Terms:
     return value, *_softmax_derivatives(t, p, top, others)  # type: ignore[return-value]
 
 
+def _target_row(target: Any, width: int) -> list[Any]:
+    """A label as its one-hot row, or a probability row, in mpf."""
+    if isinstance(target, int):
+        return [mp.mpf(1) if j == target else mp.mpf(0) for j in range(width)]
+    return [_f(v) for v in target]
+
+
+def _per_class(row: Sequence[float], phi: list, psi: list) -> tuple[list, list]:
+    """Gradient and Hessian-diagonal terms of l = sum_c f_c(p_c), p = softmax(z).
+
+    ``phi[c]`` and ``psi[c]`` are the parts (lists) of phi_c = p_c f_c'(p_c) and
+    psi_c = p_c (p f_c')'(p_c). grad_k = phi_k - p_k Phi (the largest logit's as
+    phi u - p (Phi - phi), u = 1 - p); H_kk = sum_c psi_c (delta_ck - p_k)² -
+    Phi p_k (1 - p_k). Checked against mpmath.diff in test_exactness.
+    """
+    _, p, top, others = _softmax_parts(row)
+    width = len(row)
+    u = [others / (1 + others) if j == top else 1 - p[j] for j in range(width)]
+    grad, hess = [], []
+    for k in range(width):
+        if k == top:
+            terms = [v * u[k] for v in phi[k]]
+            terms += [-p[k] * v for c in range(width) if c != k for v in phi[c]]
+        else:
+            terms = list(phi[k]) + [-p[k] * v for c in range(width) for v in phi[c]]
+        grad.append(terms)
+        direction = [u[k] if c == k else -p[k] for c in range(width)]
+        diag = [v * direction[c] ** 2 for c in range(width) for v in psi[c]]
+        diag += [-v * p[k] * u[k] for c in range(width) for v in phi[c]]
+        hess.append(diag)
+    return grad, hess
+
+
+def _surprisal_parts(row: Sequence[float]) -> tuple[list[Any], Any]:
+    """-log p_c = (max z - z_c) + log1p(s): the gaps, and the shared log1p(s)."""
+    z = [_f(v) for v in row]
+    _, _, top, others = _softmax_parts(row)
+    return [z[top] - v for v in z], mp.log1p(others)
+
+
+def poly1(row: Sequence[float], target: Any, epsilon: float) -> Terms:
+    """sum_c t_c (-log p_c + epsilon (1 - p_c)) (Leng et al. 2022); f_c' = t_c (-1/p - epsilon)."""
+    _, p, top, others = _softmax_parts(row)
+    t, e = _target_row(target, len(row)), _f(epsilon)
+    gaps, log_norm = _surprisal_parts(row)
+    u = [others / (1 + others) if j == top else 1 - p[j] for j in range(len(row))]
+    value = [v for c, tc in enumerate(t) if tc != 0 for v in (tc * gaps[c], tc * log_norm,
+             e * tc * u[c])]  # fmt: skip
+    phi = [[-tc, -e * tc * pc] for tc, pc in zip(t, p, strict=True)]
+    psi = [[-e * tc * pc] for tc, pc in zip(t, p, strict=True)]
+    return value or [mp.mpf(0)], *_per_class(row, phi, psi)  # type: ignore[return-value]
+
+
+def softmax_focal(row: Sequence[float], target: Any, gamma: float) -> Terms:
+    """sum_c -t_c u_c^g log p_c, u = 1 - p (Lin et al. 2017, over classes).
+
+    f_c = t_c u^g l with l = -log p: phi_c = -t_c (u^g + g u^(g-1) p l) and
+    psi_c = -t_c g p u^(g-1) (l - 2 - (g - 1) p l / u).
+    """
+    _, p, top, others = _softmax_parts(row)
+    t, g = _target_row(target, len(row)), _f(gamma)
+    gaps, log_norm = _surprisal_parts(row)
+    u = [others / (1 + others) if j == top else 1 - p[j] for j in range(len(row))]
+    ell = [gaps[c] + log_norm for c in range(len(row))]
+    value = [v for c, tc in enumerate(t) if tc != 0 for v in (tc * u[c] ** g * gaps[c],
+             tc * u[c] ** g * log_norm)]  # fmt: skip
+    phi, psi = [], []
+    for c, tc in enumerate(t):
+        lift = u[c] ** (g - 1)
+        phi.append([-tc * u[c] ** g, -tc * g * lift * p[c] * ell[c]])
+        ratio = p[c] * ell[c] / u[c]
+        psi.append([-tc * g * p[c] * lift * (ell[c] - 2 - (g - 1) * ratio)])
+    return value or [mp.mpf(0)], *_per_class(row, phi, psi)  # type: ignore[return-value]
+
+
+def brier(row: Sequence[float], target: Any) -> Terms:
+    """sum_c (p_c - t_c)² of p = softmax(z); phi_c = 2 e_c p_c, psi_c = 2 p_c (2 p_c - t_c).
+
+    The largest logit's e is (1 - t) - (1 - p); each e_c² is written e_c times its parts.
+    """
+    _, p, top, others = _softmax_parts(row)
+    t = _target_row(target, len(row))
+    parts = [
+        [1 - t[c], -others / (1 + others)] if c == top else [p[c], -t[c]] for c in range(len(row))
+    ]
+    e = [mp.fsum(ps) for ps in parts]
+    value = [e[c] * v for c in range(len(row)) for v in parts[c]]
+    phi = [[2 * p[c] * v for v in parts[c]] for c in range(len(row))]
+    psi = [[4 * p[c] ** 2, -2 * p[c] * t[c]] for c in range(len(row))]
+    return value, *_per_class(row, phi, psi)  # type: ignore[return-value]
+
+
+def multi_margin(row: Sequence[float], target: Any, margin: float, p: int) -> Terms:
+    """(1/K) sum_y t_y sum_{i != y} max(0, margin - z_y + z_i)^p (PyTorch's multi_margin_loss).
+
+    Each slack is written as its three parts, the scale on which it is rounded.
+    """
+    z, width = [_f(v) for v in row], len(row)
+    t, mg = _target_row(target, width), _f(margin)
+    value: list[Any] = []
+    grad: list[list[Any]] = [[] for _ in range(width)]
+    hess: list[list[Any]] = [[] for _ in range(width)]
+    for y, ty in enumerate(t):
+        for i in range(width):
+            slack = mg - z[y] + z[i]
+            if i == y or ty == 0 or not slack > 0:
+                continue
+            parts = [ty * mg / width, ty * z[i] / width, -ty * z[y] / width]
+            if p == 1:
+                value += parts
+                grad[i].append(ty / width)
+                grad[y].append(-ty / width)
+            else:
+                value += [slack * v for v in parts]
+                grad[i] += [2 * v for v in parts]
+                grad[y] += [-2 * v for v in parts]
+                hess[i].append(2 * ty / width)
+                hess[y].append(2 * ty / width)
+    fill = [[mp.mpf(0)] if not cell else cell for cell in grad]
+    return value or [mp.mpf(0)], fill, [[mp.mpf(0)] if not c else c for c in hess]
+
+
+def sparsemax(row: Sequence[float], target: Any) -> Terms:
+    """(1/2) ||p - t||² + sum_{j not in S} t_j (tau - z_j), p = sparsemax(z) (Martins 2016).
+
+    tau from the sorted shifted row; the largest logit's p - t is (1 - t) minus the
+    others' p; each p_j - t_j is written as its parts u_j, -tau, -t_j.
+    """
+    z, width = [_f(v) for v in row], len(row)
+    t = _target_row(target, width)
+    top = max(range(width), key=lambda j: (z[j], -j))
+    u = [v - z[top] for v in z]
+    ranked = sorted(u, reverse=True)
+    size = max(k for k in range(1, width + 1) if 1 + k * ranked[k - 1] > mp.fsum(ranked[:k]))
+    tau = (mp.fsum(ranked[:size]) - 1) / size
+    support = [v > tau for v in u]
+    parts = []
+    for j in range(width):
+        if j == top:
+            rest = [v for i in range(width) if i != top and support[i] for v in (-u[i], tau)]
+            parts.append([mp.mpf(1), -t[j], *rest])
+        elif support[j]:
+            parts.append([u[j], -tau, -t[j]])
+        else:
+            parts.append([-t[j]])
+    value = [mp.fsum(parts[j]) * v / 2 for j in range(width) for v in parts[j]]
+    value += [v for j in range(width) if not support[j] and t[j] != 0 for v in (t[j] * tau,
+              -t[j] * u[j])]  # fmt: skip
+    hess = [[(1 - mp.mpf(1) / size) if support[j] else mp.mpf(0)] for j in range(width)]
+    return value, parts, hess
+
+
 def _rows_ulps(params: dict[str, Any], row: Any, target: Any) -> float:
     # exp(z_j - max z) of a rounded difference: relative error |z_j - max z| eps on every
     # term that does not underflow, the condition number of softmax in that logit.
     z = np.asarray(row, dtype=np.float64)
     gaps = np.abs(z - z.max())
     return 8.0 + 4.0 * float(np.max(gaps[gaps < 750.0], initial=0.0))
+
+
+def _focal_rows_ulps(params: dict[str, Any], row: Any, target: Any) -> float:
+    # As _rows_ulps, and (1 - p)^gamma: a power of a rounded complement, its error times gamma.
+    return _rows_ulps(params, row, target) + 8.0 * (params["gamma"] + 1.0)
 
 
 # ---------------------------------------------------------------- inputs
@@ -463,6 +639,37 @@ REFERENCES: dict[str, Reference] = {
             rows=True,
         ),
         Reference("kl_div", kl_div, [{}], _rows, _probability_rows, ulps=_rows_ulps, rows=True),
+        Reference("exponential", exponential, [{}], signed, _targets(0.0, 1.0, -1.0), ulps=2.0),
+        Reference("modified_huber", modified_huber, [{}], signed, _targets(0.0, 1.0), ulps=2.0),
+        Reference(
+            "poly1",
+            poly1,
+            [{"epsilon": e} for e in (1.0, -1.0, 0.0, 3.0, 1e6)],
+            _rows,
+            _probability_rows,
+            ulps=_rows_ulps,
+            rows=True,
+        ),
+        Reference(
+            "softmax_focal",
+            softmax_focal,
+            [{"gamma": g} for g in (2.0, 0.0, 0.5, 5.0)],
+            _rows,
+            _probability_rows,
+            ulps=_focal_rows_ulps,
+            rows=True,
+        ),
+        Reference("brier", brier, [{}], _rows, _probability_rows, ulps=_rows_ulps, rows=True),
+        Reference(
+            "multi_margin",
+            multi_margin,
+            [{"margin": mg, "p": p} for mg in (1.0, 1e-6, 1e6) for p in (1, 2)],
+            _rows,
+            _probability_rows,
+            ulps=16.0,
+            rows=True,
+        ),
+        Reference("sparsemax", sparsemax, [{}], _rows, _probability_rows, ulps=16.0, rows=True),
     ]
 }
 """Every catalogue loss's reference, by name."""

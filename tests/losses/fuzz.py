@@ -95,6 +95,11 @@ def draw(
     that a row's sum of grades stays finite).
     """
     definition = losses.definition(name)
+    if issubclass(definition, losses.Rows) and definition.target == "classes":
+        z = _log_uniform(rng, n * K, dtype, signed=True).reshape(n, K)
+        if rng.random() < 0.5:
+            return z, rng.integers(0, K, n)
+        return z, _probability_rows(rng, n, dtype)
     if issubclass(definition, losses.Rows):
         width = definition.width(definition.bind_params(params or {})) or K
         z = _log_uniform(rng, n * width, dtype, signed=True).reshape(n, width)

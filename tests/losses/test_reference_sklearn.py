@@ -235,3 +235,47 @@ def test_mse_probability_is_the_brier_score(rng):
     np.testing.assert_allclose(
         float(loss(p, y, weights=w)), brier_score_loss(y, p, sample_weight=w), rtol=1e-13
     )
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_exponential_loss(skloss, rng, weighted):
+    # sklearn's ExponentialLoss: y exp(-z) + (1 - y) exp(z) for labels 0/1, raw z (its link,
+    # the half-logit, only maps z to a probability): the same loss, gradient and Hessian.
+    z = rng.normal(0, 2, 40)
+    y = rng.integers(0, 2, 40).astype(float)
+    w = rng.uniform(0.1, 3.0, 40) if weighted else None
+    _compare_per_sample(skloss.ExponentialLoss(), losses.get("exponential"), z, y, w)
+    # -1/+1 labels are the same examples.
+    np.testing.assert_array_equal(
+        losses.exponential(z, 2 * y - 1, reduction="none"),
+        losses.exponential(z, y, reduction="none"),
+    )
+
+
+def test_modified_huber_matches_sgd(require, rng):
+    sgd = require("sklearn.linear_model._sgd_fast")
+    sk = sgd.ModifiedHuber()
+    z = np.concatenate([rng.normal(0, 2, 60), [-1.0, 1.0, -3.0, 0.0]])
+    y = np.concatenate([rng.choice([-1.0, 1.0], 60), [1.0, 1.0, -1.0, -1.0]])
+    # py_loss(prediction, y) and py_dloss (the derivative in the prediction), y = ±1.
+    want = [sk.py_loss(float(a), float(b)) for a, b in zip(z, y, strict=True)]
+    dwant = [sk.py_dloss(float(a), float(b)) for a, b in zip(z, y, strict=True)]
+    np.testing.assert_allclose(losses.modified_huber(z, y, reduction="none"), want, rtol=1e-15)
+    np.testing.assert_allclose(losses.modified_huber_grad(z, y, reduction="none"), dwant)
+    y01 = (y + 1) / 2  # 0/1 labels read 0 as -1
+    np.testing.assert_array_equal(
+        losses.modified_huber(z, y01, reduction="none"),
+        losses.modified_huber(z, y, reduction="none"),
+    )
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_brier_score_of_two_classes(metrics, rng, weighted):
+    # sklearn's binary brier_score_loss is mean (p_1 - y)²; the two-class sum (p_0 - t_0)² +
+    # (p_1 - t_1)² counts that error twice: brier = 2 x brier_score_loss.
+    z = rng.normal(0, 2, (40, 2))
+    y = rng.integers(0, 2, 40)
+    w = rng.uniform(0.1, 3.0, 40) if weighted else None
+    p1 = np.exp(z[:, 1]) / np.exp(z).sum(axis=1)
+    ref = metrics.brier_score_loss(y, p1, sample_weight=w)
+    np.testing.assert_allclose(losses.brier(z, y, weights=w), 2 * ref, rtol=1e-13)

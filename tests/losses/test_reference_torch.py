@@ -108,7 +108,45 @@ def torch_per_example(torch, case, z, y):
         return (pairs * F.softplus(-(z[..., :, None] - z[..., None, :]))).sum((-2, -1))
     if name == "softmax_ranking":
         return -(y * F.log_softmax(z, dim=-1)).sum(-1)
+    if name in ("exponential", "modified_huber"):
+        margin = torch.where(y == 0, -torch.ones_like(y), y) * z
+        if name == "exponential":
+            return torch.exp(-margin)
+        # scikit-learn's SGD ModifiedHuber: squared hinge from margin -1 up, -4 m below.
+        return torch.where(margin >= -1, torch.clamp(1 - margin, min=0) ** 2, -4 * margin)
+    if name in ("poly1", "softmax_focal", "brier", "multi_margin", "sparsemax"):
+        return _torch_rows(torch, case, z, y)
     raise AssertionError(f"no torch reference for {name}")
+
+
+def _torch_rows(torch, case, z, y):
+    """The row losses, written from their papers in torch, on probability rows t.
+
+    Labels become one-hot rows: each loss is linear in t, the expectation over the label.
+    """
+    F = torch.nn.functional
+    p, name, k = case.params, case.name, z.shape[-1]
+    t = F.one_hot(y, k).to(z.dtype) if y.dtype == torch.int64 else y
+    prob, log_p = torch.softmax(z, dim=-1), torch.log_softmax(z, dim=-1)
+    if name == "poly1":  # Leng et al. 2022, eq. 3: CE + epsilon (1 - p_t)
+        return -(t * log_p).sum(-1) + p.get("epsilon", 1.0) * (t * (1 - prob)).sum(-1)
+    if name == "softmax_focal":  # Lin et al. 2017 over the classes
+        return -(t * (1 - prob) ** p.get("gamma", 2.0) * log_p).sum(-1)
+    if name == "brier":
+        return ((prob - t) ** 2).sum(-1)
+    if name == "multi_margin":  # torch's multi_margin_loss, with a double backward
+        slack = p.get("margin", 1.0) - z[..., :, None] + z[..., None, :]
+        pairs = torch.clamp(slack, min=0) ** p.get("p", 1) * (1 - torch.eye(k))
+        return (t[..., :, None] * pairs).sum((-1, -2)) / k
+    # sparsemax (Martins and Astudillo 2016): -t.z + (1/2) sum_S (z_j² - tau²) + (1/2)||t||²
+    ranked, _ = torch.sort(z, dim=-1, descending=True)
+    steps = torch.arange(1, k + 1, dtype=z.dtype)
+    cumulative = ranked.cumsum(-1)
+    size = (1 + steps * ranked > cumulative).sum(-1, keepdim=True)
+    tau = (cumulative.gather(-1, size - 1) - 1) / size
+    support = (z > tau).to(z.dtype)
+    quadratic = (support * (z**2 - tau**2)).sum(-1)
+    return -(t * z).sum(-1) + 0.5 * quadratic + 0.5 * (t * t).sum(-1)
 
 
 def _ce_kwargs(torch, case, y):
@@ -180,6 +218,10 @@ def _native(torch, case, z, y, reduction):
         return F.binary_cross_entropy_with_logits(z, y, pos_weight=pw, reduction=reduction)
     if name == "cross_entropy":
         return F.cross_entropy(z, y, reduction=reduction, **_ce_kwargs(torch, case, y))
+    if name == "multi_margin" and y.dtype == torch.int64:
+        return F.multi_margin_loss(
+            z, y, p=p.get("p", 1), margin=p.get("margin", 1.0), reduction=reduction
+        )
     if name == "kl_div":
         log_p = F.log_softmax(z, dim=-1)
         if reduction == "mean":
@@ -279,6 +321,11 @@ def test_hessian_diagonal_matches_torch(case, rng, torch, reduction):
     "coral",
     "pairwise_logistic",
     "softmax_ranking",
+    "poly1",
+    "softmax_focal",
+    "brier",
+    "multi_margin",
+    "sparsemax",
 )
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_full_hessian_blocks_match_torch(case, rng, torch, reduction):

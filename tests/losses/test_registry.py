@@ -31,6 +31,13 @@ CATALOGUE = [
     "hinge",
     "squared_hinge",
     "kl_div",
+    "exponential",
+    "modified_huber",
+    "poly1",
+    "softmax_focal",
+    "brier",
+    "multi_margin",
+    "sparsemax",
 ]
 
 # DESIGN.md: "Every parameter has a default, so get(name) alone works".
@@ -50,6 +57,13 @@ DEFAULTS = {
     "hinge": {},
     "squared_hinge": {},
     "kl_div": {"log_target": False},
+    "exponential": {},
+    "modified_huber": {},
+    "poly1": {"epsilon": 1.0},
+    "softmax_focal": {"gamma": 2.0},
+    "brier": {},
+    "multi_margin": {"margin": 1.0, "p": 1},
+    "sparsemax": {},
 }
 
 

@@ -89,6 +89,8 @@ CASES: list[tuple[str, dict[str, object], Maker]] = [
     ("focal", {"gamma": 1.5, "alpha": 0.25}, _binary_logits),
     ("hinge", {}, _binary_logits),
     ("squared_hinge", {}, _binary_logits),
+    ("exponential", {}, _binary_logits),
+    ("modified_huber", {}, _binary_logits),
     ("cross_entropy", {}, _labels),
     ("kl_div", {}, _rows),
 ]

@@ -20,7 +20,8 @@ from losslab.lessons._steps import Cell, Table
 from losslab.links import Link
 from losslab.losses import Loss, get
 
-_HINGE_LOSSES = frozenset({"hinge", "squared_hinge"})
+_HINGE_LOSSES = frozenset({"hinge", "squared_hinge", "exponential", "modified_huber"})
+"""Losses of the margin y·z (labels -1/+1, 0 read as -1): their tables show the margin."""
 
 _Y_PRED_HEADERS = {
     "identity": "prediction",
