@@ -266,3 +266,20 @@ def test_msle_is_not_convex():
     hess = losses.msle_hess(np.array([0.5, 10.0]), np.zeros(2), reduction="none")
     assert hess[0] > 0 > hess[1]
     assert losses.get("msle").properties.convex is False
+
+
+def test_msle_influence_is_bounded_per_target_and_redescends():
+    # Below the target the force peaks at y_pred = 0 (2 log1p(y)); above it at d = 1,
+    # 2 / (e (1 + y)); far away it vanishes. No bound holds for every target.
+    x = np.concatenate([-np.logspace(0, 300, 50), [0.0], np.logspace(-3, 300, 400)])
+    for y in (0.0, 0.5, 3.0, 1e6):
+        grad = losses.msle_grad(x, np.full_like(x, y), reduction="none")
+        below, above = grad[x <= y], grad[x > y]
+        assert np.max(np.abs(below), initial=0.0) <= 2 * np.log1p(y) * (1 + 1e-12)
+        assert np.max(np.abs(above)) <= 2 / (np.e * (1 + y)) * (1 + 1e-9)
+        assert abs(grad[-1]) < 1e-290
+        assert grad[0] == 0.0
+    properties = losses.get("msle").properties
+    assert properties.robust
+    assert properties.redescending
+    assert properties.lipschitz is None

@@ -172,12 +172,18 @@ class MSLE(Elementwise):
 
     @classmethod
     def properties(cls, params: Mapping[str, Any]) -> Properties:
-        """Not convex (Hessian < 0 past d = 1); the gradient jumps at y_pred = 0.
+        """Not convex (Hessian < 0 past d = 1); the gradient jumps at y_pred = 0 (C0).
 
-        The force 2 d / (1 + y_pred) is at most 2 / e (at d = 1) above the
-        target, but 2 log1p(y) below it (at y_pred = 0): unbounded over targets.
+        For one target y the force |2 d / (1 + y_pred)| is bounded: by
+        2 log1p(y) below the target (reached at y_pred = 0) and by
+        2 / (e (1 + y)) above it (at d = 1); it falls back to 0 far from the
+        target (as log(y_pred) / y_pred above it, exactly 0 below 0 where
+        predictions are clipped): bounded influence, redescending. No bound
+        holds for every target, so there is no Lipschitz constant.
         """
-        return Properties(convex=False, smoothness="C0", lipschitz=None, robust=False)
+        return Properties(
+            convex=False, smoothness="C0", lipschitz=None, robust=True, redescending=True
+        )
 
     @classmethod
     def optimal_constant(cls, y_true: Any, weights: Any, params: Mapping[str, Any]) -> np.ndarray:
