@@ -283,3 +283,13 @@ def test_msle_influence_is_bounded_per_target_and_redescends():
     assert properties.robust
     assert properties.redescending
     assert properties.lipschitz is None
+
+
+@pytest.mark.parametrize("fused", [False, True])
+def test_tweedie_huge_target_over_small_power_gap_is_finite(fused):
+    # y / (p - 1) overflows, y e^((1-p) z) / (p - 1) does not (found by the fuzz).
+    z, y = np.array([3.479576634259418]), np.array([4.1749182057373954e307])
+    with config.fused(fused):
+        value = losses.get("tweedie", power=1.2)(z, y, reduction="none")
+    want = np.exp(0.8 * z) / 0.8 + y * np.exp(-0.2 * z) / 0.2
+    np.testing.assert_allclose(value, want, rtol=1e-14)

@@ -81,7 +81,8 @@ class Tweedie(Elementwise):
 
     @staticmethod
     def value(p, t, a, b):
-        return _times_exp(1.0 / a, a * p) + _times_exp(t / b, -b * p)
+        # y e^((1-p) z) before the division by p - 1: y / (p - 1) alone may overflow.
+        return _times_exp(1.0 / a, a * p) + _times_exp(t, -b * p) / b
 
     @staticmethod
     def grad(p, t, a, b):
