@@ -54,7 +54,7 @@ class Cauchy(_BarronMember):
     ``barron(alpha=0, scale=c)`` exactly (the same functions). Non-convex
     beyond |x| = c sqrt 2, where the influence 2x / (x² + 2c²) peaks at
     1 / (c sqrt 2) and falls back towards 0. Some texts write the Cauchy loss
-    as (c²/2) log(1 + (x/c)²): that is c² cauchy(scale=c / sqrt 2).
+    as (c²/2) log(1 + (x/c)²): that is (c²/2) cauchy(scale=c / sqrt 2).
 
     Example:
         >>> round(float(cauchy([2.0], [0.0])), 6)
