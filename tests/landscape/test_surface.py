@@ -165,7 +165,7 @@ def _kernel_case(name):
     loss = losses.get(name, **_KERNEL_PARAMS.get(name, {}))
     if loss.task == "regression":
         data = datasets.linear(n_samples=300, n_features=2, seed=1)
-        y = np.abs(data.y) if loss.definition.true_domain == "nonnegative" else data.y
+        y = np.abs(data.y) if loss.definition.true_domain in ("nonnegative", "positive") else data.y
         model = LinearRegression(2, init="glorot", seed=0)
         return loss, model, data.X, y, ("weight[1]", "bias")
     X = rng.standard_normal((300, 2))

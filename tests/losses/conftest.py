@@ -121,6 +121,16 @@ def _poisson(rng: np.random.Generator, shape: tuple[int, ...]) -> Arrays:
     return rng.uniform(-2.0, 2.0, shape), rng.poisson(2.0, shape).astype(np.float64)
 
 
+def _gamma(rng: np.random.Generator, shape: tuple[int, ...]) -> Arrays:
+    return rng.uniform(-2.0, 2.0, shape), rng.gamma(2.0, 1.5, shape)
+
+
+def _positive_values(rng: np.random.Generator, shape: tuple[int, ...]) -> Arrays:
+    # Non-negative targets over a few scales, predictions within a factor of about e.
+    y_true = rng.exponential(3.0, shape)
+    return y_true * np.exp(rng.normal(0.0, 0.7, shape)), y_true
+
+
 def _probabilities(rng: np.random.Generator, shape: tuple[int, ...]) -> Arrays:
     return rng.uniform(0.05, 0.95, shape), rng.integers(0, 2, shape).astype(np.float64)
 
@@ -216,6 +226,10 @@ def _at_zero(y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
 
 def _at_delta(delta: float) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
     return lambda y_pred, y_true: np.abs(np.abs(y_pred - y_true) - delta)
+
+
+def _at_zero_prediction(y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+    return np.abs(y_pred)
 
 
 def _margin(y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
@@ -340,6 +354,46 @@ CASES: list[Case] = [
         zero_loss_at_perfect=False,
         tags=frozenset({"perfect-needs-positive"}),
     ),
+    *[
+        Case(
+            "tweedie",
+            {"power": power},
+            _poisson,
+            task="regression",
+            y_pred_kind="log_rate",
+            perfect=lambda y: np.log(np.maximum(y, 1.0)),  # mu = y needs y > 0
+            zero_loss_at_perfect=False,
+            tags=frozenset({"perfect-needs-positive"}),
+        )
+        for power in (1.5, 1.1, 1.9)
+    ],
+    Case(
+        "gamma_nll",
+        {},
+        _gamma,
+        task="regression",
+        y_pred_kind="log_rate",
+        nonnegative=False,  # z + y e^-z is log y + 1 at its minimum: negative for y < 1/e
+        perfect=np.log,
+        zero_loss_at_perfect=False,
+    ),
+    Case("msle", {}, _positive_values, **_SMOOTH_REG, kink_distance=_at_zero_prediction),
+    *[
+        Case(name, {"scale": s}, _regression(), **_SMOOTH_REG)
+        for name in ("cauchy", "welsch", "geman_mcclure", "charbonnier")
+        for s in (1.0, 0.3, 3.0)
+    ],
+    *[Case("tukey", {"c": c}, _regression(), **_SMOOTH_REG) for c in (4.685, 1.0)],
+    *[
+        Case(
+            "epsilon_insensitive",
+            {"epsilon": e},
+            _regression(),
+            **_SMOOTH_REG,
+            kink_distance=_at_delta(e),
+        )
+        for e in (0.1, 0.0, 1.5)
+    ],
     Case(
         "bce",
         {},

@@ -193,6 +193,82 @@ def poisson_nll(p: float, t: float) -> Terms:
     return [e, -y * z], [e, -y], [e]
 
 
+def tweedie(p: float, t: float, power: float) -> Terms:
+    """mu^(2-p)/(2-p) + y mu^(1-p)/(p-1); mu^(2-p) - y mu^(1-p); (2-p) mu^(2-p) + (p-1) y mu^(1-p).
+
+    mu = e^z: scikit-learn's HalfTweedieLoss (the half unit deviance without its constant).
+    """
+    z, y, pw = _f(p), _f(t), _f(power)
+    high, low = mp.exp((2 - pw) * z), y * mp.exp((1 - pw) * z)
+    return (
+        [high / (2 - pw), low / (pw - 1)],
+        [high, -low],
+        [(2 - pw) * high, (pw - 1) * low],
+    )
+
+
+def _exp_ulps(params: dict[str, Any], p: float, t: float) -> float:
+    # e^(a z) of a rounded product a z (Tweedie's exponents): relative error |a z| eps, the
+    # condition number of the exponential; past |a z| = 700, y e^(a z) goes through
+    # e^(a z + log y), whose exponent carries log y's rounding too.
+    power = params.get("power", 2.0)
+    exponent = max(2.0 - power, power - 1.0) * min(abs(float(p)), 1e6)
+    extra = abs(math.log(float(t))) if exponent > 700.0 and t > 0 else 0.0
+    return 16.0 + 4.0 * (exponent + extra)
+
+
+def gamma_nll(p: float, t: float) -> Terms:
+    """z + y e^(-z); 1 - y e^(-z); y e^(-z) (scikit-learn's HalfGammaLoss)."""
+    z, y = _f(p), _f(t)
+    e = y * mp.exp(-z)
+    return [z, e], [mp.mpf(1), -e], [e]
+
+
+def msle(p: float, t: float) -> Terms:
+    """(log1p x - log1p y)², x = max(y_pred, 0); 2 d / (1 + x); 2 (1 - d) / (1 + x)² (Keras)."""
+    x, y = max(_f(p), mp.mpf(0)), _f(t)
+    d = mp.log1p(x) - mp.log1p(y)
+    if p < 0:
+        return [d * d], [mp.mpf(0)], [mp.mpf(0)]
+    s = 1 / (1 + x)
+    return [d * d], [2 * d * s], [2 * s * s, -2 * d * s * s]
+
+
+def tukey(p: float, t: float, c: float) -> Terms:
+    """(c²/6)(1 - (1 - s)³) = r² (3 - 3s + s²) / 6 inside |r| <= c, s = (r/c)², c²/6 beyond;
+    r (1 - s)²; (1 - s)(1 - 5 s) (Beaton and Tukey 1974)."""
+    r, c_ = _f(p) - _f(t), _f(c)
+    if abs(r) > c_:
+        return [c_ * c_ / 6], [mp.mpf(0)], [mp.mpf(0)]
+    s = (r / c_) ** 2
+    return [r * r * (3 - 3 * s + s * s) / 6], [r * (1 - s) ** 2], [1 - s, -5 * s * (1 - s)]
+
+
+def epsilon_insensitive(p: float, t: float, epsilon: float) -> Terms:
+    """max(0, |r| - eps); sign r outside the tube, 0 inside; 0 (Vapnik's SVR loss)."""
+    r, e = _f(p) - _f(t), _f(epsilon)
+    if abs(r) > e:
+        return [abs(r), -e], [mp.sign(r)], [mp.mpf(0)]
+    return [mp.mpf(0)], [mp.mpf(0)], [mp.mpf(0)]
+
+
+def _barron_member(alpha: float) -> Callable[..., Terms]:
+    """Barron's terms at a fixed alpha (cauchy, welsch, geman_mcclure, charbonnier)."""
+    return lambda p, t, scale: barron(p, t, alpha, scale)
+
+
+def _barron_member_ulps(alpha: float) -> Callable[..., float]:
+    return lambda params, p, t: _barron_ulps({**params, "alpha": alpha}, p, t)
+
+
+def _positive_targets(*values: float) -> Callable[[Any], list[float]]:
+    def targets(dtype: Any) -> list[float]:
+        info = np.finfo(dtype)
+        return [v for v in values if float(info.tiny) <= v <= float(info.max)]
+
+    return targets
+
+
 # ---------------------------------------------------------------- binary
 
 
@@ -602,6 +678,54 @@ REFERENCES: dict[str, Reference] = {
             [{}],
             signed,
             _targets(0.0, 1.0, 3.0, 1e-300, 1e10, 1e300),
+        ),
+        Reference(
+            "tweedie",
+            tweedie,
+            [{"power": pw} for pw in (1.5, 1 + 1e-6, 1.2, 1.9, 2 - 1e-6)],
+            signed,
+            _targets(0.0, 1.0, 3.0, 1e-300, 1e10, 1e300, 4e307),
+            ulps=_exp_ulps,
+        ),
+        Reference(
+            "gamma_nll",
+            gamma_nll,
+            [{}],
+            signed,
+            _positive_targets(1.0, 0.2, 3.0, 1e-300, 1e-30, 1e10, 1e30, 1e300),
+            ulps=_exp_ulps,
+        ),
+        Reference("msle", msle, [{}], signed, _targets(0.0, 1.0, 3.7, 1e-300, 1e-8, 1e10, 1e300)),
+        *[
+            Reference(
+                name,
+                _barron_member(alpha),
+                [{"scale": c} for c in (1.0, 1e-6, 1e6)],
+                signed,
+                _targets(0.0, 2.5),
+                ulps=_barron_member_ulps(alpha),
+            )
+            for name, alpha in (
+                ("cauchy", 0.0),
+                ("welsch", -math.inf),
+                ("geman_mcclure", -2.0),
+                ("charbonnier", 1.0),
+            )
+        ],
+        Reference(
+            "tukey",
+            tukey,
+            [{"c": c} for c in (4.685, 1e-6, 1.0, 1e6)],
+            signed,
+            _targets(0.0, 2.0, -1e-3),
+        ),
+        Reference(
+            "epsilon_insensitive",
+            epsilon_insensitive,
+            [{"epsilon": e} for e in (0.1, 0.0, 1e-6, 1e6)],
+            signed,
+            _targets(0.0, 2.0),
+            ulps=2.0,
         ),
         Reference(
             "bce",

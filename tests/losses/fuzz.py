@@ -70,6 +70,9 @@ def _targets(rng: np.random.Generator, n: int, dtype: Any, domain: str) -> np.nd
         return _log_uniform(rng, n, dtype, signed=True)
     if domain == "nonnegative":
         return np.abs(_log_uniform(rng, n, dtype, signed=False))
+    if domain == "positive":
+        x = np.abs(_log_uniform(rng, n, dtype, signed=False))
+        return np.where(x == 0, dtype(1.0), x).astype(dtype)
     if domain == "probability":
         soft = _probabilities(rng, n, dtype)
         labels = rng.integers(0, 2, n).astype(dtype)

@@ -4,7 +4,8 @@ Reference values come from ``sklearn.metrics`` (weighted means over samples) and
 the private ``sklearn._loss.loss`` classes, which give per-sample loss, gradient and
 Hessian (``gradient_hessian``) multiplied by ``sample_weight``. Conversions follow the
 docstrings: HalfSquaredError = mse / 2, HalfBinomialLoss = bce_with_logits,
-HalfMultinomialLoss = cross_entropy, HalfPoissonLoss = poisson_nll.
+HalfMultinomialLoss = cross_entropy, HalfPoissonLoss = poisson_nll, HalfTweedieLoss = tweedie,
+HalfGammaLoss = gamma_nll.
 """
 
 from __future__ import annotations
@@ -279,3 +280,67 @@ def test_brier_score_of_two_classes(metrics, rng, weighted):
     p1 = np.exp(z[:, 1]) / np.exp(z).sum(axis=1)
     ref = metrics.brier_score_loss(y, p1, sample_weight=w)
     np.testing.assert_allclose(losses.brier(z, y, weights=w), 2 * ref, rtol=1e-13)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("power", [1.5, 1.1, 1.9])
+def test_half_tweedie_loss(skloss, rng, weighted, power):
+    # HalfTweedieLoss.loss keeps no constant term: equal values, gradients and Hessians.
+    z = rng.uniform(-3, 3, 40)
+    y = np.where(rng.random(40) < 0.3, 0.0, rng.gamma(2.0, 2.0, 40))
+    w = rng.uniform(0.1, 3.0, 40) if weighted else None
+    _compare_per_sample(
+        skloss.HalfTweedieLoss(power=power), losses.get("tweedie", power=power), z, y, w
+    )
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("power", [1.5, 1.2])
+def test_tweedie_deviance(metrics, rng, weighted, power):
+    # mean_tweedie_deviance / 2 = mean(tweedie) + mean(y^(2-p) / ((1-p)(2-p))).
+    z = rng.uniform(-2, 2, 50)
+    y = np.where(rng.random(50) < 0.3, 0.0, rng.gamma(2.0, 2.0, 50))
+    w = rng.uniform(0.1, 3.0, 50) if weighted else None
+    constant = np.average(y ** (2 - power) / ((1 - power) * (2 - power)), weights=w)
+    ref = 0.5 * metrics.mean_tweedie_deviance(y, np.exp(z), power=power, sample_weight=w)
+    ours = losses.tweedie(z, y, power=power, weights=w)
+    np.testing.assert_allclose(ours + constant, ref, rtol=1e-12)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_half_gamma_loss(skloss, metrics, rng, weighted):
+    z = rng.uniform(-3, 3, 40)
+    y = rng.gamma(2.0, 2.0, 40)
+    w = rng.uniform(0.1, 3.0, 40) if weighted else None
+    _compare_per_sample(skloss.HalfGammaLoss(), losses.get("gamma_nll"), z, y, w)
+    # mean_gamma_deviance / 2 = mean(gamma_nll) - mean(log y + 1).
+    ref = 0.5 * metrics.mean_gamma_deviance(y, np.exp(z), sample_weight=w)
+    constant = np.average(np.log(y) + 1.0, weights=w)
+    np.testing.assert_allclose(losses.gamma_nll(z, y, weights=w) - constant, ref, rtol=1e-11)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_mean_squared_log_error(metrics, rng, weighted):
+    y_true = rng.exponential(3.0, 40)
+    y_pred = y_true * np.exp(rng.normal(0, 0.7, 40))
+    w = rng.uniform(0.1, 3.0, 40) if weighted else None
+    np.testing.assert_allclose(
+        losses.msle(y_pred, y_true, weights=w),
+        metrics.mean_squared_log_error(y_true, y_pred, sample_weight=w),
+        rtol=1e-12,
+    )
+
+
+@pytest.mark.parametrize("epsilon", [0.0, 0.1, 1.5])
+def test_sgd_epsilon_insensitive(require, rng, epsilon):
+    # SGDRegressor's loss object: py_loss(p, y) and py_dloss(p, y), prediction first.
+    sgd = require("sklearn.linear_model._sgd_fast")
+    y_true = rng.normal(0, 2, 40)
+    y_pred = y_true + rng.normal(0, 2, 40)
+    y_pred[:3] = y_true[:3] + np.array([epsilon, -epsilon, 0.0])  # the tube's edges
+    sk = sgd.EpsilonInsensitive(epsilon)
+    value = losses.epsilon_insensitive(y_pred, y_true, epsilon=epsilon, reduction="none")
+    grad = losses.epsilon_insensitive_grad(y_pred, y_true, epsilon=epsilon, reduction="none")
+    pairs = list(zip(y_pred.tolist(), y_true.tolist(), strict=True))
+    np.testing.assert_allclose(value, [sk.py_loss(p, y) for p, y in pairs], rtol=1e-14)
+    np.testing.assert_array_equal(grad, [sk.py_dloss(p, y) for p, y in pairs])

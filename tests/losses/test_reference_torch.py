@@ -2,7 +2,8 @@
 
 Reference values come from ``torch.nn.functional`` (or, where PyTorch has no such loss,
 the published formula written in torch: torchvision's ``sigmoid_focal_loss``, the hinge
-as a clamp, Barron's rho); gradients from ``torch.autograd``; Hessians from
+as a clamp, Barron's rho and its named members, Tukey's biweight, scikit-learn's
+Tweedie and Gamma losses, Keras' MSLE); gradients from ``torch.autograd``; Hessians from
 ``torch.autograd.functional.hessian``. PyTorch has no sample weights, so the weighted
 reference is built from its ``reduction="none"``: sum(w l) / normalizer for "mean".
 """
@@ -69,6 +70,31 @@ def torch_per_example(torch, case, z, y):
         return k / a * ((x2 / k + 1) ** (a / 2) - 1)
     if name == "poisson_nll":
         return F.poisson_nll_loss(z, y, log_input=True, full=False, reduction="none")
+    if name == "tweedie":
+        # scikit-learn's HalfTweedieLoss: mu^(2-p)/(2-p) - y mu^(1-p)/(1-p), mu = e^z.
+        pw = p["power"]
+        return torch.exp((2 - pw) * z) / (2 - pw) - y * torch.exp((1 - pw) * z) / (1 - pw)
+    if name == "gamma_nll":
+        return z + y * torch.exp(-z)  # scikit-learn's HalfGammaLoss
+    if name == "msle":
+        # Keras' MeanSquaredLogarithmicError, clipping predictions at 0.
+        return (torch.log1p(torch.clamp(z, min=0.0)) - torch.log1p(y)) ** 2
+    if name in ("cauchy", "welsch", "geman_mcclure", "charbonnier"):
+        # Barron's rho at alpha 0, -inf, -2 and 1, in the textbook forms.
+        x2 = ((z - y) / p["scale"]) ** 2
+        if name == "cauchy":
+            return torch.log(0.5 * x2 + 1)
+        if name == "welsch":
+            return 1 - torch.exp(-0.5 * x2)
+        if name == "geman_mcclure":
+            return 2 * x2 / (x2 + 4)
+        return torch.sqrt(x2 + 1) - 1
+    if name == "tukey":
+        c = p["c"]
+        s = ((z - y) / c) ** 2
+        return torch.where(s <= 1, c * c / 6 * (1 - (1 - s) ** 3), c * c / 6 * torch.ones_like(s))
+    if name == "epsilon_insensitive":
+        return torch.clamp(torch.abs(z - y) - p["epsilon"], min=0.0)
     if name == "bce":
         return F.binary_cross_entropy(z, y, reduction="none")
     if name == "bce_with_logits":

@@ -48,10 +48,17 @@ from losslab._math import bind
 CHUNK = 16384
 """Elements per chunk: one partial sum each; large enough to amortise, small enough to balance."""
 
-DOMAINS = {"real": 0, "nonnegative": 1, "probability": 2, "binary": 3, "signed_binary": 4}
+DOMAINS = {
+    "real": 0,
+    "nonnegative": 1,
+    "probability": 2,
+    "binary": 3,
+    "signed_binary": 4,
+    "positive": 5,
+}
 """The kernels' codes of :data:`losslab.losses.batch.Domain`."""
 
-REAL, NONNEGATIVE, PROBABILITY, BINARY, SIGNED_BINARY = range(5)
+REAL, NONNEGATIVE, PROBABILITY, BINARY, SIGNED_BINARY, POSITIVE = range(6)
 
 WHICH = ("value", "grad", "hess")
 
@@ -68,6 +75,8 @@ def _outside(domain, x):
         bad += (x != 0.0) and (x != 1.0)
     elif domain == SIGNED_BINARY:
         bad += (x != 0.0) and (x != 1.0) and (x != -1.0)
+    elif domain == POSITIVE:
+        bad += x <= 0.0
     return bad
 
 

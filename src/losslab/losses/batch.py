@@ -54,7 +54,7 @@ __all__ = [
 Reduction = Literal["mean", "sum", "none"]
 REDUCTIONS: tuple[str, ...] = get_args(Reduction)
 
-Domain = Literal["real", "nonnegative", "probability", "binary", "signed_binary"]
+Domain = Literal["real", "nonnegative", "probability", "binary", "signed_binary", "positive"]
 
 
 @dataclass(frozen=True)
@@ -210,6 +210,8 @@ def check_domain(xp: Any, x: Array, name: str, domain: Domain) -> None:
     low, high = float(xp.min(x)), float(xp.max(x))
     if domain == "nonnegative" and low < 0:
         raise ValueError(f"{name} must be non-negative, got a value of {low}")
+    if domain == "positive" and low <= 0:
+        raise ValueError(f"{name} must be positive, got a value of {low}")
     if domain == "probability" and (low < 0 or high > 1):
         bad = low if low < 0 else high
         raise ValueError(f"{name} must be probabilities in [0, 1], got a value of {bad}")
