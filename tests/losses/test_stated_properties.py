@@ -498,9 +498,13 @@ def test_optimal_constant_minimises_the_mean_loss(case, rng, weighted):
     try:
         ours = np.asarray(loss.optimal_constant(y_true, weights=w), dtype=np.float64)
     except NotImplementedError as exc:
+        refusal = str(exc)
+    else:
+        refusal = ""
+    if refusal:
         # Losses on rows and batches may have no closed form: they must say so.
         assert not issubclass(losses.definition(case.name), losses.Elementwise)
-        assert case.name in str(exc)
+        assert case.name in refusal
         return
     assert ours.shape == (y_pred.shape[-1],) if case.rows else ours.shape == ()
     if case.rows and np.isneginf(ours).any():
