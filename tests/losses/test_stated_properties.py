@@ -354,23 +354,28 @@ def test_robust_and_redescending(case, rng):
     props = subject.properties
     y_pred, y_true = subject.sample(rng, 8 if subject.whole else 200)
     near = float(np.max(norms(subject.grads(y_pred, y_true))))
-    far = subject.extremes(rng, y_pred, y_true)
-    first = float(np.max(norms(subject.grads(far[0][1], y_true))))
-    farthest = [float(np.max(norms(subject.grads(p, y_true)))) for _, p in far[1:]]
+    pulls: dict[float, float] = {}
+    for distance, point in subject.extremes(rng, y_pred, y_true):
+        pull = float(np.max(norms(subject.grads(point, y_true))))
+        pulls[distance] = max(pulls.get(distance, 0.0), pull)
+    distances = sorted(pulls)
+    first, farther = pulls[distances[0]], [pulls[d] for d in distances[1:]]
     bound = max(near, first)
+    # Far along the real line (1e3 -> 1e9), a bounded pull no longer grows; towards the
+    # edges of an interval (probabilities), it may still move within a factor of 10.
+    growth = 1.01 if distances[0] >= FAR[0] else 10.0
     if props.robust:
-        # Moving 1e3 times further does not increase the pull beyond what was seen.
-        assert all(g <= 1.01 * bound + 1e-300 for g in farthest), (bound, farthest)
+        assert all(g <= growth * bound for g in farther), (near, first, farther)
     else:
-        assert max(farthest, default=first) > 1e3 * max(near, 1e-300), (near, farthest)
+        assert max(farther, default=first) > 1e3 * max(near, 1e-300), (near, first, farther)
     if props.redescending:
         # The pull fades as a power of the distance, slowly for Barron's alpha near 1
         # (|r|^(alpha - 1)): at the farthest point (1e9) it is below 1e-3 of the largest.
-        assert farthest[-1] < 1e-3 * bound, f"|grad| far away is {farthest[-1]:.3g} of {bound:.3g}"
-        assert farthest[-1] <= farthest[0] <= first, "the pull does not fade with distance"
-    elif props.robust and subject.properties.lipschitz is not None:
+        assert farther[-1] < 1e-3 * bound, f"|grad| far away is {farther[-1]:.3g} of {bound:.3g}"
+        assert farther[-1] <= farther[0] <= first, "the pull does not fade with distance"
+    elif props.robust and props.lipschitz is not None:
         # Not redescending: far away the pull stays comparable with the largest.
-        assert max(farthest) > 1e-3 * bound
+        assert max(farther) > 1e-3 * bound
 
 
 # ------------------------------------------------------------------ proper and calibrated
