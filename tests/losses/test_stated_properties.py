@@ -231,7 +231,7 @@ def test_convex_hessian_is_positive_semidefinite(case, rng):
         with np.errstate(all="ignore"):
             h = subject.hessians(point, y_true)
         h = 0.5 * (h + np.swapaxes(h, -1, -2))
-        finite = np.all(np.isfinite(h), axis=(-1, -2))
+        finite = np.all(np.isfinite(h), axis=(-1, -2))  # overflowed far away: no evidence
         eig = np.linalg.eigvalsh(h[finite])
         top = np.max(np.abs(eig), axis=-1, initial=0.0)
         assert np.all(eig.min(axis=-1, initial=0.0) >= -1e-10 * top - 1e-300), eig.min()
@@ -273,6 +273,10 @@ def _jumps(f: Fn, a: np.ndarray, b: np.ndarray, y_true: np.ndarray) -> np.ndarra
 
 
 def test_smoothness(case, rng):
+    # Segments between two random predictions for one target cross the kinks of the
+    # neighbouring losses (residual 0, |r| = delta, margin 1, a class changing places)
+    # about every other time; C0 must show a jump in the gradient on one, C1 a jump in
+    # the Hessian and none in the gradient, C2 and Cinf none in either.
     subject = Subject(case)
     n = 10 if subject.whole else 64
     a, y_true = subject.sample(rng, n)
