@@ -22,8 +22,8 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
-def invoke(runner: CliRunner, *args: str):
-    return runner.invoke(app, list(args), env={"COLUMNS": "200", "NO_COLOR": "1"})
+def invoke(runner: CliRunner, *args: str, columns: int = 200):
+    return runner.invoke(app, list(args), env={"COLUMNS": str(columns), "NO_COLOR": "1"})
 
 
 def table_rows(output: str) -> list[list[str]]:
@@ -43,11 +43,19 @@ def column(output: str, index: int, n: int) -> list[str]:
 # ---------------------------------------------------------------- losses
 
 
+def catalogue_rows(output: str) -> dict[str, list[str]]:
+    """The rows of ``losslab losses`` by loss name (task headings have no property cells)."""
+    return {row[0]: row for row in table_rows(output) if row[0] and row[1]}
+
+
 def test_losses_lists_every_loss(runner):
     result = invoke(runner, "losses")
     assert result.exit_code == 0, result.output
-    names = [row[0] for row in table_rows(result.output) if row[0]]
-    assert names == losses.available()
+    assert list(catalogue_rows(result.output)) == losses.available()
+    # grouped by task, each task a heading row
+    headings = [row[0] for row in table_rows(result.output) if row[0] and not any(row[1:])]
+    tasks = [losses.describe(name)["task"] for name in losses.available()]
+    assert headings == list(dict.fromkeys(tasks))
 
 
 def test_losses_shows_parameters_with_defaults(runner):
@@ -55,6 +63,47 @@ def test_losses_shows_parameters_with_defaults(runner):
     assert "delta=1.0" in result.output
     assert "q=0.5" in result.output
     assert "a row of logits" in result.output
+
+
+def test_losses_shows_properties(runner):
+    result = invoke(runner, "losses")
+    header = next(line for line in result.output.splitlines() if "┃ name" in line)
+    cells = [cell.strip() for cell in header.strip().strip("┃").split("┃")]
+    assert cells[:6] == ["name", "convex", "smooth", "Lip.", "robust", "proper"]
+    rows = catalogue_rows(result.output)
+    # convex, smoothness, Lipschitz constant, robust (↓ redescending), proper (cal: calibrated)
+    assert rows["mse"][1:6] == ["✓", "C∞", "∞", "✗", "-"]
+    assert rows["mae"][1:6] == ["✓", "C0", "1", "✓", "-"]
+    assert rows["huber"][1:6] == ["✓", "C1", "1", "✓", "-"]
+    assert rows["bce_with_logits"][1:6] == ["✓", "C∞", "1", "✓", "✓"]
+    assert rows["focal"][1:6] == ["✗", "C∞", "1.13", "✓", "cal"]
+    assert rows["hinge"][1:6] == ["✓", "C0", "1", "✓", "cal"]
+    assert rows["cross_entropy"][1:6] == ["✓", "C∞", "1.41", "✓", "✓"]
+    assert "↓ redescending" in result.output  # the legend
+
+
+def test_losses_property_cells_are_the_stated_properties(runner):
+    from losslab.cli import property_cells
+
+    rows = catalogue_rows(invoke(runner, "losses").output)
+    for name in losses.available():
+        assert tuple(rows[name][1:6]) == property_cells(losses.describe(name)["properties"])
+
+
+def test_property_cells_for_redescending_and_uncalibrated():
+    from losslab.cli import property_cells
+
+    welsch = losses.get("barron", alpha=float("-inf")).properties.as_dict()
+    assert property_cells(welsch) == ("✗", "C∞", "0.607", "↓", "-")
+    weighted = losses.get("bce_with_logits", pos_weight=2.0).properties.as_dict()
+    assert property_cells(weighted)[-1] == "✗"
+
+
+def test_losses_fits_in_100_columns(runner):
+    result = invoke(runner, "losses", columns=100)
+    assert result.exit_code == 0, result.output
+    assert max(len(line) for line in result.output.splitlines()) <= 100
+    assert list(catalogue_rows(result.output)) == losses.available()
 
 
 # ---------------------------------------------------------------- explain: the rainfall exercise
@@ -99,6 +148,26 @@ def test_explain_huber_with_delta(runner):
     assert column(result.output, -2, 5) == ["1.5", "1.5", "0.5", "1.5", "2.5"]
     assert column(result.output, -1, 5) == ["1", "-1", "1", "-1", "1"]
     assert "huber = 1.5" in result.output
+
+
+def test_explain_prints_the_properties(runner):
+    result = invoke(runner, "explain", "huber", "--pred", MODEL_A, "--true", RAIN_TRUE)
+    assert "Properties: convex; once differentiable (C1); Lipschitz 1; robust." in result.output
+    # at the given parameters
+    result = invoke(
+        runner, "explain", "huber", "--pred", MODEL_A, "--true", RAIN_TRUE, "-p", "delta=3"
+    )
+    assert "Properties: convex; once differentiable (C1); Lipschitz 3; robust." in result.output
+    result = invoke(runner, "explain", "focal", "--pred", "2,-1", "--true", "1,0")
+    assert "Properties: not convex; smooth (C∞); Lipschitz 1.12" in result.output
+    assert "calibrated, not proper." in result.output
+    result = invoke(runner, "explain", "mse", "--pred", MODEL_A, "--true", RAIN_TRUE)
+    assert "Properties: convex; smooth (C∞); gradient unbounded; not robust." in result.output
+    result = invoke(
+        runner, "explain", "barron", "--pred", MODEL_A, "--true", RAIN_TRUE, "-p", "alpha=0"
+    )
+    assert "not convex" in result.output
+    assert "robust, redescending" in result.output
 
 
 def test_explain_huber_delta_changes_the_loss(runner):
@@ -163,6 +232,7 @@ def test_explain_works_for_every_loss(runner, name):
     assert result.exit_code == 0, result.output
     assert f"{name} = " in result.output
     assert "mean = the loss" in result.output
+    assert "Properties: " in result.output
 
 
 @pytest.mark.parametrize("name", sorted(set(losses.available()) - set(_EXPLAINED)))

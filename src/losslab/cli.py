@@ -182,22 +182,62 @@ def _print_steps(console: Console, steps: list[Step]) -> None:
 # ---------------------------------------------------------------- commands
 
 
+_SMOOTHNESS_SYMBOLS = {"C0": "C0", "C1": "C1", "C2": "C2", "Cinf": "C∞"}
+
+PROPERTY_LEGEND = (
+    "convex ✓/✗ · smooth: C0 has kinks, C1 once differentiable, C∞ smooth · Lip.: the bound on "
+    "|grad| per example, at the default parameters (∞: unbounded) · robust: ✓ bounded influence, "
+    "↓ redescending · proper: ✓ proper scoring rule, cal calibrated only, ✗ neither, - not "
+    "classification."
+)
+
+
+def property_cells(properties: dict[str, Any]) -> tuple[str, str, str, str, str]:
+    """The catalogue's compact property cells: convex, smooth, Lipschitz, robust, proper."""
+    lipschitz = properties["lipschitz"]
+    if properties["redescending"]:
+        robust = "↓"
+    else:
+        robust = "✓" if properties["robust"] else "✗"
+    if properties["proper"] is None:
+        proper = "-"
+    elif properties["proper"]:
+        proper = "✓"
+    else:
+        proper = "cal" if properties["calibrated"] else "✗"
+    return (
+        "✓" if properties["convex"] else "✗",
+        _SMOOTHNESS_SYMBOLS[properties["smoothness"]],
+        "∞" if lipschitz is None else f"{lipschitz:.3g}",
+        robust,
+        proper,
+    )
+
+
 @app.command("losses")
 def losses_command() -> None:
-    """List the loss catalogue: name, task, what y_pred is, parameters, meaning."""
+    """List the loss catalogue by task: name, properties, meaning, what y_pred is, parameters."""
     table = RichTable(title="The loss catalogue", title_justify="left", header_style="bold")
     table.add_column("name", no_wrap=True, style="bold")
-    table.add_column("task", no_wrap=True)
-    table.add_column("y_pred")
-    table.add_column("parameters (defaults)")
-    table.add_column("meaning")
+    for header in ("convex", "smooth", "Lip.", "robust", "proper"):
+        table.add_column(header, no_wrap=True, justify="center")
+    table.add_column("meaning; y_pred; parameters (defaults)")
+    task = None
     for name in losses.available():
         info = losses.describe(name)
+        if info["task"] != task:
+            task = info["task"]
+            if table.row_count:
+                table.add_section()
+            table.add_row(Text(task, style="italic"), *([Text("")] * 6))
         params = ", ".join(f"{key}={value!r}" for key, value in info["params"].items())
         kind = links.get(info["link"]).description
-        cells = (name, info["task"], kind, params or "-", info["summary"])
+        about = f"{info['summary']}\ny_pred: {kind}; {params or 'no parameters'}"
+        cells = (name, *property_cells(info["properties"]), about)
         table.add_row(*(Text(cell) for cell in cells))
-    _console().print(table)
+    console = _console()
+    console.print(table)
+    console.print(PROPERTY_LEGEND, markup=False)
 
 
 @app.command("explain")
@@ -263,6 +303,7 @@ def explain_command(
     console = _console()
     console.print(Text(f"{bound!r}: {bound.summary}", style="bold cyan"))
     console.print(f"y_pred is {bound.link.description}.")
+    console.print(result.properties, markup=False)
     console.print(_table(result.table.headers, result.table.rows, title="Per example"))
     console.print(_table(result.totals.headers, result.totals.rows, title="Totals"))
     for note in result.notes:

@@ -63,6 +63,9 @@ class Case:
     normalizer: Callable[[np.ndarray, np.ndarray | None], float] | None = None
     label: str = ""
     tags: frozenset[str] = field(default_factory=frozenset)
+    # How close the sampled points come to the stated Lipschitz constant, relatively: a
+    # bound over every row width K may only be approached as K grows, not at K = 4.
+    lipschitz_gap: float = 1e-3
 
     @property
     def id(self) -> str:
@@ -462,6 +465,8 @@ CASES: list[Case] = [
         y_pred_kind="logits",
         rows=True,
         label="probability-targets",
+        # sqrt(1 + 0.7² - 0.3²/K), the largest gradient at K = 4, is 0.76% short of the bound.
+        lipschitz_gap=1e-2,
     ),
     Case(
         "cross_entropy",

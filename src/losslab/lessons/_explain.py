@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from losslab.lessons._steps import Cell, Table
+from losslab.lessons._steps import Cell, Table, format_number
 from losslab.links import Link
-from losslab.losses import Loss, get
+from losslab.losses import Loss, Properties, get
 
 _HINGE_LOSSES = frozenset({"hinge", "squared_hinge", "exponential", "modified_huber"})
 """Losses of the margin y·z (labels -1/+1, 0 read as -1): their tables show the margin."""
@@ -47,6 +47,8 @@ class Explanation:
             for MSE, the RMSE.
         value: the loss as the catalogue returns it for ``reduction="mean"``.
         notes: sentences on how to read the table.
+        properties: the loss's properties at its parameters, one sentence
+            (:func:`properties_line`).
     """
 
     loss: Loss
@@ -54,6 +56,44 @@ class Explanation:
     totals: Table
     value: float
     notes: tuple[str, ...]
+    properties: str = ""
+
+
+_SMOOTHNESS_WORDS = {
+    "C0": "continuous with kinks (C0)",
+    "C1": "once differentiable (C1)",
+    "C2": "twice differentiable (C2)",
+    "Cinf": "smooth (C∞)",
+}
+
+
+def properties_line(properties: Properties) -> str:
+    """The properties of a loss as one short sentence, for the command line.
+
+    Example:
+        >>> properties_line(get("huber", delta=2.0).properties)
+        'Properties: convex; once differentiable (C1); Lipschitz 2; robust.'
+        >>> properties_line(get("hinge").properties)[-44:]
+        'Lipschitz 1; robust; calibrated, not proper.'
+    """
+    p = properties
+    parts = [
+        "convex" if p.convex else "not convex",
+        _SMOOTHNESS_WORDS[p.smoothness],
+        "gradient unbounded" if p.lipschitz is None else f"Lipschitz {format_number(p.lipschitz)}",
+    ]
+    if p.robust:
+        parts.append("robust, redescending" if p.redescending else "robust")
+    else:
+        parts.append("not robust")
+    if p.proper is not None:
+        if p.proper:
+            parts.append("proper")
+        else:
+            parts.append(
+                "calibrated, not proper" if p.calibrated else "neither proper nor calibrated"
+            )
+    return "Properties: " + "; ".join(parts) + "."
 
 
 def _floats(x: Any) -> list[Cell]:
@@ -149,6 +189,7 @@ def explain(loss: Loss | str, y_pred: Any, y_true: Any, *, weights: Any = None) 
         totals=_totals(loss, total, value, weighted=weights is not None),
         value=value,
         notes=tuple(notes),
+        properties=properties_line(loss.properties) if loss.definition is not None else "",
     )
 
 

@@ -550,16 +550,27 @@ class CrossEntropy(SoftmaxRows):
     def properties(cls, params: Mapping[str, Any]) -> Properties:
         """Convex in the logits; proper without class weights or smoothing.
 
-        The gradient A p - a is at most sqrt(1 + (1 - eps)²) long over any number
-        of classes (sqrt 2 without smoothing), times the largest class weight
-        (with both class weights and smoothing, a bound rather than the least).
+        The gradient A p - a is affine in p and in the target, so its length is
+        largest at a one-hot target e_y and p at a vertex e_j:
+        |A e_j - a| over y and j. Without class weights that is
+        sqrt(1 + (1 - eps)² - eps²/K), whose least bound over every number of
+        classes K is sqrt(1 + (1 - eps)²) (sqrt 2 without smoothing); class
+        weights fix K, and the maximum over y and j is computed.
         """
         cw, eps = params["class_weights"], float(params["label_smoothing"])
-        top = 1.0 if cw is None else max(cw)
+        if cw is None:
+            lipschitz = math.sqrt(1.0 + (1.0 - eps) ** 2)
+        else:
+            w = np.asarray(cw, dtype=np.float64)
+            targets = (1.0 - eps) * np.diag(w) + (eps / w.size) * w  # a for each label y
+            totals = targets.sum(axis=1)  # A for each label y
+            # |A e_j - a|² = |a|² - 2 A a_j + A², for every label y (rows) and vertex j.
+            lengths = (targets**2).sum(axis=1)[:, None] - 2.0 * totals[:, None] * targets
+            lipschitz = math.sqrt(max(float(np.max(lengths + totals[:, None] ** 2)), 0.0))
         return Properties(
             convex=True,
             smoothness="Cinf",
-            lipschitz=top * math.sqrt(1.0 + (1.0 - eps) ** 2),
+            lipschitz=lipschitz,
             robust=True,
             proper=cw is None and eps == 0.0,
             calibrated=cw is None,

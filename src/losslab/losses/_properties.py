@@ -2,7 +2,7 @@
 
 Every catalogue definition answers :meth:`~losslab.losses._define.Definition.properties`
 with a :class:`Properties`, and :meth:`~losslab.losses._define.Definition.optimal_constant`
-with the best constant prediction. ``tests/losses/test_properties.py`` checks
+with the best constant prediction. ``tests/losses/test_stated_properties.py`` checks
 every statement against the loss's own value, gradient and Hessian, so a
 property written here is a property that holds.
 """

@@ -198,6 +198,9 @@ class Loss:
         Elementwise losses: the Hessian diagonal times ``v``; losses on rows:
         each row's K x K block times its row of ``v``; losses of a whole batch
         (Dice, Tversky): the full Hessian's product, without forming it.
+        With ``reduction="none"``, as for :meth:`grad` and :meth:`hess`, each
+        example's own Hessian times its part of ``v`` (the product for
+        ``"sum"``); losses of a whole batch refuse it.
         """
         if self.definition is not None:
             return _define.hvp(
