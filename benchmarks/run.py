@@ -38,6 +38,7 @@ from losslab import config
 from losslab._kernels.bandwidth import triad
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from catalogue import catalogue, markdown  # benchmarks/catalogue.py
 from training import training  # benchmarks/training.py, beside this file
 
 THREADS = 2
@@ -273,7 +274,13 @@ def verdict(r: dict) -> str:
 
 
 def write_report(
-    rows: list[dict], train: list[dict], info: dict, command: str, elapsed: float, loads: dict
+    rows: list[dict],
+    train: list[dict],
+    rest: list[dict],
+    info: dict,
+    command: str,
+    elapsed: float,
+    loads: dict,
 ) -> None:
     out = [
         "# Benchmarks",
@@ -319,6 +326,19 @@ def write_report(
             f"| {r['torch_speedup']:.2f} | {sk_ratio} | {r['alloc']:.2f} | {r['alloc_out']:.3f} "
             f"| {r['load']:.2f} | {verdict(r)} |"
         )
+    out += [
+        "",
+        "## The rest of the catalogue",
+        "",
+        "`benchmarks/catalogue.py`, in the same run: every other loss, float64, 10^6",
+        "elements (rows of 4, or of the loss's width), `value_and_grad` allocating its",
+        "gradient, against PyTorch's forward plus `torch.autograd.grad` of the same formula",
+        "and the peer that ships the loss (scikit-learn's `_loss`, or optax under",
+        "`jax.jit`). *path* is the one losslab takes: losses of rows other than the softmax",
+        "family, and of whole batches, have no fused kernels and run the plain NumPy path.",
+        "",
+        *markdown(rest),
+    ]
     out += [
         "",
         "## Training throughput",
@@ -393,6 +413,7 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append(bench_one(name, size, dtype, repeats, rng))
                 print(f"  {name} {np.dtype(dtype).name} done", file=sys.stderr)
         train = training(quick=args.quick)
+        rest = catalogue(quick=args.quick, skip=set(ELEMENTWISE + ROWS))
     accelerator = None
     if torch.cuda.is_available():
         from accelerator import accelerator_rows, markdown  # benchmarks/accelerator.py
@@ -418,12 +439,13 @@ def main(argv: list[str] | None = None) -> int:
         "ratios": {f"{r['loss']}/{r['dtype']}": r["vs_bandwidth"] for r in rows},
         "rows": rows,
         "training": train,
+        "catalogue": rest,
         "load": loads,
     }
     BASELINE.write_text(json.dumps(stored, indent=1) + "\n")
     if mode == "full" and set(args.losses) == set(ELEMENTWISE + ROWS):
         command = "env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .venv/bin/python benchmarks/run.py"
-        write_report(rows, train, machine(), command, elapsed, loads)
+        write_report(rows, train, rest, machine(), command, elapsed, loads)
         if accelerator is not None:
             REPORT.write_text(REPORT.read_text() + "\n" + "\n".join(accelerator) + "\n")
     return 0

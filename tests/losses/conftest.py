@@ -66,6 +66,10 @@ class Case:
     # How close the sampled points come to the stated Lipschitz constant, relatively: a
     # bound over every row width K may only be approached as K grows, not at K = 4.
     lipschitz_gap: float = 1e-3
+    # Inputs whose gradient is far larger than at the samples, for a loss stated to have
+    # no Lipschitz constant because its gradient grows with the targets or the row width
+    # rather than with y_pred alone (msle, coral, the ranking losses).
+    unbounded: Maker | None = None
 
     @property
     def id(self) -> str:
@@ -132,6 +136,13 @@ def _positive_values(rng: np.random.Generator, shape: tuple[int, ...]) -> Arrays
     # Non-negative targets over a few scales, predictions within a factor of about e.
     y_true = rng.exponential(3.0, shape)
     return y_true * np.exp(rng.normal(0.0, 0.7, shape)), y_true
+
+
+def _msle_values(rng: np.random.Generator, shape: tuple[int, ...]) -> Arrays:
+    # msle reads a negative prediction as 0 (Keras): some predictions fall below, across
+    # the kink at y_pred = 0.
+    y_pred, y_true = _positive_values(rng, shape)
+    return y_pred - rng.uniform(0.0, 2.0, shape), y_true
 
 
 def _probabilities(rng: np.random.Generator, shape: tuple[int, ...]) -> Arrays:
@@ -380,7 +391,15 @@ CASES: list[Case] = [
         perfect=np.log,
         zero_loss_at_perfect=False,
     ),
-    Case("msle", {}, _positive_values, **_SMOOTH_REG, kink_distance=_at_zero_prediction),
+    Case(
+        "msle",
+        {},
+        _msle_values,
+        **_SMOOTH_REG,
+        kink_distance=_at_zero_prediction,
+        # At y_pred = 0 the pull is 2 log1p(y): unbounded in the target.
+        unbounded=lambda rng, shape: (np.zeros(shape), np.full(shape, 1e300)),
+    ),
     *[
         Case(name, {"scale": s}, _regression(), **_SMOOTH_REG)
         for name in ("cauchy", "welsch", "geman_mcclure", "charbonnier")
@@ -583,6 +602,8 @@ CASES: list[Case] = [
             perfect=None if label else _onehot_perfect(2.0 * p.get("margin", 1.0)),
             kink_distance=_multi_margin_kinks(p.get("margin", 1.0)),
             label=label,
+            # The bound 1 holds over every K; at K = 4 the largest pull is sqrt(3 / 4).
+            lipschitz_gap=0.15,
         )
         for p, make, label in (
             ({}, _labels(), ""),
@@ -634,11 +655,42 @@ CASES += [
         )
         for qs in ((0.1, 0.5, 0.9), (0.25,), (0.05, 0.3, 0.5, 0.7, 0.95))
     ],
-    Case("coral", {}, _thresholds, task="ordinal", y_pred_kind="thresholds", rows=True),
-    *[
-        Case(name, {}, _relevance, task="ranking", y_pred_kind="scores", rows=True)
-        for name in ("pairwise_logistic", "softmax_ranking")
-    ],
+    Case(
+        "coral",
+        {},
+        _thresholds,
+        task="ordinal",
+        y_pred_kind="thresholds",
+        rows=True,
+        # Every threshold pulls with force up to 1: the norm grows with their number.
+        unbounded=lambda rng, shape: (np.full((*shape, 1000), -10.0), np.full(shape, 1000)),
+    ),
+    Case(
+        "pairwise_logistic",
+        {},
+        _relevance,
+        task="ranking",
+        y_pred_kind="scores",
+        rows=True,
+        # Each item is pulled by every pair it is in: the norm grows with the list's length.
+        unbounded=lambda rng, shape: (
+            np.zeros((*shape, 64)),
+            np.broadcast_to(np.arange(64.0), (*shape, 64)).copy(),
+        ),
+    ),
+    Case(
+        "softmax_ranking",
+        {},
+        _relevance,
+        task="ranking",
+        y_pred_kind="scores",
+        rows=True,
+        # The pull is the grades' total times p minus the grades: as large as the grades.
+        unbounded=lambda rng, shape: (
+            np.zeros((*shape, K)),
+            np.broadcast_to(np.eye(K)[0] * 1e8, (*shape, K)).copy(),
+        ),
+    ),
     *[
         Case(
             name,

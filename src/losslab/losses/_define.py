@@ -204,9 +204,6 @@ class Elementwise(Definition):
         t = np.asarray(y_true, dtype=np.float64)
         w = None if weights is None else np.broadcast_to(np.asarray(weights, float), t.shape)
         low, high = cls.link.interval
-        start = float(np.clip(cls.link.link(weighted_quantile(t, w, 0.5)), low, high))
-        if not math.isfinite(start):
-            start = 0.0
 
         def objective(c: np.ndarray) -> float:
             return float(evaluate(cls, "value", np.full(t.shape, c[0]), t, w, "mean", params))
@@ -215,7 +212,18 @@ class Elementwise(Definition):
             grad = evaluate(cls, "grad", np.full(t.shape, c[0]), t, w, "mean", params)
             return np.array([np.sum(grad)])
 
-        return np.asarray(minimise_constant(objective, gradient, np.array([start]))[0])
+        # Start from the best of the targets' quantiles (through the link): a non-convex
+        # loss (Tukey, Welsch) has a local minimum near each cluster of targets.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            candidates = [
+                float(np.clip(cls.link.link(weighted_quantile(t, w, q)), low, high))
+                for q in np.linspace(0.05, 0.95, 19)
+            ]
+        candidates = [c for c in candidates if math.isfinite(c)] or [0.0]
+        start = min(candidates, key=lambda c: objective(np.array([c])))
+        found = minimise_constant(objective, gradient, np.array([start]))
+        best = found[0] if objective(found) <= objective(np.array([start])) else start
+        return np.asarray(best)
 
 
 class SoftmaxRows(Definition):
