@@ -279,6 +279,9 @@ class ArrayMath:
     def clip(self, x: Array, low: float, high: float) -> Array:
         return self.xp.clip(x, low, high)
 
+    def copysign(self, magnitude: Array, sign: Array) -> Array:
+        return self.xp.copysign(magnitude, self._like(sign, magnitude))
+
     def where(self, condition: Array, a: Any, b: Any) -> Array:
         if not self._numpy:
             if isinstance(a, (int, float)) and isinstance(b, (int, float)):

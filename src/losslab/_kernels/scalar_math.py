@@ -226,6 +226,12 @@ def clip(x, low, high):
 
 
 @nb.njit(forceinline=True, error_model="numpy")
+def copysign(magnitude, sign):
+    """|magnitude| with the sign bit of ``sign`` (of -0.0 too)."""
+    return math.copysign(magnitude, sign)
+
+
+@nb.njit(forceinline=True, error_model="numpy")
 def fill(like, value):
     """``value`` in the place of ``like`` (a constant derivative)."""
     return value

@@ -166,7 +166,9 @@ class Huber(Elementwise):
     @staticmethod
     def grad(p, t, delta):
         """clip(y_pred - y_true, -delta, delta)."""
-        return m.clip(p - t, -delta, delta)
+        r = p - t
+        # min(|r|, delta) with r's sign: the clip, sharing min(|r|, delta) with the value.
+        return m.copysign(m.minimum(m.abs(r), delta), r)
 
     @staticmethod
     def hess(p, t, delta):
