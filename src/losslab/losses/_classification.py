@@ -22,21 +22,16 @@ from losslab import links
 from losslab._array import Array, namespace
 from losslab._math import m
 from losslab.losses._define import Elementwise, Param, SoftmaxRows, positive
-from losslab.losses._properties import Properties
+from losslab.losses._properties import Properties, broadcast_weights, mean_target_row
 from losslab.losses._registry import register
 from losslab.losses._regression import MSE
 from losslab.losses.batch import Batch, as_array, as_float
 
 
-def _broadcast(weights: Any, t: np.ndarray) -> np.ndarray | None:
-    """``weights`` as float64 of the shape of ``t``, or None."""
-    return None if weights is None else np.broadcast_to(np.asarray(weights, np.float64), t.shape)
-
-
 def _class_masses(y_true: Any, weights: Any) -> tuple[float, float]:
     """The total weight of the positive and of the negative examples (labels 0/1 or -1/+1)."""
     t = np.asarray(y_true, dtype=np.float64)
-    w = np.ones_like(t) if weights is None else _broadcast(weights, t)
+    w = np.ones_like(t) if weights is None else broadcast_weights(weights, t.shape)
     return float(np.sum(w[t > 0])), float(np.sum(w[t <= 0]))
 
 
@@ -103,7 +98,7 @@ class BCE(Elementwise):
     def optimal_constant(cls, y_true: Any, weights: Any, params: Mapping[str, Any]) -> np.ndarray:
         """The weighted base rate of class 1."""
         t = np.asarray(y_true, dtype=np.float64)
-        return np.asarray(np.average(t, weights=_broadcast(weights, t)))
+        return np.asarray(np.average(t, weights=broadcast_weights(weights, t.shape)))
 
     @classmethod
     def arguments(cls, params: Mapping[str, Any], eps: float) -> tuple[float, ...]:
@@ -230,7 +225,7 @@ class BCEWithLogits(Elementwise):
     def optimal_constant(cls, y_true: Any, weights: Any, params: Mapping[str, Any]) -> np.ndarray:
         """The log-odds of the base rate, with positives weighed by pos_weight."""
         t = np.asarray(y_true, dtype=np.float64)
-        rate = np.average(t, weights=_broadcast(weights, t))
+        rate = np.average(t, weights=broadcast_weights(weights, t.shape))
         positive, negative = float(params["pos_weight"]) * rate, 1.0 - rate
         with np.errstate(divide="ignore"):
             return np.asarray(np.log(positive) - np.log(negative))
@@ -588,10 +583,13 @@ class CrossEntropy(SoftmaxRows):
             keep = t != int(params["ignore_index"])
             n_classes = len(cw) if cw is not None else int(t[keep].max()) + 1
             logits = np.zeros((*t.shape, n_classes))
-            batch, labels = Batch(np, logits, t, _broadcast(weights, t), "mean", 1.0), True
+            batch, labels = (
+                Batch(np, logits, t, broadcast_weights(weights, t.shape), "mean", 1.0),
+                True,
+            )
         else:
             t = t.astype(np.float64)
-            weights = _broadcast(weights, t[..., 0])
+            weights = broadcast_weights(weights, t.shape[:-1])
             batch, labels = Batch(np, np.zeros_like(t), t, weights, "mean", 1.0), False
         _, target = cls.targets(batch, labels, params)
         mass = np.sum(batch.weigh(target).reshape(-1, target.shape[-1]), axis=0)
@@ -718,12 +716,10 @@ class KLDiv(SoftmaxRows):
 
     @classmethod
     def optimal_constant(cls, y_true: Any, weights: Any, params: Mapping[str, Any]) -> np.ndarray:
-        """The log of the weighted mean target row."""
-        t = np.asarray(y_true, dtype=np.float64)
-        rows = t.reshape(-1, t.shape[-1])
-        w = None if weights is None else np.broadcast_to(weights, t.shape[:-1]).reshape(-1)
+        """The log of the weighted mean target row (of exp(y_true) with ``log_target``)."""
+        rows = np.asarray(cls.read_true(y_true, params), dtype=np.float64)
         with np.errstate(divide="ignore"):
-            return np.log(np.average(rows, axis=0, weights=w))
+            return np.log(mean_target_row(rows, weights))
 
     @staticmethod
     def term(a, log_p):

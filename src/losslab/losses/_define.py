@@ -37,7 +37,12 @@ from array_api_compat import device
 from losslab._array import Array, softmax_parts
 from losslab._math import array_math, bind
 from losslab.links import Link
-from losslab.losses._properties import Properties, minimise_constant, weighted_quantile
+from losslab.losses._properties import (
+    Properties,
+    broadcast_weights,
+    minimise_constant,
+    weighted_quantile,
+)
 from losslab.losses.batch import (
     Batch,
     Domain,
@@ -202,7 +207,7 @@ class Elementwise(Definition):
     def optimal_constant(cls, y_true: Any, weights: Any, params: Mapping[str, Any]) -> np.ndarray:
         """The constant minimising the weighted mean loss, numerically (see :class:`Definition`)."""
         t = np.asarray(y_true, dtype=np.float64)
-        w = None if weights is None else np.broadcast_to(np.asarray(weights, float), t.shape)
+        w = broadcast_weights(weights, t.shape)
         low, high = cls.link.interval
 
         def objective(c: np.ndarray) -> float:

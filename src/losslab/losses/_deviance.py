@@ -16,21 +16,14 @@ import numpy as np
 from losslab import links
 from losslab._math import m
 from losslab.losses._define import Elementwise, Param
-from losslab.losses._properties import Properties
+from losslab.losses._properties import Properties, broadcast_weights, log_weighted_mean
 from losslab.losses._registry import register
-from losslab.losses._regression import _broadcast
 
 
 def _times_exp(k, u):
     """The product k e^u for k >= 0, finite wherever it is: past |u| = 700, e^(u + log k)."""
     near = m.abs(u) <= 700.0
     return m.where(near, k * m.exp(m.clip(u, -700.0, 700.0)), m.exp(u + m.log(k)))
-
-
-def _log_weighted_mean(y_true: Any, weights: Any) -> np.ndarray:
-    t = np.asarray(y_true, dtype=np.float64)
-    with np.errstate(divide="ignore"):
-        return np.asarray(np.log(np.average(t, weights=_broadcast(weights, t))))
 
 
 class Tweedie(Elementwise):
@@ -71,7 +64,7 @@ class Tweedie(Elementwise):
     @classmethod
     def optimal_constant(cls, y_true: Any, weights: Any, params: Mapping[str, Any]) -> np.ndarray:
         """The log of the weighted mean target (-inf when every target is 0)."""
-        return _log_weighted_mean(y_true, weights)
+        return log_weighted_mean(y_true, weights)
 
     @classmethod
     def arguments(cls, params: Mapping[str, Any], eps: float) -> tuple[float, ...]:
@@ -126,7 +119,7 @@ class GammaNLL(Elementwise):
     @classmethod
     def optimal_constant(cls, y_true: Any, weights: Any, params: Mapping[str, Any]) -> np.ndarray:
         """The log of the weighted mean target."""
-        return _log_weighted_mean(y_true, weights)
+        return log_weighted_mean(y_true, weights)
 
     @staticmethod
     def value(p, t):
@@ -190,7 +183,9 @@ class MSLE(Elementwise):
     def optimal_constant(cls, y_true: Any, weights: Any, params: Mapping[str, Any]) -> np.ndarray:
         """expm1 of the weighted mean of log1p(y_true)."""
         t = np.asarray(y_true, dtype=np.float64)
-        return np.asarray(np.expm1(np.average(np.log1p(t), weights=_broadcast(weights, t))))
+        return np.asarray(
+            np.expm1(np.average(np.log1p(t), weights=broadcast_weights(weights, t.shape)))
+        )
 
     @staticmethod
     def value(p, t):

@@ -17,7 +17,7 @@ from array_api_compat import device
 from losslab import links
 from losslab._math import array_math, bind
 from losslab.losses._define import Param, Rows
-from losslab.losses._properties import Properties, weighted_quantile
+from losslab.losses._properties import Properties, broadcast_weights, weighted_quantile
 from losslab.losses._registry import register
 from losslab.losses._regression import Quantile
 
@@ -97,7 +97,7 @@ class GaussianNLL(Rows):
     def optimal_constant(cls, y_true: Any, weights: Any, params: Mapping[str, Any]) -> np.ndarray:
         """The row (weighted mean, log of the weighted variance); -inf for a constant target."""
         t = np.asarray(y_true, dtype=np.float64)
-        w = None if weights is None else np.broadcast_to(np.asarray(weights, np.float64), t.shape)
+        w = broadcast_weights(weights, t.shape)
         mean = np.average(t, weights=w)
         variance = np.average((t - mean) ** 2, weights=w)
         with np.errstate(divide="ignore"):
@@ -192,7 +192,7 @@ class MultiQuantile(Rows):
     def optimal_constant(cls, y_true: Any, weights: Any, params: Mapping[str, Any]) -> np.ndarray:
         """The weighted q_j-quantiles of ``y_true``, one per column."""
         t = np.asarray(y_true, dtype=np.float64)
-        w = None if weights is None else np.broadcast_to(np.asarray(weights, np.float64), t.shape)
+        w = broadcast_weights(weights, t.shape)
         return np.array([weighted_quantile(t, w, q) for q in params["qs"]])
 
     @staticmethod

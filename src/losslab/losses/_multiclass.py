@@ -37,24 +37,10 @@ from losslab._array import Array, softmax_parts
 from losslab._math import array_math
 from losslab.losses._classification import _focal_force
 from losslab.losses._define import Param, Rows, positive
-from losslab.losses._properties import Properties
+from losslab.losses._properties import Properties, mean_target_row
 from losslab.losses._registry import register
 
 # ---------------------------------------------------------------- shared pieces
-
-
-def _class_rows(y_true: Any, weights: Any) -> np.ndarray:
-    """The weighted mean target row of labels (K = the largest label + 1) or probability rows."""
-    t = np.asarray(y_true)
-    if t.dtype.kind in "biu":
-        n_classes = int(t.max()) + 1
-        rows = np.eye(n_classes)[t.reshape(-1)]
-        shape = t.shape
-    else:
-        rows = t.astype(np.float64).reshape(-1, t.shape[-1])
-        shape = t.shape[:-1]
-    w = None if weights is None else np.broadcast_to(np.asarray(weights, float), shape).reshape(-1)
-    return np.average(rows, axis=0, weights=w)
 
 
 def _eye(xp: Any, z: Array) -> Array:
@@ -175,7 +161,7 @@ class Poly1(Rows):
         """
         from scipy.optimize import brentq
 
-        q = _class_rows(y_true, weights)
+        q = mean_target_row(y_true, weights)
         eps = float(params["epsilon"])
         keep = q > 0
         p = q
@@ -376,7 +362,7 @@ class Brier(Rows):
     def optimal_constant(cls, y_true: Any, weights: Any, params: Mapping[str, Any]) -> np.ndarray:
         """The log of the weighted class frequencies (the Brier score is proper)."""
         with np.errstate(divide="ignore"):
-            return np.log(_class_rows(y_true, weights))
+            return np.log(mean_target_row(y_true, weights))
 
     @staticmethod
     def value(xp, z, t):
@@ -590,7 +576,7 @@ class Sparsemax(Rows):
     @classmethod
     def optimal_constant(cls, y_true: Any, weights: Any, params: Mapping[str, Any]) -> np.ndarray:
         """The weighted mean target row q itself: sparsemax(q) = q."""
-        return _class_rows(y_true, weights)
+        return mean_target_row(y_true, weights)
 
     @staticmethod
     def value(xp, z, t):

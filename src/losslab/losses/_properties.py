@@ -16,7 +16,15 @@ from typing import Any, Literal
 
 import numpy as np
 
-__all__ = ["Properties", "Smoothness", "minimise_constant", "weighted_quantile"]
+__all__ = [
+    "Properties",
+    "Smoothness",
+    "broadcast_weights",
+    "log_weighted_mean",
+    "mean_target_row",
+    "minimise_constant",
+    "weighted_quantile",
+]
 
 Smoothness = Literal["C0", "C1", "C2", "Cinf"]
 
@@ -55,6 +63,32 @@ class Properties:
     def as_dict(self) -> dict[str, Any]:
         """The properties as a plain dictionary (for tables and JSON)."""
         return asdict(self)
+
+
+def broadcast_weights(weights: Any, shape: tuple[int, ...]) -> np.ndarray | None:
+    """``weights`` as float64 broadcast to the examples' ``shape``, or None without weights."""
+    return None if weights is None else np.broadcast_to(np.asarray(weights, np.float64), shape)
+
+
+def log_weighted_mean(y_true: Any, weights: Any) -> np.ndarray:
+    """The log of the weighted mean of ``y_true`` (-inf when it is 0).
+
+    The best constant log-mean of the Poisson, Tweedie and Gamma losses.
+    """
+    t = np.asarray(y_true, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        return np.asarray(np.log(np.average(t, weights=broadcast_weights(weights, t.shape))))
+
+
+def mean_target_row(y_true: Any, weights: Any) -> np.ndarray:
+    """The weighted mean target row of labels (K = the largest label + 1) or probability rows."""
+    t = np.asarray(y_true)
+    if t.dtype.kind in "biu":
+        rows, shape = np.eye(int(t.max()) + 1)[t.reshape(-1)], t.shape
+    else:
+        rows, shape = t.astype(np.float64).reshape(-1, t.shape[-1]), t.shape[:-1]
+    w = broadcast_weights(weights, shape)
+    return np.average(rows, axis=0, weights=None if w is None else w.reshape(-1))
 
 
 def weighted_quantile(values: np.ndarray, weights: np.ndarray | None, q: float) -> float:

@@ -21,15 +21,15 @@ import numpy as np
 from losslab import links
 from losslab._math import LOG2, m
 from losslab.losses._define import Elementwise, Param, positive
-from losslab.losses._properties import Properties, weighted_quantile
+from losslab.losses._properties import (
+    Properties,
+    broadcast_weights,
+    log_weighted_mean,
+    weighted_quantile,
+)
 from losslab.losses._registry import register
 
 _E_700, _E_MINUS_700 = math.exp(700.0), math.exp(-700.0)
-
-
-def _broadcast(weights: Any, t: np.ndarray) -> np.ndarray | None:
-    """``weights`` as float64 of the shape of ``t``, or None."""
-    return None if weights is None else np.broadcast_to(np.asarray(weights, np.float64), t.shape)
 
 
 class MSE(Elementwise):
@@ -61,7 +61,7 @@ class MSE(Elementwise):
     def optimal_constant(cls, y_true: Any, weights: Any, params: Mapping[str, Any]) -> np.ndarray:
         """The weighted mean of ``y_true``."""
         t = np.asarray(y_true, dtype=np.float64)
-        return np.asarray(np.average(t, weights=_broadcast(weights, t)))
+        return np.asarray(np.average(t, weights=broadcast_weights(weights, t.shape)))
 
     @staticmethod
     def value(p, t):
@@ -109,7 +109,7 @@ class MAE(Elementwise):
     def optimal_constant(cls, y_true: Any, weights: Any, params: Mapping[str, Any]) -> np.ndarray:
         """The weighted median of ``y_true``."""
         t = np.asarray(y_true, dtype=np.float64)
-        return np.asarray(weighted_quantile(t, _broadcast(weights, t), 0.5))
+        return np.asarray(weighted_quantile(t, broadcast_weights(weights, t.shape), 0.5))
 
     @staticmethod
     def value(p, t):
@@ -312,7 +312,9 @@ class Quantile(Elementwise):
     def optimal_constant(cls, y_true: Any, weights: Any, params: Mapping[str, Any]) -> np.ndarray:
         """The weighted q-quantile of ``y_true``."""
         t = np.asarray(y_true, dtype=np.float64)
-        return np.asarray(weighted_quantile(t, _broadcast(weights, t), float(params["q"])))
+        return np.asarray(
+            weighted_quantile(t, broadcast_weights(weights, t.shape), float(params["q"]))
+        )
 
     @staticmethod
     def value(p, t, q):
@@ -675,9 +677,7 @@ class PoissonNLL(Elementwise):
     @classmethod
     def optimal_constant(cls, y_true: Any, weights: Any, params: Mapping[str, Any]) -> np.ndarray:
         """The log of the weighted mean count (-inf when every count is 0)."""
-        t = np.asarray(y_true, dtype=np.float64)
-        with np.errstate(divide="ignore"):
-            return np.asarray(np.log(np.average(t, weights=_broadcast(weights, t))))
+        return log_weighted_mean(y_true, weights)
 
     @staticmethod
     def value(p, t):

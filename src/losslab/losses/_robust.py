@@ -20,7 +20,7 @@ import numpy as np
 from losslab import links
 from losslab._math import m
 from losslab.losses._define import Elementwise, Param, positive
-from losslab.losses._properties import Properties, weighted_quantile
+from losslab.losses._properties import Properties, broadcast_weights, weighted_quantile
 from losslab.losses._registry import register
 from losslab.losses._regression import (
     _BarronCauchy,
@@ -302,11 +302,8 @@ class EpsilonInsensitive(Elementwise):
         """
         t = np.asarray(y_true, dtype=np.float64).ravel()
         eps = float(params["epsilon"])
-        w = (
-            np.ones_like(t)
-            if weights is None
-            else np.broadcast_to(np.asarray(weights, np.float64), np.shape(y_true)).ravel()
-        )
+        w = np.ones_like(t) if weights is None else broadcast_weights(weights, np.shape(y_true))
+        w = w.ravel()
         edges = np.concatenate([t - eps, t + eps])
         return np.asarray(weighted_quantile(edges, np.concatenate([w, w]), 0.5))
 
