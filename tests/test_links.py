@@ -194,3 +194,11 @@ def test_every_loss_names_a_link_of_the_table() -> None:
         loss = losses.get(name)
         assert links.get(loss.link.name) is loss.link
         assert loss.y_pred_kind == loss.link.kind
+
+
+def test_head_inverse_undoes_the_head() -> None:
+    # (Past z = 10 the rounding of sigmoid(z) near 1 limits any inverse, not the formula.)
+    z = np.array([-30.0, -1.0, 0.0, 2.5, 10.0])
+    for link in LINKS:
+        np.testing.assert_allclose(link.head_inverse(link.head_forward(z)), z, rtol=1e-9)
+    assert links.PROBABILITY.head_inverse([0.0, 1.0]).tolist() == [-np.inf, np.inf]

@@ -104,10 +104,7 @@ def _start_at_optimal_constant(model: Any, loss: Any, y: np.ndarray, sample_weig
     """
     if getattr(loss, "definition", None) is None:
         return
-    start = np.asarray(loss.optimal_constant(y, weights=sample_weight), dtype=np.float64)
-    if loss.link.head == "sigmoid":
-        with np.errstate(divide="ignore"):
-            start = np.log(start) - np.log1p(-start)
+    start = loss.link.head_inverse(loss.optimal_constant(y, weights=sample_weight))
     if np.all(np.isfinite(start)) and start.size in (1, model.output_bias.size):
         model.output_bias[...] = start
 

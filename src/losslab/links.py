@@ -161,6 +161,18 @@ class Link:
             return bind(_sigmoid, array_math(namespace(z)))(z)
         return z
 
+    def head_inverse(self, y_pred: Any) -> Array:
+        """The last affine layer's output (a margin) whose :meth:`head_forward` is ``y_pred``.
+
+        The logit of a probability for a sigmoid head; ``y_pred`` itself otherwise.
+        """
+        xp = namespace(y_pred)
+        y = xp.asarray(y_pred, dtype=xp.float64)
+        if self.head == "sigmoid":
+            with np.errstate(divide="ignore"):
+                return bind(_logit, array_math(xp))(y)
+        return y
+
     def head_backward(self, out: np.ndarray, grad_out: np.ndarray) -> np.ndarray:
         """The gradient with respect to ``z`` from ``grad_out``, that with respect to ``out``.
 

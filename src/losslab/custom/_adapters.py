@@ -127,10 +127,7 @@ def base_margin(
         3.0
     """
     loss = _resolve(loss)
-    start = np.asarray(loss.optimal_constant(y_true, weights=sample_weight), dtype=np.float64)
-    if loss.link.head == "sigmoid":
-        with np.errstate(divide="ignore"):
-            start = np.log(start) - np.log1p(-start)
+    start = loss.link.head_inverse(loss.optimal_constant(y_true, weights=sample_weight))
     return float(start) if start.ndim == 0 else start
 
 
