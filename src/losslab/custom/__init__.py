@@ -4,9 +4,13 @@ Every loss built here is a :class:`losslab.losses.Loss` (value, exact
 gradient, exact Hessian diagonal, shared reductions and input checks), so it
 works wherever a catalogue loss does: ``losslab.estimators``,
 ``losslab.train.fit``, and through the adapters XGBoost, LightGBM and
-PyTorch. The LINEX, asymmetric-squared, cost-sensitive and cost-matrix
-losses are definitions (:func:`from_definition`), the last three sharing the
-formula of a catalogue loss, and run on the fused path as the catalogue does.
+PyTorch. :func:`xgboost_params` and :func:`lightgbm_params` set a booster up
+to train a loss as its built-in objectives train theirs (start, ``num_class``,
+Hessian convention), and the ``XGBoostLoss*`` / ``LightGBMLoss*`` estimators
+wrap them for scikit-learn. The LINEX, asymmetric-squared, cost-sensitive
+and cost-matrix losses are definitions (:func:`from_definition`), the last
+three sharing the formula of a catalogue loss, and run on the fused path as
+the catalogue does.
 """
 
 from losslab.custom._adapters import (
@@ -19,6 +23,19 @@ from losslab.custom._adapters import (
     xgboost_train_objective,
 )
 from losslab.custom._asymmetric import AsymmetricSquared, Linex, asymmetric_squared, linex
+from losslab.custom._booster_estimators import (
+    LightGBMLossClassifier,
+    LightGBMLossRegressor,
+    XGBoostLossClassifier,
+    XGBoostLossRegressor,
+)
+from losslab.custom._boosters import (
+    LightGBMSetup,
+    XGBoostSetup,
+    booster_derivatives,
+    lightgbm_params,
+    xgboost_params,
+)
 from losslab.custom._checks import central_difference, finite_difference_errors
 from losslab.custom._cli import run_custom_check
 from losslab.custom._costs import (
@@ -57,15 +74,22 @@ __all__ = [
     "Derivation",
     "ExpressionError",
     "ExpressionLoss",
+    "LightGBMLossClassifier",
+    "LightGBMLossRegressor",
+    "LightGBMSetup",
     "Linex",
     "ThresholdChoice",
     "UnsafeExpressionError",
+    "XGBoostLossClassifier",
+    "XGBoostLossRegressor",
+    "XGBoostSetup",
     "asymmetric_squared",
     "base_margin",
     "bayes_decision",
     "bayes_threshold",
     "best_threshold",
     "binary_costs",
+    "booster_derivatives",
     "central_difference",
     "class_weights_from_costs",
     "cost_at_threshold",
@@ -78,6 +102,7 @@ __all__ = [
     "finite_difference_errors",
     "from_definition",
     "lightgbm_objective",
+    "lightgbm_params",
     "lightgbm_train_objective",
     "linex",
     "margin_derivatives",
@@ -86,5 +111,6 @@ __all__ = [
     "threshold_summary",
     "torch_loss",
     "xgboost_objective",
+    "xgboost_params",
     "xgboost_train_objective",
 ]
