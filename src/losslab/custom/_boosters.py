@@ -196,9 +196,11 @@ def _start(
                 "pass base_score=False or a margin"
             ) from None
         if loss.link.rows:
-            # An absent class has log frequency -inf; floor it as LightGBM does (1e-15).
-            top = np.max(start[np.isfinite(start)]) if np.isfinite(start).any() else 0.0
-            start = np.maximum(start, top + math.log(CLASS_PROBABILITY_FLOOR))
+            # An absent class has log frequency -inf; floor its probability at 1e-15, as
+            # LightGBM's multiclass does.
+            finite = start[np.isfinite(start)]
+            total = np.logaddexp.reduce(finite) if finite.size else 0.0
+            start = np.maximum(start, total + math.log(CLASS_PROBABILITY_FLOOR))
     elif base_score is False:
         start = np.zeros(k if loss.link.rows else ())
     else:
