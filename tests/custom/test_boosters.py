@@ -400,3 +400,14 @@ def test_estimators_refuse_a_loss_of_another_task():
         custom.LightGBMLossClassifier("bce_with_logits").fit(x, y)
     with pytest.raises(ValueError, match="sample_weight must have shape"):
         custom.XGBoostLossClassifier().fit(x, y, sample_weight=np.ones(3))
+
+
+def test_expression_loss_boosts_from_its_numerical_constant():
+    # An expression states no closed form; its optimal constant is found numerically, and
+    # (y_pred - y_true)^2 written out boosts exactly as the catalogue's mse.
+    require("xgboost")
+    x, y = DATA["diabetes"]
+    square = custom.expression_loss("(y_pred - y_true)**2")
+    ours = custom.XGBoostLossRegressor(square, n_estimators=ROUNDS, n_jobs=1).fit(x, y)
+    mse = custom.XGBoostLossRegressor("mse", n_estimators=ROUNDS, n_jobs=1).fit(x, y)
+    np.testing.assert_allclose(ours.predict(x), mse.predict(x), **TOLERANCE)

@@ -188,9 +188,57 @@ class ExpressionLoss(CustomLoss):
 
     @property
     def formulas(self) -> dict[str, sp.Expr]:
-        """The loss, its gradient and its Hessian diagonal as SymPy formulas."""
+        """The loss, its gradient and its Hessian diagonal as SymPy formulas.
+
+        Example:
+            >>> expression_loss("(y_pred - y_true)**2").formulas["hess"]
+            2
+        """
         d = self._derivation
         return {"value": d.value, "grad": d.grad, "hess": d.hess}
+
+    def optimal_constant(self, y_true: Any, *, weights: Any = None) -> Any:
+        """The constant ``y_pred`` minimising the (weighted) mean loss, found numerically.
+
+        An expression states no closed form, so this minimises the mean loss
+        over one number with L-BFGS and the exact gradient, from the best of
+        the targets' 5%..95% quantiles mapped through the link (a non-convex
+        expression gets the local minimum nearest the best of them).
+
+        Raises:
+            ValueError: weights that are negative or all zero, or a mean loss
+                that is not finite at any start.
+
+        Example:
+            >>> float(expression_loss("(y_pred - y_true)**2").optimal_constant([1.0, 2.0, 6.0]))
+            3.0
+        """
+        from scipy.optimize import minimize
+
+        t = np.asarray(y_true, dtype=np.float64)
+        w = None if weights is None else np.broadcast_to(np.asarray(weights, np.float64), t.shape)
+        if w is not None and (np.any(w < 0) or not np.sum(w) > 0):
+            raise ValueError("weights must be non-negative and not all zero")
+        low, high = self.link.interval
+
+        def mean_loss(c: np.ndarray) -> float:
+            with np.errstate(all="ignore"):
+                return float(self(np.full(t.shape, c[0]), t, weights=w))
+
+        def gradient(c: np.ndarray) -> np.ndarray:
+            return np.array([float(np.sum(self.grad(np.full(t.shape, c[0]), t, weights=w)))])
+
+        with np.errstate(divide="ignore", invalid="ignore"):
+            targets = np.asarray(self.link.link(np.quantile(t, np.linspace(0.05, 0.95, 19))))
+        starts = [float(c) for c in np.clip(targets, low, high) if np.isfinite(c)] or [0.0]
+        values = [mean_loss(np.array([c])) for c in starts]
+        if not np.isfinite(values).any():
+            raise ValueError(f"loss {self.name!r} is not finite at any constant tried: {starts}")
+        start = np.array([starts[int(np.nanargmin(np.where(np.isfinite(values), values, np.inf)))]])
+        found = minimize(mean_loss, start, jac=gradient, method="L-BFGS-B", bounds=[(low, high)],
+                         options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 1000})  # fmt: skip
+        best = found.x if mean_loss(found.x) <= mean_loss(start) else start
+        return np.asarray(best[0])
 
 
 @functools.lru_cache(maxsize=256)
