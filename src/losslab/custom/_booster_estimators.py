@@ -7,7 +7,7 @@ optimal constant and, with ``hessian=`` set to the booster's name, grow the
 trees of the corresponding built-in objective. Predictions go through the
 loss's link: ``predict`` gives values (the mean for log-link losses) or
 labels, ``predict_proba`` probabilities (only for losses that are proper
-probability models), ``decision_function`` the raw margins. They follow the
+probability models), a classifier's ``decision_function`` the raw margins. They follow the
 scikit-learn API (``clone``, ``get_params``, pickling, ``Pipeline``,
 ``GridSearchCV``); ``params`` passes any other booster parameter.
 
@@ -62,21 +62,24 @@ class _Booster(BaseEstimator):
         return loss
 
     def _fit(self, X: ArrayLike, y: np.ndarray, sample_weight: ArrayLike | None) -> None:
+        if len(y) < 2:
+            raise ValueError(f"n_samples={len(y)}: boosting needs at least 2 samples")
         w = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
         if w is not None and w.shape != (len(y),):
             raise ValueError(f"sample_weight must have shape ({len(y)},), got {w.shape}")
         self.booster_ = self._train(X, y, w)
 
-    def decision_function(self, X: ArrayLike) -> np.ndarray:
+    def _raw(self, X: ArrayLike) -> np.ndarray:
         """The raw margins: ``y_pred`` for the loss, shape (n,) or (n, K)."""
         check_is_fitted(self, "booster_")
-        X = validate_data(self, X, reset=False, ensure_all_finite="allow-nan")
+        X = validate_data(self, X, reset=False, ensure_all_finite="allow-nan", dtype=np.float64)
         return self._margins(X)
 
     def _predictions(self, X: ArrayLike) -> np.ndarray:
         """What the margins stand for, through the loss's head and link."""
+        margin = self._raw(X)
         link = self.loss_.link
-        return np.asarray(link.inverse(link.head_forward(self.decision_function(X))))
+        return np.asarray(link.inverse(link.head_forward(margin)))
 
     def _tree_params(self) -> dict[str, Any]:
         raise NotImplementedError
@@ -243,7 +246,7 @@ class _Classifier(ClassifierMixin):
         check_classification_targets(y)
         self.classes_, encoded = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
-            raise ValueError(f"y must hold at least two classes, got {self.classes_.tolist()}")
+            raise ValueError(f"y must hold at least two classes, got one class: {self.classes_}")
         self.loss_ = self._loss(len(self.classes_))
         binary = not self.loss_.link.rows
         self._fit(X, encoded.astype(np.float64 if binary else np.int64), sample_weight)
@@ -255,9 +258,13 @@ class _Classifier(ClassifierMixin):
         p = self._predictions(X)
         return p if p.ndim == 2 else np.column_stack([1.0 - p, p])
 
+    def decision_function(self, X: ArrayLike) -> np.ndarray:
+        """The raw margins: ``y_pred`` for the loss, shape (n,) (binary) or (n, K)."""
+        return self._raw(X)
+
     def predict(self, X: ArrayLike) -> np.ndarray:
         """The label of the largest margin (binary: margin > 0), as given to ``fit``."""
-        margin = self.decision_function(X)
+        margin = self._raw(X)
         index = np.argmax(margin, axis=1) if margin.ndim == 2 else (margin > 0).astype(int)
         return self.classes_[index]
 

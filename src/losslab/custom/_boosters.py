@@ -22,7 +22,8 @@ losslab loss (defaults)       XGBoost                      LightGBM
 **The start.** The loss's :meth:`~losslab.losses.Loss.optimal_constant`,
 as a margin (:func:`~losslab.custom.base_margin`): the weighted mean for
 ``mse``, the log of the mean for the log-link losses, the base-rate log-odds,
-the log class frequencies. ``base_score=False`` starts from a margin of 0; a
+the log class frequencies (a class probability floored at 1e-15, as LightGBM
+floors it, when a class is absent). ``base_score=False`` starts from 0; a
 number (or a row, for losses on rows of logits) starts there. XGBoost takes it
 as ``base_score`` (a row of them for losses on rows, which needs XGBoost 3.1
 or later), so the model carries it. LightGBM has no such parameter: the start
@@ -101,7 +102,7 @@ CONVENTIONS = ("exact", "xgboost", "lightgbm")
 POISSON_MAX_DELTA_STEP = 0.7
 #: multi:softprob floors its Hessian here, so an empty or certain class never divides by zero.
 XGBOOST_HESSIAN_FLOOR = 1e-16
-#: The smallest class probability a start may hold (LightGBM's kEpsilon for multiclass).
+#: The smallest class probability a start may hold (LightGBM's kEpsilon).
 CLASS_PROBABILITY_FLOOR = 1e-15
 
 
@@ -201,6 +202,11 @@ def _start(
             finite = start[np.isfinite(start)]
             total = np.logaddexp.reduce(finite) if finite.size else 0.0
             start = np.maximum(start, total + math.log(CLASS_PROBABILITY_FLOOR))
+        elif loss.task == "binary":
+            # One class only (or all weight on it): a logit of +-inf; keep the base rate
+            # within [1e-15, 1 - 1e-15], as LightGBM's binary objective does.
+            edge = math.log(1.0 / CLASS_PROBABILITY_FLOOR - 1.0)
+            start = np.clip(start, -edge, edge)
     elif base_score is False:
         start = np.zeros(k if loss.link.rows else ())
     else:
