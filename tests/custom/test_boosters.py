@@ -444,3 +444,56 @@ def test_estimators_pass_scikit_learn_checks(estimator):
 
     require("xgboost" if "XGBoost" in type(estimator).__name__ else "lightgbm")
     check_estimator(estimator, expected_failed_checks=TIES)
+
+
+def test_lightgbm_validation_scores_start_from_the_margins():
+    # A validation Dataset given init_score=setup.margins(n) is scored as the built-in
+    # scores it (LightGBM adds its boost_from_average start to validation scores too).
+    lgb = require("lightgbm")
+    x, y = DATA["diabetes"]
+    fit, valid = slice(0, 300), slice(300, None)
+    quiet = {"verbose": -1, "num_threads": 1, "metric": "l2"}
+    built_in_log: dict = {}
+    train = lgb.Dataset(x[fit], y[fit])
+    lgb.train(
+        {"objective": "regression", **quiet},
+        train,
+        ROUNDS,
+        valid_sets=[lgb.Dataset(x[valid], y[valid], reference=train)],
+        callbacks=[lgb.record_evaluation(built_in_log)],
+    )
+    setup = custom.lightgbm_params("mse", y[fit], hessian="lightgbm")
+    ours_log: dict = {}
+    train = lgb.Dataset(x[fit], y[fit], init_score=setup.init_score)
+    held_out = lgb.Dataset(
+        x[valid], y[valid], init_score=setup.margins(len(y[valid])), reference=train
+    )
+    booster = lgb.train(
+        {**setup.params, **quiet},
+        train,
+        ROUNDS,
+        valid_sets=[held_out],
+        callbacks=[*setup.callbacks, lgb.record_evaluation(ours_log)],
+    )
+    curve = ours_log["valid_0"]["l2"]
+    np.testing.assert_allclose(curve, built_in_log["valid_0"]["l2"], rtol=1e-9)
+    # The model itself carries the start: its predictions score the same.
+    final = np.mean((booster.predict(x[valid], raw_score=True) - y[valid]) ** 2)
+    assert final == pytest.approx(curve[-1], rel=1e-9)
+
+
+def test_grid_search_over_losses_and_their_parameters():
+    from sklearn.model_selection import GridSearchCV
+
+    require("xgboost")
+    x, y = DATA["diabetes"]
+    search = GridSearchCV(
+        custom.XGBoostLossRegressor(n_estimators=5, max_depth=2, n_jobs=1),
+        {"loss": ["mse", "pseudo_huber:delta=20", "huber:delta=30"]},
+        cv=3,
+        scoring="neg_mean_absolute_error",
+    ).fit(x, y)
+    scores = search.cv_results_["mean_test_score"]
+    assert np.isfinite(scores).all()
+    assert len(set(np.round(scores, 6))) == 3  # the loss parameter reached the booster
+    assert search.best_estimator_.loss_.name == search.best_params_["loss"].split(":")[0]

@@ -19,6 +19,11 @@ multiplied by c too. losslab's ``mse`` has g = 2r, h = 2, twice XGBoost's
 mse), so ``xgboost_objective(get("mse"), scale=0.5)`` reproduces them with
 the same parameters; ``bce_with_logits`` already matches ``binary:logistic``
 and LightGBM's ``binary`` (scale 1).
+
+:func:`~losslab.custom.xgboost_params` and :func:`~losslab.custom.lightgbm_params`
+set the rest (start, ``num_class``, the booster's Hessian convention) for
+``xgboost.train`` and ``lightgbm.train``; the objectives here are for callers
+who set it themselves.
 """
 
 from __future__ import annotations
