@@ -202,14 +202,13 @@ def test_lightgbm_start_is_what_makes_the_match(case):
     assert np.abs(ours - reference).max() > 1e-2 * np.abs(reference).max()
 
 
-# Built-ins that re-fit each leaf after growing the tree, or use a constant Hessian:
-# no gradient-and-Hessian objective grows their trees. The gap is measured, not hidden.
+# Built-ins that re-fit each leaf after growing the tree: no gradient-and-Hessian objective
+# grows their trees. The gap is measured, not hidden.
 UNMATCHABLE = [
     ("xgboost", "reg:absoluteerror", "mae", {}),
     ("xgboost", "reg:quantileerror", "quantile", {"quantile_alpha": 0.5}),
     ("lightgbm", "l1", "mae", {}),
     ("lightgbm", "quantile", "quantile:q=0.9", {}),  # LightGBM's alpha defaults to 0.9
-    ("lightgbm", "huber", "huber:delta=0.9", {}),
 ]
 
 
@@ -239,6 +238,39 @@ def test_leaf_refitting_built_ins_are_not_reproduced(booster, objective, loss, e
     with capsys.disabled():
         print(f"\n{booster} {objective} vs losslab {loss}: max |gap| {gap:.4g} (y in 25..346)")
     assert gap > 1.0
+
+
+def test_lightgbm_huber_is_huber_gradient_with_unit_hessian_from_the_mean(capsys):
+    # LightGBM's huber (alpha = 0.9): Huber's clipped gradient, a Hessian of 1 where Huber's
+    # is 0 beyond delta, and boost_from_average's mean as the start. With that convention and
+    # that start, losslab's huber reproduces it; with either missing, it does not.
+    lgb = require("lightgbm")
+    x, y = DATA["diabetes"]
+    w = np.random.default_rng(2).uniform(0.5, 2.0, y.size)
+    quiet = {"verbose": -1, "num_threads": 1}
+    data = lgb.Dataset(x, y, weight=w)
+    reference = lgb.train({"objective": "huber", **quiet}, data, ROUNDS).predict(x)
+
+    def ours(hessian, base_score):
+        setup = custom.lightgbm_params(
+            "huber:delta=0.9", y, w, hessian=hessian, base_score=base_score
+        )
+        data = lgb.Dataset(x, y, weight=w, init_score=setup.init_score)
+        model = lgb.train({**quiet, **setup.params}, data, ROUNDS, callbacks=setup.callbacks)
+        return model.predict(x, raw_score=True)
+
+    mean = float(np.average(y, weights=w))
+    np.testing.assert_allclose(ours("lightgbm", mean), reference, **TOLERANCE)
+    gaps = {
+        "exact Hessian, optimal start (losslab's huber)": ours("exact", True),
+        "exact Hessian, mean start": ours("exact", mean),
+        "unit Hessian, optimal start": ours("lightgbm", True),
+    }
+    for what, prediction in gaps.items():
+        gap = float(np.abs(prediction - reference).max())
+        with capsys.disabled():
+            print(f"\nlightgbm huber vs losslab huber:delta=0.9, {what}: max |gap| {gap:.4g}")
+        assert gap > 1.0
 
 
 def test_lightgbm_multiclass_hessian_factor_is_k_over_k_minus_one():

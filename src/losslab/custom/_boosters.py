@@ -34,12 +34,14 @@ own ``boost_from_average`` puts it, so ``Booster.predict`` includes it.
 **The Hessian convention** (``hessian=``). ``"exact"`` (the default) gives
 the booster the loss's own gradient and Hessian with respect to the margin.
 ``"xgboost"`` / ``"lightgbm"`` give the derivatives the booster's built-in
-objective uses for the same loss, which differ in three places:
+objective uses for the same loss, which differ in four places:
 
 - ``mse``: both built-ins minimise half the squared error, so the gradient
   r = y_pred − y and Hessian 1 are half of mse's 2r and 2. (With ``"exact"``
-  the trees are the same only when ``lambda``, ``alpha``, ``gamma`` and
-  ``min_child_weight`` are doubled too.)
+  XGBoost grows the same trees only when ``lambda``, ``alpha``, ``gamma`` and
+  ``min_child_weight``, which are in units of the Hessian, are doubled too;
+  LightGBM's defaults hold no such penalty, so there ``"exact"`` already
+  matches until ``lambda_l2`` or ``lambda_l1`` is set.)
 - losses on softmax rows: both built-ins scale the diagonal of the softmax
   Hessian, p_k (1 − p_k) for cross-entropy. XGBoost's ``multi:softprob`` uses
   2 p_k (1 − p_k), floored at 1e-16; LightGBM's ``multiclass`` uses
@@ -51,6 +53,11 @@ objective uses for the same loss, which differ in three places:
   of the Newton step), so the convention multiplies the Hessian by e^0.7.
   ``count:poisson`` also hands ``max_delta_step`` = 0.7 to its trees (a
   leaf value is clipped to ±0.7), so ``xgboost_params`` sets it too.
+- ``huber`` (LightGBM only): LightGBM's ``huber`` has Huber's gradient,
+  clipped at ``alpha``, but a Hessian of 1 everywhere, where Huber's is 0
+  beyond ``delta``; ``"lightgbm"`` uses that Hessian. LightGBM also starts
+  ``huber`` from the mean of y rather than Huber's minimiser, so it is
+  reproduced with ``base_score=np.average(y, weights=w)`` as well.
 
 Every other loss already has its built-in's derivatives: ``binary:logistic``
 is p − y and p (1 − p), ``reg:pseudohubererror`` with ``huber_slope`` 1 is
@@ -60,10 +67,12 @@ is p − y and p (1 − p), ``reg:pseudohubererror`` with ``huber_slope`` 1 is
 **What no objective can match.** XGBoost's ``reg:absoluteerror`` and
 ``reg:quantileerror`` and LightGBM's ``l1`` and ``quantile`` re-fit each
 leaf after the tree is grown (to the median or quantile of the residuals in
-it), and LightGBM's ``huber`` uses a constant Hessian of 1 with a gradient
-clipped at ``alpha``; a callable returns only a gradient and a Hessian per
-row, so a losslab ``mae``, ``quantile`` or ``huber`` grows different trees
-(the tests measure the gap). XGBoost's own start for
+it); a callable returns only a gradient and a Hessian per row, so a losslab
+``mae`` or ``quantile`` grows different trees (the tests measure the gap).
+LightGBM's ``huber`` is a gradient-and-Hessian objective, but not Huber's
+Hessian nor its minimiser: losslab's ``huber`` with its exact Hessian and
+optimal start grows different trees (measured too) unless given the
+convention and the mean as above. XGBoost's own start for
 ``reg:pseudohubererror`` is one Newton step from a margin of 0, not the
 loss's minimiser (it is 573,409 on scikit-learn's diabetes targets, whose
 mean is 152), so a losslab ``pseudo_huber`` started at its optimal constant
@@ -147,7 +156,8 @@ def booster_derivatives(
     ``"xgboost"`` and ``"lightgbm"`` are the derivatives that booster's
     built-in objective uses for the same loss (see the module docstring):
     half of them for ``mse``; the softmax Hessian diagonal times 2 (floored at
-    1e-16) or K/(K − 1); the ``poisson_nll`` Hessian times e^0.7.
+    1e-16) or K/(K − 1); the ``poisson_nll`` Hessian times e^0.7; for
+    LightGBM, a Hessian of 1 for ``huber``.
 
     Example:
         >>> g, h = booster_derivatives("cross_entropy", [0], [[0.0, 0.0]], hessian="xgboost")
@@ -170,7 +180,16 @@ def booster_derivatives(
         return 0.5 * grad, 0.5 * hess
     if _is(loss, "poisson_nll"):
         return grad, hess * math.exp(POISSON_MAX_DELTA_STEP)
+    if hessian == "lightgbm" and _is(loss, "huber"):
+        # LightGBM's huber: Huber's gradient, and the Hessian of the squared error (1).
+        ones = np.ones_like(hess)
+        return grad, ones if sample_weight is None else ones * _weights(sample_weight, ones)
     return grad, hess
+
+
+def _weights(sample_weight: ArrayLike, like: np.ndarray) -> np.ndarray:
+    w = np.asarray(sample_weight, dtype=np.float64)
+    return np.ones_like(like) if w.size == 0 else w.reshape(like.shape)
 
 
 def _class_count(loss: Loss, y: np.ndarray) -> int:
@@ -396,7 +415,8 @@ def lightgbm_params(
 
     The arguments are those of :func:`xgboost_params`, with ``hessian="lightgbm"``
     for LightGBM's convention (half for ``mse``, K/(K − 1) p (1 − p) for
-    softmax rows, e^0.7 times the Hessian for ``poisson_nll``). A validation
+    softmax rows, e^0.7 times the Hessian for ``poisson_nll``, a Hessian of 1
+    for ``huber``). A validation
     Dataset needs ``init_score=setup.margins(n_valid)`` so its scores start
     where the training scores do.
 
