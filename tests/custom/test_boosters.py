@@ -438,6 +438,9 @@ def test_estimators_refuse_a_loss_of_another_task():
     x, y = DATA["iris"]
     with pytest.raises(ValueError, match="not multiclass"):
         custom.LightGBMLossClassifier("bce_with_logits").fit(x, y)
+    require("lightgbm")
+    with pytest.raises(ValueError, match="min_child_samples=20; lower it"):
+        custom.LightGBMLossRegressor().fit(x[:10], y[:10])
     with pytest.raises(ValueError, match="sample_weight must have shape"):
         custom.XGBoostLossClassifier().fit(x, y, sample_weight=np.ones(3))
 

@@ -184,12 +184,22 @@ class _LightGBM(_Booster):
         if self.n_jobs is not None:
             params["num_threads"] = self.n_jobs
         data = lightgbm.Dataset(X, label=y, weight=w, init_score=setup.init_score)
-        return lightgbm.train(
-            {**params, **(self.params or {}), **setup.params},
-            data,
-            num_boost_round=self.n_estimators,
-            callbacks=setup.callbacks,
-        )
+        try:
+            return lightgbm.train(
+                {**params, **(self.params or {}), **setup.params},
+                data,
+                num_boost_round=self.n_estimators,
+                callbacks=setup.callbacks,
+            )
+        except lightgbm.basic.LightGBMError as exc:
+            # LightGBM drops every feature no split of which can leave min_child_samples on
+            # each side; with none left, a custom objective fails in its C++ checks.
+            if "num_features" not in str(exc):
+                raise
+            raise ValueError(
+                f"LightGBM kept no feature to split on: {len(y)} samples cannot fill two "
+                f"leaves of min_child_samples={self.min_child_samples}; lower it"
+            ) from exc
 
     def _margins(self, X: np.ndarray) -> np.ndarray:
         return np.asarray(self.booster_.predict(X, raw_score=True))
