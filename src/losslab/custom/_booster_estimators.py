@@ -47,8 +47,6 @@ __all__ = [
 class _Booster(BaseEstimator):
     """Training and raw margins shared by the four estimators; a booster subclass each."""
 
-    booster = ""
-
     def _loss(self, n_classes: int | None = None) -> Loss:
         spec = self.loss
         if spec is None:
@@ -81,13 +79,12 @@ class _Booster(BaseEstimator):
         link = self.loss_.link
         return np.asarray(link.inverse(link.head_forward(margin)))
 
-    def _tree_params(self) -> dict[str, Any]:
-        raise NotImplementedError
-
     def _train(self, X: np.ndarray, y: np.ndarray, w: np.ndarray | None) -> Any:
+        """The trained booster (each booster's subclass)."""
         raise NotImplementedError
 
     def _margins(self, X: np.ndarray) -> np.ndarray:
+        """The booster's raw margins for ``X`` (each booster's subclass)."""
         raise NotImplementedError
 
     def __sklearn_tags__(self) -> Any:
@@ -97,8 +94,6 @@ class _Booster(BaseEstimator):
 
 
 class _XGBoost(_Booster):
-    booster = "xgboost"
-
     def __init__(
         self,
         loss: Loss | str | None = None,
@@ -142,8 +137,6 @@ class _XGBoost(_Booster):
 
 
 class _LightGBM(_Booster):
-    booster = "lightgbm"
-
     def __init__(
         self,
         loss: Loss | str | None = None,
