@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import pickle
+import sys
 
 import numpy as np
 import pytest
@@ -532,3 +533,10 @@ def test_grid_search_over_losses_and_their_parameters():
     assert np.isfinite(scores).all()
     assert len(set(np.round(scores, 6))) == 3  # the loss parameter reached the booster
     assert search.best_estimator_.loss_.name == search.best_params_["loss"].split(":")[0]
+
+
+def test_a_missing_booster_says_what_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "lightgbm", None)  # import lightgbm now fails
+    x, y = DATA["diabetes"]
+    with pytest.raises(ImportError, match="pip install lightgbm"):
+        custom.LightGBMLossRegressor().fit(x, y)

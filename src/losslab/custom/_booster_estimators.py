@@ -32,7 +32,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from losslab.custom._boosters import lightgbm_params, resolve_loss, xgboost_params
+from losslab.custom._boosters import import_booster, lightgbm_params, resolve_loss, xgboost_params
 from losslab.losses import Loss
 from losslab.runs import fits_task
 
@@ -118,7 +118,7 @@ class _XGBoost(_Booster):
         self.n_jobs = n_jobs
 
     def _train(self, X: np.ndarray, y: np.ndarray, w: np.ndarray | None) -> Any:
-        import xgboost
+        xgboost = import_booster("xgboost")
 
         setup = xgboost_params(self.loss_, y, w, hessian=self.hessian, base_score=self.base_score)
         params = {"eta": self.learning_rate, "max_depth": self.max_depth}
@@ -131,7 +131,7 @@ class _XGBoost(_Booster):
         return xgboost.train(params, data, num_boost_round=self.n_estimators, obj=setup.obj)
 
     def _margins(self, X: np.ndarray) -> np.ndarray:
-        import xgboost
+        xgboost = import_booster("xgboost")
 
         return np.asarray(self.booster_.predict(xgboost.DMatrix(X), output_margin=True))
 
@@ -163,7 +163,7 @@ class _LightGBM(_Booster):
         self.n_jobs = n_jobs
 
     def _train(self, X: np.ndarray, y: np.ndarray, w: np.ndarray | None) -> Any:
-        import lightgbm
+        lightgbm = import_booster("lightgbm")
 
         setup = lightgbm_params(self.loss_, y, w, hessian=self.hessian, base_score=self.base_score)
         params: dict[str, Any] = {

@@ -82,6 +82,7 @@ matches that built-in only when the built-in is given the same
 
 from __future__ import annotations
 
+import importlib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -99,6 +100,7 @@ __all__ = [
     "LightGBMSetup",
     "XGBoostSetup",
     "booster_derivatives",
+    "import_booster",
     "lightgbm_params",
     "resolve_loss",
     "xgboost_params",
@@ -342,8 +344,20 @@ def xgboost_params(
     return XGBoostSetup(params=params, obj=obj, start=start)
 
 
+def import_booster(name: str) -> Any:
+    """Import ``xgboost`` or ``lightgbm``, or say how to install it.
+
+    Raises:
+        ImportError: the booster is not installed, naming the package to install.
+    """
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        raise ImportError(f"this needs {name}: pip install {name}") from None
+
+
 def _require_vector_base_score() -> None:
-    import xgboost
+    xgboost = import_booster("xgboost")
 
     version = tuple(int(part) for part in xgboost.__version__.split(".")[:2] if part.isdigit())
     if version < (3, 1):
