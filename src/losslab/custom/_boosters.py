@@ -430,9 +430,10 @@ def lightgbm_params(
     The arguments are those of :func:`xgboost_params`, with ``hessian="lightgbm"``
     for LightGBM's convention (half for ``mse``, K/(K − 1) p (1 − p) for
     softmax rows, e^0.7 times the Hessian for ``poisson_nll``, a Hessian of 1
-    for ``huber``). A validation
-    Dataset needs ``init_score=setup.margins(n_valid)`` so its scores start
-    where the training scores do.
+    for ``huber``). A validation Dataset needs
+    ``init_score=setup.margins(n_valid)`` so its scores start where the
+    training scores do. The start is for a fresh model: one continued with
+    ``init_model`` already holds it (pass ``base_score=False``).
 
     Returns:
         A :class:`LightGBMSetup`; ``Booster.predict(X, raw_score=True)`` gives
