@@ -370,6 +370,8 @@ _SUMMARY_COLUMNS = (
     ("wall_time", "s / run"),
     ("diverged", "diverged"),
     ("diverged_at", "where"),
+    ("constant_median", "constant"),
+    ("flag", "vs constant"),
 )
 
 
@@ -392,11 +394,26 @@ def _widths(text: str) -> tuple[int, ...]:
 def _print_ranking(console: Console, result: Any) -> None:
     table = RichTable(title=f"Ranked by {result.metric}", title_justify="left", header_style="bold")
     for _, header in _SUMMARY_COLUMNS:
-        table.add_column(header, justify="left" if header in ("loss", "where") else "right")
+        left = header in ("loss", "where", "vs constant")
+        table.add_column(header, justify="left" if left else "right")
+    flagged = []
     for row in result.summary.to_dict("records"):
-        table.add_row(*(Text(_cell(row[key])) for key, _ in _SUMMARY_COLUMNS))
+        cells = {key: _cell(row[key]) for key, _ in _SUMMARY_COLUMNS}
+        style = ""
+        if row["kind"] == "constant":
+            style = "italic"
+        elif row["flag"]:
+            # Never shown as a normal result: marked, in red, and explained below the table.
+            cells["label"], style = f"⚠ {row['label']}", "red"
+            flagged.append(row["label"])
+        table.add_row(*(Text(cells[key], style=style) for key, _ in _SUMMARY_COLUMNS))
     console.print(table)
     console.print(result.note, markup=False)
+    if flagged:
+        console.print(
+            Text(f"⚠ {', '.join(flagged)}: not a normal result, see the note above.",
+                 style="bold red")
+        )  # fmt: skip
 
 
 @app.command("compare")
