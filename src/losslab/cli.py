@@ -716,11 +716,12 @@ def custom_command(
     ] = "value",
     plot: Annotated[
         str | None,
-        typer.Option("--plot", help="PNG path for the plot (a temporary file if unset)."),
+        typer.Option("--plot", help="Write a PNG of the loss there (no file is written if unset)."),
     ] = None,
 ) -> None:
     """Derive the gradient and Hessian of a loss written as an expression, check and plot them."""
     from losslab.custom import run_custom_check  # sympy loads only here
+    from losslab.custom._cli import PlotPathError
 
     try:
         params = parse_pairs(param or [], "--param", convert=_finite_number)
@@ -730,6 +731,8 @@ def custom_command(
         result = run_custom_check(
             expression, params, check, task=task, y_pred_kind=y_pred_kind, plot=plot
         )
+    except PlotPathError as exc:
+        _fail(f"--plot: {exc}")
     except (ValueError, TypeError) as exc:  # UnsafeExpressionError is a ValueError
         _fail(f"EXPRESSION: {exc}")
     if result["passed"] is False:
