@@ -12,8 +12,10 @@ import pandas as pd
 import pytest
 from sklearn.impute import SimpleImputer
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from typer.testing import CliRunner
 
 from losslab import datasets
+from losslab.cli import app
 from losslab.runs import RunSpec, prepare
 
 
@@ -202,3 +204,39 @@ def test_bad_options_name_the_argument(unscaled):
     with pytest.raises(ValueError, match="standardize must be true or false"):
         datasets.load("wine", standardize="sometimes")
     assert datasets.csv(path, target="malignant", impute="none").preprocessing.impute is None
+
+
+# ---------------------------------------------------------------- the command line
+
+
+def _compare(*args: str):
+    return CliRunner().invoke(
+        app, ["compare", *args, "--seeds", "2", "--epochs", "30", "--no-progress"],
+        env={"COLUMNS": "220", "NO_COLOR": "1"},
+    )  # fmt: skip
+
+
+def test_cli_refuses_missing_values_with_rows_then_imputes(with_gaps):
+    path, _ = with_gaps
+    refused = _compare("--dataset", f"csv:path='{path}',target=y", "--losses", "mse")
+    assert refused.exit_code == 2
+    assert "Error: dataset:" in refused.output
+    assert "column 'x' in rows 3, 8" in refused.output
+    assert "Traceback" not in refused.output
+    imputed = _compare("--dataset", f"csv:path='{path}',target=y,impute=median", "--losses",
+                       "mse,mae")  # fmt: skip
+    assert imputed.exit_code == 0, imputed.output
+    assert "constant (mse)" in imputed.output
+
+
+def test_cli_trains_on_categorical_and_unscaled_files(categorical, unscaled):
+    path, _ = categorical
+    result = _compare("--dataset", f"csv:path='{path}',target=price,encode=ordinal", "--losses",
+                      "huber")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "Ranked by val_rmse" in result.output
+    path, _ = unscaled
+    bad = _compare("--dataset", f"csv:path='{path}',target=malignant,encode=hash", "--losses",
+                   "hinge")  # fmt: skip
+    assert bad.exit_code == 2
+    assert "encode must be one of onehot, ordinal" in bad.output
