@@ -269,7 +269,8 @@ def compare(
         metric: The results column to rank by, e.g. ``"val_mae"`` or ``"accuracy"``
             (``val_`` is assumed); default val RMSE (regression) or val accuracy.
         target: The value of ``metric`` whose first epoch is reported; default
-            within 5 % of the best loss's median final value.
+            within 5 % of the best median final value, the constant models'
+            included.
         val_fraction: Share of rows held out for validation.
         batch_size: Mini-batch size (not with ``"gd"``).
         weight_decay: L2 coefficient.
@@ -343,10 +344,11 @@ def _assemble(data, resolved, column, target, runs, config, interrupted, n_plann
             diverged.setdefault(run.label, []).append((run.seed, int(run.history.diverged_epoch)))
     labels = list(resolved)
     mode = metric_mode(column)
-    if target is None:
-        finals = summarise(results, labels, column, math.nan, diverged)["final_median"]
-        target = default_target(list(finals), mode)
     baseline = _baseline(runs)
+    if target is None:
+        # The constants count: a finish line below the floor would be reached at epoch 0.
+        finals = summarise(results, labels, column, math.nan, diverged, baseline)["final_median"]
+        target = default_target(list(finals), mode)
     summary = summarise(results, labels, column, target, diverged, baseline)
     direction = "lower" if mode == "min" else "higher"
     note = (
