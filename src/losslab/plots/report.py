@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -156,6 +157,19 @@ def _render(kind: str, item: Any, folder: Path | None, svg: bool) -> str:
     return f'<figure><img alt="{alt}" src="data:image/png;base64,{data}">{cap}</figure>'
 
 
+def _drawn_rows(run: Any) -> tuple[Any, Any]:
+    """``(X, y)`` of every row as the run's models read them.
+
+    With preprocessing fitted on the training rows, the split's two parts (the
+    dataset's ``X`` is scaled by every row, and one-hot columns may differ);
+    otherwise the dataset's arrays.
+    """
+    data, split = run.dataset, run.split
+    if data.preprocessing is None or split is None:
+        return data.X, data.y
+    return np.vstack([split.X_train, split.X_val]), np.concatenate([split.y_train, split.y_val])
+
+
 def comparison_report(
     comparison, folder: str | Path | None = None, *, command: str = "", svg: bool = True
 ) -> Report:
@@ -204,14 +218,14 @@ def comparison_report(
         section.figure("convergence", convergence(comparison))
         seed = comparison.runs[0].seed
         models = comparison.models(seed)
-        # Drawn on every row of X: only when the models read X's columns as they are.
-        same_width = all(m.n_features == data.n_features for m, _ in models.values())
-        if data.task == "regression" and data.n_features == 1 and same_width:
+        X, y = _drawn_rows(comparison.runs[0])
+        width = X.shape[1]
+        if data.task == "regression" and width == 1:
             section = report.section("Fitted lines", f"Models of seed {seed} on all the data.")
-            section.figure("fitted_lines", fitted_lines(ex.line_fits(models, data.X, data.y)))
+            section.figure("fitted_lines", fitted_lines(ex.line_fits(models, X, y)))
         if data.task != "regression":
-            if data.n_features == 2 and same_width:
-                grid = ex.decision_grid(models, data.X, data.y)
+            if width == 2:
+                grid = ex.decision_grid(models, X, y)
                 section = report.section("Decision regions", f"Models of seed {seed}.")
                 section.figure("decision_regions", decision_boundaries(grid))
             curves = {
