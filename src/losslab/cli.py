@@ -421,7 +421,9 @@ def compare_command(
     dataset: Annotated[
         str,
         typer.Option(
-            "--dataset", help='A dataset spec, e.g. "linear_outliers:outlier_fraction=0.1".'
+            "--dataset",
+            help='A dataset spec, e.g. "linear_outliers:outlier_fraction=0.1" or '
+            '"csv:path=data.csv,target=y,standardize=true,encode=onehot,impute=median".',
         ),
     ],
     losses_: Annotated[
