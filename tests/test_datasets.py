@@ -135,8 +135,10 @@ def test_csv_classification_and_regression(csv_file):
     assert data.task == "binary"
     assert data.target_names == ("cat", "dog")
     np.testing.assert_array_equal(data.y, [0, 1, 0])
-    with pytest.raises(ValueError, match=r"not numeric: \['label'\]"):
-        datasets.csv(csv_file, target="value")
+    by_value = datasets.csv(csv_file, target="value", standardize=False)
+    assert by_value.task == "regression"
+    assert by_value.feature_names == ("a", "b", "label_cat", "label_dog")  # a string column
+    np.testing.assert_array_equal(by_value.X[:, 2:], [[1, 0], [0, 1], [1, 0]])
     csv_file.write_text("a,b,value\n1,2.5,0.1\n2,3.5,0.7\n3,1.0,1.9\n")
     data = datasets.load("csv", path=str(csv_file), target="value")
     assert data.task == "regression"
@@ -149,7 +151,7 @@ def test_csv_errors(csv_file, tmp_path):
         datasets.csv(csv_file, target="price")
     nan_file = tmp_path / "nan.csv"
     nan_file.write_text("a,y\n1,0\n,1\n")
-    with pytest.raises(ValueError, match=r"missing values \(NaN\): \['a'\]"):
+    with pytest.raises(ValueError, match=r"missing values \(NaN\) in column 'a' in row 2 "):
         datasets.csv(nan_file, target="y")
     with pytest.raises(ValueError, match="not a file"):
         datasets.csv(tmp_path / "absent.csv", target="y")

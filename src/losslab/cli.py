@@ -370,6 +370,8 @@ _SUMMARY_COLUMNS = (
     ("wall_time", "s / run"),
     ("diverged", "diverged"),
     ("diverged_at", "where"),
+    ("constant_median", "constant"),
+    ("flag", "vs constant"),
 )
 
 
@@ -392,11 +394,26 @@ def _widths(text: str) -> tuple[int, ...]:
 def _print_ranking(console: Console, result: Any) -> None:
     table = RichTable(title=f"Ranked by {result.metric}", title_justify="left", header_style="bold")
     for _, header in _SUMMARY_COLUMNS:
-        table.add_column(header, justify="left" if header in ("loss", "where") else "right")
+        left = header in ("loss", "where", "vs constant")
+        table.add_column(header, justify="left" if left else "right")
+    flagged = []
     for row in result.summary.to_dict("records"):
-        table.add_row(*(Text(_cell(row[key])) for key, _ in _SUMMARY_COLUMNS))
+        cells = {key: _cell(row[key]) for key, _ in _SUMMARY_COLUMNS}
+        style = ""
+        if row["kind"] == "constant":
+            style = "italic"
+        elif row["flag"]:
+            # Never shown as a normal result: marked, in red, and explained below the table.
+            cells["label"], style = f"⚠ {row['label']}", "red"
+            flagged.append(row["label"])
+        table.add_row(*(Text(cells[key], style=style) for key, _ in _SUMMARY_COLUMNS))
     console.print(table)
     console.print(result.note, markup=False)
+    if flagged:
+        console.print(
+            Text(f"⚠ {', '.join(flagged)}: not a normal result, see the note above.",
+                 style="bold red")
+        )  # fmt: skip
 
 
 @app.command("compare")
@@ -404,7 +421,9 @@ def compare_command(
     dataset: Annotated[
         str,
         typer.Option(
-            "--dataset", help='A dataset spec, e.g. "linear_outliers:outlier_fraction=0.1".'
+            "--dataset",
+            help='A dataset spec, e.g. "linear_outliers:outlier_fraction=0.1" or '
+            '"csv:path=data.csv,target=y,standardize=true,encode=onehot,impute=median".',
         ),
     ],
     losses_: Annotated[
@@ -699,11 +718,12 @@ def custom_command(
     ] = "value",
     plot: Annotated[
         str | None,
-        typer.Option("--plot", help="PNG path for the plot (a temporary file if unset)."),
+        typer.Option("--plot", help="Write a PNG of the loss there (no file is written if unset)."),
     ] = None,
 ) -> None:
     """Derive the gradient and Hessian of a loss written as an expression, check and plot them."""
     from losslab.custom import run_custom_check  # sympy loads only here
+    from losslab.custom._cli import PlotPathError
 
     try:
         params = parse_pairs(param or [], "--param", convert=_finite_number)
@@ -713,6 +733,8 @@ def custom_command(
         result = run_custom_check(
             expression, params, check, task=task, y_pred_kind=y_pred_kind, plot=plot
         )
+    except PlotPathError as exc:
+        _fail(f"--plot: {exc}")
     except (ValueError, TypeError) as exc:  # UnsafeExpressionError is a ValueError
         _fail(f"EXPRESSION: {exc}")
     if result["passed"] is False:

@@ -3,7 +3,15 @@
 Every loader returns a frozen :class:`Dataset` holding the full ``X`` and ``y``;
 ``Dataset.split(val_fraction, seed)`` cuts it into a :class:`Split` with
 ``X_train``, ``y_train``, ``X_val``, ``y_val``. The same arguments always give
-the same arrays. Loaders are found by name, so a command line can say
+the same arrays.
+
+Real data (CSV files, scikit-learn's bundled sets) carries its raw columns and
+a :class:`Preprocessing` (standardise, encode categories, impute), which
+``split`` fits on the training rows only and applies to both parts, so no
+statistic of a validation row reaches the model; ``Dataset.X`` is the same
+preprocessing fitted on every row, what trains when there is no split.
+
+Loaders are found by name, so a command line can say
 ``--dataset linear_outliers:outlier_fraction=0.1``:
 
 >>> data = load("linear_outliers", n_samples=100, outlier_fraction=0.1, seed=1)
@@ -31,6 +39,7 @@ from losslab.specs import parse_spec
 
 __all__ = [
     "Dataset",
+    "Preprocessing",
     "Split",
     "available",
     "blobs",
@@ -56,6 +65,130 @@ __all__ = [
 ]
 
 Task = Literal["regression", "binary", "multiclass"]
+Encode = Literal["onehot", "ordinal"]
+Impute = Literal["median", "mean", "most_frequent"]
+ENCODINGS = ("onehot", "ordinal")
+IMPUTERS = ("median", "mean", "most_frequent")
+
+
+def read_flag(name: str, value: Any) -> bool:
+    """A yes/no argument given as a bool or as typed in a spec (``true``, ``false``, ``1``, ``0``).
+
+    >>> read_flag("standardize", "false"), read_flag("standardize", True)
+    (False, True)
+    """
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)) and value in (0, 1):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in ("true", "yes", "on", "1"):
+        return True
+    if text in ("false", "no", "off", "0"):
+        return False
+    raise ValueError(f"{name} must be true or false, got {value!r}")
+
+
+def _choice(name: str, value: Any, allowed: tuple[str, ...], *, optional: bool = False) -> Any:
+    if optional and (value is None or str(value).strip().lower() in ("none", "")):
+        return None
+    if value not in allowed:
+        extra = " or none" if optional else ""
+        raise ValueError(f"{name} must be one of {', '.join(allowed)}{extra}, got {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class Preprocessing:
+    """How raw feature columns become a model's features; fitted on training rows only.
+
+    Numeric columns are imputed (when ``impute`` is set) and standardised
+    (when ``standardize``): ``(x - mean) / sd`` with the mean and the
+    population sd of the rows it is fitted on (a constant column becomes 0).
+    Categorical (string) columns are imputed with their most frequent value
+    (when ``impute`` is set), then one-hot encoded (one 0/1 column per
+    category seen in the training rows; a category seen only in validation
+    rows encodes as all zeros) or ordinal encoded (categories in sorted
+    order as 0, 1, ...; an unseen one as -1; scaled like a numeric column
+    when ``standardize``). scikit-learn's ``ColumnTransformer``,
+    ``SimpleImputer``, ``StandardScaler``, ``OneHotEncoder`` and
+    ``OrdinalEncoder`` do the work.
+
+    Attributes:
+        numeric: Names of the numeric columns.
+        categorical: Names of the categorical columns.
+        standardize: Scale numeric columns to mean 0, sd 1.
+        encode: ``"onehot"`` or ``"ordinal"``.
+        impute: None (missing values are refused when the data is read),
+            ``"median"``, ``"mean"`` or ``"most_frequent"``.
+
+    Example:
+        >>> import pandas as pd
+        >>> frame = pd.DataFrame({"size": [1.0, 2.0, 3.0, 10.0], "colour": ["r", "g", "r", "b"]})
+        >>> recipe = Preprocessing(("size",), ("colour",))
+        >>> fitted = recipe.fit(frame.iloc[:3])
+        >>> recipe.names(fitted)
+        ('size', 'colour_g', 'colour_r')
+        >>> fitted.transform(frame.iloc[3:]).round(3).tolist()  # scaled by rows 0-2; "b" unseen
+        [[9.798, 0.0, 0.0]]
+    """
+
+    numeric: tuple[str, ...]
+    categorical: tuple[str, ...] = ()
+    standardize: bool = True
+    encode: Encode = "onehot"
+    impute: Impute | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "standardize", read_flag("standardize", self.standardize))
+        _choice("encode", self.encode, ENCODINGS)
+        object.__setattr__(self, "impute", _choice("impute", self.impute, IMPUTERS, optional=True))
+
+    def transformer(self) -> Any:
+        """A new, unfitted scikit-learn ``ColumnTransformer`` doing what this recipe says."""
+        from sklearn.compose import ColumnTransformer
+        from sklearn.impute import SimpleImputer
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
+
+        parts: list[tuple[str, Any, list[str]]] = []
+        if self.numeric:
+            steps: list[Any] = [SimpleImputer(strategy=self.impute)] if self.impute else []
+            steps += [StandardScaler()] if self.standardize else []
+            parts.append(("numeric", make_pipeline(*steps) if steps else "passthrough",
+                          list(self.numeric)))  # fmt: skip
+        if self.categorical:
+            steps = [SimpleImputer(strategy="most_frequent")] if self.impute else []
+            if self.encode == "onehot":
+                steps.append(OneHotEncoder(handle_unknown="ignore", sparse_output=False))
+            else:
+                steps.append(OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1))
+                steps += [StandardScaler()] if self.standardize else []
+            parts.append(("categorical", make_pipeline(*steps), list(self.categorical)))
+        return ColumnTransformer(parts, sparse_threshold=0.0, verbose_feature_names_out=False)
+
+    def fit(self, frame: Any) -> Any:
+        """The transformer fitted on ``frame`` (a pandas DataFrame of the raw columns)."""
+        return self.transformer().fit(frame)
+
+    @staticmethod
+    def names(fitted: Any) -> tuple[str, ...]:
+        """The output column names of a fitted transformer."""
+        return tuple(str(name) for name in fitted.get_feature_names_out())
+
+    def describe(self) -> str:
+        """One sentence on what the recipe does, for a dataset's description."""
+        words = []
+        if self.impute:
+            words.append(f"missing values imputed ({self.impute})")
+        if self.categorical:
+            words.append(f"{len(self.categorical)} categorical column(s) {self.encode} encoded")
+        if self.standardize:
+            words.append("features standardised to mean 0, sd 1")
+        if not words:
+            return "Features in raw units."
+        return (words[0][0].upper() + "; ".join(words)[1:]
+                + ", fitted on the training rows only.")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -67,12 +200,23 @@ class Split:
         y_train: Training targets, shape ``(n_train,)``.
         X_val: Validation features, shape ``(n_val, n_features)``.
         y_val: Validation targets, shape ``(n_val,)``.
+        train_rows: Row indices of the training part in the dataset.
+        val_rows: Row indices of the validation part in the dataset.
+        transformer: The dataset's :class:`Preprocessing` fitted on the
+            training rows (a scikit-learn ``ColumnTransformer``), or None for
+            data that needs none.
+        feature_names: One name per column of ``X_train`` (one-hot columns
+            are ``column_value``).
     """
 
     X_train: np.ndarray
     y_train: np.ndarray
     X_val: np.ndarray
     y_val: np.ndarray
+    train_rows: np.ndarray | None = None
+    val_rows: np.ndarray | None = None
+    transformer: Any = None
+    feature_names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -89,6 +233,11 @@ class Dataset:
         params: The loader's arguments, seed included.
         feature_names: One name per column of ``X``.
         target_names: Class names for classification, empty for regression.
+        raw: The feature columns as read (a pandas DataFrame), when
+            ``preprocessing`` makes ``X`` from them; else None.
+        preprocessing: What turns ``raw`` into features, fitted on the
+            training rows by :meth:`split` (and on every row for ``X``), or
+            None when ``X`` is used as it is.
     """
 
     name: str
@@ -99,6 +248,8 @@ class Dataset:
     params: dict[str, Any] = field(default_factory=dict)
     feature_names: tuple[str, ...] = ()
     target_names: tuple[str, ...] = ()
+    raw: Any = field(default=None, repr=False)
+    preprocessing: Preprocessing | None = None
 
     @property
     def n_samples(self) -> int:
@@ -122,7 +273,9 @@ class Dataset:
 
         Rows are shuffled with ``seed``; for classification the split is
         stratified, so each class keeps its share in both parts (as far as
-        rounding allows).
+        rounding allows). A dataset with a :class:`Preprocessing` has it
+        fitted on the training rows and applied to both parts (the fitted
+        transformer is ``Split.transformer``).
 
         Args:
             val_fraction: Share of rows for validation, in (0, 1).
@@ -153,7 +306,18 @@ class Dataset:
             raise ValueError(
                 f"val_fraction={val_fraction} leaves an empty part of {self.n_samples} rows"
             )
-        return Split(self.X[train], self.y[train], self.X[val], self.y[val])
+        if self.preprocessing is None:
+            return Split(
+                self.X[train], self.y[train], self.X[val], self.y[val], train, val,
+                feature_names=self.feature_names,
+            )  # fmt: skip
+        fitted = self.preprocessing.fit(self.raw.iloc[train])
+        X_train = np.asarray(fitted.transform(self.raw.iloc[train]), dtype=np.float64)
+        X_val = np.asarray(fitted.transform(self.raw.iloc[val]), dtype=np.float64)
+        return Split(
+            X_train, self.y[train], X_val, self.y[val], train, val, fitted,
+            self.preprocessing.names(fitted),
+        )  # fmt: skip
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -476,15 +640,17 @@ def blobs_multiclass(
 # ----------------------------------------------------------------------------- real data
 
 
-def _standardize(X: np.ndarray) -> np.ndarray:
-    scale = X.std(axis=0)
-    # A constant column stays constant (0) rather than becoming 0/0.
-    return (X - X.mean(axis=0)) / np.where(scale > 0, scale, 1.0)
+def _prepared(raw: Any, recipe: Preprocessing) -> tuple[np.ndarray, tuple[str, ...]]:
+    """``X`` and its column names: ``recipe`` fitted on every row of ``raw``."""
+    fitted = recipe.fit(raw)
+    return np.asarray(fitted.transform(raw), dtype=np.float64), recipe.names(fitted)
 
 
-def _sklearn_bunch(name: str, standardize: bool) -> Dataset:
+def _sklearn_bunch(name: str, standardize: Any) -> Dataset:
+    import pandas as pd
     from sklearn import datasets as skd
 
+    standardize = read_flag("standardize", standardize)
     loader = {
         "diabetes": skd.load_diabetes,
         "breast_cancer": skd.load_breast_cancer,
@@ -492,115 +658,214 @@ def _sklearn_bunch(name: str, standardize: bool) -> Dataset:
         "wine": skd.load_wine,
     }[name]
     bunch = loader()
-    X = np.asarray(bunch.data, dtype=np.float64)
-    if standardize:
-        X = _standardize(X)
-    description = bunch.DESCR.strip().splitlines()[0].strip(". ") + " (scikit-learn)."
-    if standardize:
-        description += " Features standardised to mean 0, sd 1."
-    params = {"standardize": standardize}
     features = tuple(str(f) for f in bunch.feature_names)
+    X = np.asarray(bunch.data, dtype=np.float64)
+    description = bunch.DESCR.strip().splitlines()[0].strip(". ") + " (scikit-learn)."
+    params = {"standardize": standardize}
+    extra: dict[str, Any] = {}
+    if standardize:
+        recipe = Preprocessing(features, standardize=True)
+        raw = pd.DataFrame(X, columns=list(features))
+        X, _ = _prepared(raw, recipe)
+        description += " " + recipe.describe()
+        extra = {"raw": raw, "preprocessing": recipe}
     if name == "diabetes":
         return Dataset(
-            name, X, np.asarray(bunch.target, float), "regression", description, params, features
-        )
+            name, X, np.asarray(bunch.target, float), "regression", description, params, features,
+            **extra,
+        )  # fmt: skip
     classes = tuple(str(c) for c in bunch.target_names)
     task: Task = "binary" if len(classes) == 2 else "multiclass"
     y = np.asarray(bunch.target, dtype=np.int64)
-    return Dataset(name, X, y, task, description, params, features, classes)
+    return Dataset(name, X, y, task, description, params, features, classes, **extra)
 
 
 def diabetes(standardize: bool = True) -> Dataset:
-    """Diabetes progression regression (442 rows, 10 features), shipped with scikit-learn."""
+    """Diabetes progression regression (442 rows, 10 features), shipped with scikit-learn.
+
+    ``standardize`` scales the features with the training rows' statistics
+    (see :class:`Preprocessing`); False keeps scikit-learn's units.
+    """
     return _sklearn_bunch("diabetes", standardize)
 
 
 def breast_cancer(standardize: bool = True) -> Dataset:
-    """Breast cancer Wisconsin, binary (569 rows, 30 features), shipped with scikit-learn."""
+    """Breast cancer Wisconsin, binary (569 rows, 30 features), shipped with scikit-learn.
+
+    ``standardize`` scales the features with the training rows' statistics
+    (see :class:`Preprocessing`); False keeps the raw units (areas in the
+    thousands beside smoothness near 0.1).
+    """
     return _sklearn_bunch("breast_cancer", standardize)
 
 
 def iris(standardize: bool = True) -> Dataset:
-    """Iris, 3 classes (150 rows, 4 features), shipped with scikit-learn."""
+    """Iris, 3 classes (150 rows, 4 features), shipped with scikit-learn.
+
+    ``standardize`` scales the features with the training rows' statistics.
+    """
     return _sklearn_bunch("iris", standardize)
 
 
 def wine(standardize: bool = True) -> Dataset:
-    """Wine, 3 classes (178 rows, 13 features), shipped with scikit-learn."""
+    """Wine, 3 classes (178 rows, 13 features), shipped with scikit-learn.
+
+    ``standardize`` scales the features with the training rows' statistics.
+    """
     return _sklearn_bunch("wine", standardize)
+
+
+_MAX_ROWS_SHOWN = 10
+
+
+def _missing_rows(column: Any) -> str:
+    """``"rows 2, 5, 7"``: the 1-based data rows where ``column`` is missing (10 shown)."""
+    rows = [int(i) + 1 for i in np.flatnonzero(column.isna().to_numpy())]
+    shown = ", ".join(str(r) for r in rows[:_MAX_ROWS_SHOWN])
+    more = len(rows) - _MAX_ROWS_SHOWN
+    return (
+        ("row " if len(rows) == 1 else "rows ") + shown + (f" and {more} more" if more > 0 else "")
+    )
+
+
+_ROW_CONVENTION = (
+    "data rows counted from 1 at the first line below the header, so row k is line k + 1 "
+    "of the file"
+)
+
+
+def _check_missing(frame: Any, target: str, impute: str | None) -> None:
+    """Refuse missing values: in the target always, in features unless ``impute`` is set."""
+    if frame[target].isna().any():
+        raise ValueError(
+            f"target column {target!r} has missing values in {_missing_rows(frame[target])} "
+            f"({_ROW_CONVENTION}); drop those rows, targets are never imputed"
+        )
+    if impute is not None:
+        return
+    missing = [c for c in frame.columns if c != target and frame[c].isna().any()]
+    if missing:
+        where = "; ".join(f"column {c!r} in {_missing_rows(frame[c])}" for c in missing)
+        raise ValueError(
+            f"missing values (NaN) in {where} ({_ROW_CONVENTION}); "
+            "pass impute=median, mean or most_frequent to fill them"
+        )
+
+
+def _guess_task(column: Any) -> Task:
+    """Classification for a non-numeric target or one of at most 10 integer values."""
+    import pandas as pd
+
+    numeric = pd.api.types.is_numeric_dtype(column)
+    few_integers = numeric and np.all(np.mod(column.to_numpy(), 1) == 0) and column.nunique() <= 10
+    if not numeric or few_integers:
+        return "binary" if column.nunique() == 2 else "multiclass"
+    return "regression"
 
 
 def csv(
     path: str | Path,
     target: str,
     task: Task | None = None,
-    standardize: bool = False,
+    standardize: bool = True,
+    encode: Encode = "onehot",
+    impute: Impute | None = None,
 ) -> Dataset:
-    """Load a CSV file with a header row; ``target`` names the target column.
+    r"""Load a CSV file with a header row; ``target`` names the target column.
 
-    All other columns are features and must be numeric. With ``task=None`` the
-    task is guessed: a non-numeric target, or an integer-valued one with at
-    most 10 distinct values, is classification (binary for two values),
-    anything else regression. Class labels are encoded as ``0 .. K - 1`` in
-    sorted order and kept in ``target_names``.
+    All other columns are features: numeric columns as numbers, any other
+    (strings) as categories. Features go through a :class:`Preprocessing`
+    that :meth:`Dataset.split` fits on the training rows only: numeric
+    columns standardised (unless ``standardize=False``), categorical ones
+    one-hot (``encode="onehot"``) or ordinal (``encode="ordinal"``) encoded,
+    missing values imputed when ``impute`` says how. Without ``impute`` a
+    missing feature value is refused, naming the column and the data rows
+    (counted from 1 at the first line below the header); a missing target
+    is always refused.
+
+    With ``task=None`` the task is guessed: a non-numeric target, or an
+    integer-valued one with at most 10 distinct values, is classification
+    (binary for two values), anything else regression. Class labels are
+    encoded as ``0 .. K - 1`` in sorted order and kept in ``target_names``.
 
     Args:
         path: The CSV file.
         target: Name of the target column.
         task: Force ``"regression"``, ``"binary"`` or ``"multiclass"``.
-        standardize: Scale features to mean 0, sd 1.
+        standardize: Scale numeric features to mean 0, sd 1 with the training
+            rows' statistics; False keeps raw units.
+        encode: ``"onehot"`` or ``"ordinal"`` for categorical columns.
+        impute: None, ``"median"``, ``"mean"`` or ``"most_frequent"``
+            (categorical columns always take their most frequent value).
 
     Raises:
         ValueError: If the file cannot be read, ``target`` is not a column,
-            a feature is not numeric, or any value is missing (NaN).
+            a value is missing and ``impute`` is None (naming column and rows),
+            a target is missing, or an argument is not one of its choices.
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> _ = (folder / "pets.csv").write_text("kind,age,y\ncat,1,0\ndog,,1\n")
+        >>> csv(folder / "pets.csv", target="y")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: missing values (NaN) in column 'age' in row 2 (data rows counted from 1 ...
+        >>> data = csv(folder / "pets.csv", target="y", impute="median", standardize=False)
+        >>> data.feature_names, data.X.tolist()
+        (('age', 'kind_cat', 'kind_dog'), [[1.0, 1.0, 0.0], [1.0, 0.0, 1.0]])
     """
     import pandas as pd
 
+    standardize = read_flag("standardize", standardize)
+    _choice("encode", encode, ENCODINGS)
+    impute = _choice("impute", impute, IMPUTERS, optional=True)
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"path {str(path)!r} is not a file")
-    frame = pd.read_csv(path)
+    try:
+        frame = pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        raise ValueError(f"path {path.name!r} is not a readable CSV file: {error}") from None
     if target not in frame.columns:
         raise ValueError(
             f"target column {target!r} not in {path.name}; columns are {list(frame.columns)}"
         )
-    features = frame.drop(columns=[target])
-    if features.shape[1] == 0:
+    raw = frame.drop(columns=[target])
+    if raw.shape[1] == 0:
         raise ValueError(f"{path.name} has no feature columns besides target {target!r}")
-    bad = [c for c in features.columns if not pd.api.types.is_numeric_dtype(features[c])]
-    if bad:
-        raise ValueError(f"feature columns must be numeric; not numeric: {bad}")
-    missing = [c for c in frame.columns if frame[c].isna().any()]
-    if missing:
-        raise ValueError(f"columns with missing values (NaN): {missing}")
-    X = features.to_numpy(dtype=np.float64)
-    if standardize:
-        X = _standardize(X)
+    _check_missing(frame, target, impute)
+    raw.columns = [str(c) for c in raw.columns]
+    numeric = tuple(c for c in raw.columns if pd.api.types.is_numeric_dtype(raw[c]))
+    categorical = tuple(c for c in raw.columns if c not in numeric)
+    for c in numeric:
+        raw[c] = raw[c].astype(np.float64)
+    for c in categorical:
+        raw[c] = raw[c].astype(object).where(raw[c].notna(), np.nan)
+    recipe = Preprocessing(numeric, categorical, standardize, encode, impute)
+    X, names = _prepared(raw, recipe)
     column = frame[target]
-    numeric = pd.api.types.is_numeric_dtype(column)
     if task is None:
-        values = column.to_numpy()
-        few_integers = numeric and np.all(np.mod(values, 1) == 0) and column.nunique() <= 10
-        if not numeric or few_integers:
-            task = "binary" if column.nunique() == 2 else "multiclass"
-        else:
-            task = "regression"
+        task = _guess_task(column)
     if task not in ("regression", "binary", "multiclass"):
         raise ValueError(f"task must be 'regression', 'binary' or 'multiclass', got {task!r}")
-    params = {"path": str(path), "target": target, "task": task, "standardize": standardize}
-    names = tuple(str(c) for c in features.columns)
-    description = f"CSV file {path.name}, target column {target!r}."
+    params = {
+        "path": str(path), "target": target, "task": task, "standardize": standardize,
+        "encode": encode, "impute": impute,
+    }  # fmt: skip
+    description = f"CSV file {path.name}, target column {target!r}. {recipe.describe()}"
+    kept = {"raw": raw, "preprocessing": recipe}
     if task == "regression":
-        if not numeric:
+        if not pd.api.types.is_numeric_dtype(column):
             raise ValueError(f"target column {target!r} is not numeric, cannot be regression")
         y = column.to_numpy(dtype=np.float64)
-        return Dataset("csv", X, y, task, description, params, names)
+        return Dataset("csv", X, y, task, description, params, names, **kept)
     classes, y = np.unique(column.to_numpy(), return_inverse=True)
     if task == "binary" and classes.size != 2:
         raise ValueError(f"task='binary' needs 2 classes in {target!r}, found {classes.size}")
     return Dataset(
         "csv", X, y.astype(np.int64), task, description, params, names,
-        tuple(str(c) for c in classes),
+        tuple(str(c) for c in classes), **kept,
     )  # fmt: skip
 
 

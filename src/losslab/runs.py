@@ -473,8 +473,11 @@ def prepare(spec: RunSpec) -> Run:
             split = data.split(spec.val_fraction, spec.seed)
         except ValueError as error:
             raise RunSpecError("val_fraction", str(error)) from None
+    # A split's features are preprocessed on its training rows: one-hot columns follow the
+    # categories those rows hold, so the model takes the split's width.
+    n_features = data.n_features if split is None else split.X_train.shape[1]
     model = make_model(
-        loss, data.n_features, n_classes=max(data.n_classes, 2), kind=spec.model,  # type: ignore[arg-type]
+        loss, n_features, n_classes=max(data.n_classes, 2), kind=spec.model,  # type: ignore[arg-type]
         hidden=spec.hidden, activation=spec.activation, seed=spec.seed,
     )  # fmt: skip
     run = Run(spec, data, split, model)

@@ -31,9 +31,17 @@ def test_results_table_has_one_row_per_run_per_epoch(regression) -> None:
 def test_summary_ranks_by_common_metric_with_a_note(regression) -> None:
     summary = regression.summary
     assert regression.metric == "val_rmse"
-    assert list(summary["rank"]) == [1, 2, 3]
+    assert list(summary["rank"]) == [1, 2, 3, 4, 5, 6]  # three losses, three constants
     assert summary["final_median"].is_monotonic_increasing
     assert (summary["runs"] == 3).all()
+    assert sorted(summary.loc[summary["kind"] == "loss", "label"]) == [
+        "huber:delta=1",
+        "mae",
+        "mse",
+    ]
+    assert set(summary.loc[summary["kind"] == "constant", "label"]) == {
+        "constant (mse)", "constant (mae)", "constant (huber:delta=1)",
+    }  # fmt: skip
     assert (summary["final_iqr"] >= 0).all()
     assert "not comparable" in regression.note
     assert "val_rmse" in regression.note

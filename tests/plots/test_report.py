@@ -6,6 +6,7 @@ import json
 import os
 import re
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -13,6 +14,7 @@ from losslab import runs
 from losslab.cli import app
 from losslab.experiments import _compare
 from losslab.plots import Report, check_folder, comparison_report
+from losslab.plots import report as report_module
 
 URL = re.compile(r"https?://")
 
@@ -114,3 +116,17 @@ def test_report_escapes_text() -> None:
     page = report.html()
     assert "a &lt;b&gt;" in page
     assert "x &lt; y &amp; z" in page
+
+
+def test_csv_report_draws_the_rows_as_the_models_read_them(tmp_path) -> None:
+    path = tmp_path / "line.csv"
+    rows = "\n".join(f"{100 + 10 * i},{3 * i + (7 if i == 5 else 0)}" for i in range(40))
+    path.write_text(f"x,y\n{rows}\n")
+    result = _compare.compare(f"csv:path='{path}',target=y", "mse,mae", epochs=5, seeds=1)
+    page = comparison_report(result, tmp_path / "out").html()
+    assert "Fitted lines" in page
+    assert "constant (mse)" in page
+    run = result.runs[0]
+    X, _ = report_module._drawn_rows(run)
+    assert X.shape == (40, 1)
+    np.testing.assert_allclose(X[: len(run.split.X_train)], run.split.X_train)

@@ -59,3 +59,45 @@ def test_diverged_runs_show_in_the_map(finished_sweep):
 def test_no_manifest_is_a_clear_error(tmp_path):
     with pytest.raises(ValueError, match=r"no manifest\.json"):
         write_report(tmp_path)
+
+
+def test_constant_models_are_rows_and_lines(finished_sweep):
+    frame = finished_sweep.read_runs()
+    assert {"constant_val_rmse", "constant_train_rmse", "constant_val_r2"} <= set(frame.columns)
+    # Per seed, a loss's constant does not depend on the learning rate.
+    per_lr = frame.groupby(["loss", "loss_params", "seed"])["constant_val_rmse"].nunique()
+    assert (per_lr == 1).all()
+    page = write_report(finished_sweep.root).read_text()
+    assert "<td>constant (mse)</td>" in page
+    assert "what any loss must beat" in page
+
+
+def test_a_loss_that_fails_to_beat_its_constant_is_flagged(tmp_path):
+    text = """
+name = "unscaled"
+epochs = 60
+seeds = [0, 1]
+
+[[datasets]]
+name = "breast_cancer"
+params = {standardize = false}
+
+[[losses]]
+name = "hinge"
+
+[[optimizers]]
+name = "gd"
+lr = [0.1]
+"""
+    plan = expand(loads_config(text))
+    store = Store(tmp_path / "out")
+    store.prepare(plan, loads_config(text).model_dump(mode="json"))
+    for run in plan.runs:
+        frame, _ = run_one(run)
+        store.write_run(run.run_id, frame)
+    finals = store.read_runs().groupby("run_id").tail(1)
+    assert (finals["val_accuracy"] <= finals["constant_val_accuracy"]).any()
+    page = write_report(store.root).read_text()
+    assert "Not a normal result: hinge at lr=0.1" in page
+    assert "⚠ hinge" in page
+    assert "scaling" in page

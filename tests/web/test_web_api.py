@@ -332,6 +332,32 @@ def test_upload_with_a_wrong_target_is_422(client):
     assert "body.file" in field_of(response)
 
 
+def test_upload_encodes_imputes_and_scales_as_asked(client):
+    rows = "\n".join(f"{'' if i == 4 else i},{('red', 'blue')[i % 2]},{3 * i}" for i in range(30))
+    files = {"file": ("data.csv", f"x,colour,y\n{rows}\n", "text/csv")}
+    refused = client.post("/api/datasets/upload", files=files, data={"target": "y"})
+    assert refused.status_code == 422
+    assert "body.file" in field_of(refused)
+    assert "column 'x' in row 5" in refused.text
+    form = {"target": "y", "impute": "median", "standardize": "false"}
+    upload = client.post("/api/datasets/upload", files=files, data=form)
+    assert upload.status_code == 200, upload.text
+    info = upload.json()
+    assert info["feature_names"] == ["x", "colour_blue", "colour_red"]
+    assert info["categorical"] == ["colour"]
+    assert (info["impute"], info["standardize"], info["encode"]) == ("median", False, "onehot")
+    body = {"dataset": {"upload_id": info["upload_id"]}, "losses": [{"name": "mse"}],
+            "epochs": 2, "epochs_per_second": None}  # fmt: skip
+    job = client.post("/api/jobs", json=body)
+    assert job.status_code == 201
+    assert events(client, job.json()["job_id"])[-1][0] == "done"
+    ordinal = client.post("/api/datasets/upload", files=files,
+                          data={"target": "y", "impute": "mean", "encode": "ordinal"})  # fmt: skip
+    assert ordinal.json()["feature_names"] == ["x", "colour"]
+    bad = client.post("/api/datasets/upload", files=files, data={"target": "y", "encode": "hash"})
+    assert bad.status_code == 422
+
+
 # ---------------------------------------------------------------- lessons
 
 

@@ -3,12 +3,13 @@
 The CLI command is a thin shell over :func:`run_custom_check`: it parses the
 ``--param`` options (:func:`losslab.specs.parse_pairs`), calls it, and turns
 a ``ValueError`` (an :class:`UnsafeExpressionError` included) into a message
-and exit status 2.
+and exit status 2. A :class:`PlotPathError` (a ValueError) names ``--plot``:
+its folder is checked before anything is derived, so a typo in the path
+costs nothing. No file is written unless a plot path is given.
 """
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,34 @@ import numpy as np
 from losslab.custom._checks import finite_difference_errors
 from losslab.custom._symbolic import ExpressionLoss, expression_loss
 
-__all__ = ["run_custom_check"]
+__all__ = ["PlotPathError", "check_plot_path", "run_custom_check"]
+
+
+class PlotPathError(ValueError):
+    """The plot cannot be written where asked: a missing folder, a folder as the path, no access."""
+
+
+def check_plot_path(plot: str | Path) -> Path:
+    """``plot`` as a Path whose folder exists and can be written, or a :class:`PlotPathError`.
+
+    >>> check_plot_path("/no/such/folder/loss.png")
+    Traceback (most recent call last):
+    ...
+    losslab.custom._cli.PlotPathError: folder '/no/such/folder' does not exist; create it first
+    """
+    import os
+
+    path = Path(plot).expanduser()
+    folder = path.parent
+    if path.is_dir():
+        raise PlotPathError(f"{str(path)!r} is a folder; give a file name such as loss.png")
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist; create it first"
+        raise PlotPathError(f"folder {str(folder)!r} {what}")
+    if not os.access(folder, os.W_OK):
+        raise PlotPathError(f"folder {str(folder)!r} is not writable")
+    return path
+
 
 TOLERANCE = 1e-6
 """Largest finite-difference error the check accepts (relative to max(1, |exact|))."""
@@ -95,8 +123,8 @@ def run_custom_check(
     Prints, with rich: the loss, its gradient and its Hessian in ``y_pred``;
     with ``check``, the largest errors of the gradient and Hessian against
     4th-order finite differences at 64 reproducible random points (pass or
-    fail at 1e-6); and the path of a PNG plotting the loss and its
-    derivatives along the axis of its link (:meth:`losslab.links.Link.sweep`:
+    fail at 1e-6); and, when ``plot`` names a file, the path of a PNG plotting
+    the loss and its derivatives along the axis of its link (:meth:`losslab.links.Link.sweep`:
     the residual ``y_pred - y_true`` at ``y_true`` = 0 for values, ``y_pred``
     at ``y_true`` = 1 for a logit, a log-rate or a probability).
 
@@ -106,23 +134,25 @@ def run_custom_check(
         check: run the finite-difference check.
         task: "regression" or "binary".
         y_pred_kind: "value", "log_rate", "logit" or "probability".
-        plot: where to save the PNG; a temporary file when None.
+        plot: where to save the PNG; None writes no file. Its folder must exist.
         y_true: the target held fixed in the plot (default: the link's).
         console: a ``rich.console.Console`` to print to (a new one when None).
 
     Returns:
         ``{"loss": ExpressionLoss, "formulas": {name: str}, "errors": {"grad": e,
-        "hess": e} or None, "passed": bool or None, "plot": Path}``.
+        "hess": e} or None, "passed": bool or None, "plot": Path or None}``.
 
     Raises:
         UnsafeExpressionError: the whitelist refused the expression (nothing
             was evaluated); the CLI prints it and exits with status 2.
+        PlotPathError: ``plot`` cannot be written (checked first).
         ValueError: any other unusable expression or parameter.
     """
     from rich.console import Console
     from rich.table import Table
 
     console = console or Console()
+    path = None if plot is None else check_plot_path(plot)
     loss = expression_loss(expression, task=task, y_pred_kind=y_pred_kind, **dict(params or {}))  # type: ignore[arg-type]
     formulas = {name: str(f) for name, f in loss.formulas.items()}
     table = Table(title=f"loss {loss.expression}", show_lines=True)
@@ -149,12 +179,12 @@ def run_custom_check(
             f"(tolerance {TOLERANCE:g}): {verdict}"
         )
 
-    if plot is None:
-        handle = tempfile.NamedTemporaryFile(prefix="losslab-custom-", suffix=".png", delete=False)
-        handle.close()
-        plot = handle.name
-    path = _plot(loss, Path(plot), y_true)
-    console.print(f"plot: {path}")
+    if path is not None:
+        try:
+            _plot(loss, path, y_true)
+        except OSError as error:  # the folder vanished or filled up since the check
+            raise PlotPathError(f"cannot write {str(path)!r}: {error.strerror or error}") from None
+        console.print(f"plot: {path}")
     return {
         "loss": loss,
         "formulas": formulas,

@@ -8,6 +8,7 @@ reliability tables and loss curves.
 """
 
 from losslab.experiments import demo
+from losslab.experiments._baseline import CONSTANT_HINT, beats, constant_prediction, constant_scores
 from losslab.experiments._calibration import reliability
 from losslab.experiments._compare import Comparison, Run, compare, dataset_spec, task_metrics
 from losslab.experiments._curves import AxisValues, along_axis, loss_curves, parameter_family
@@ -24,6 +25,7 @@ from losslab.experiments._summary import (
 from losslab.specs import split_specs
 
 __all__ = [
+    "CONSTANT_HINT",
     "HIGHER_IS_BETTER",
     "AxisValues",
     "BoundaryGrid",
@@ -32,7 +34,10 @@ __all__ = [
     "Run",
     "along_axis",
     "bands",
+    "beats",
     "compare",
+    "constant_prediction",
+    "constant_scores",
     "dataset_spec",
     "decision_grid",
     "default_target",

@@ -11,11 +11,17 @@ A seed controls the train/validation split, the model initialisation (MLPs;
 linear models start at zero) and the mini-batch shuffling. Everything is
 checked before the first run starts, so bad input fails fast.
 
+Every comparison holds its floor: the constant model of each loss (its
+``optimal_constant`` on the training targets, scored on the validation rows
+with the same metrics), as rows of the summary ("constant: what any loss must
+beat"). A run that ends no better than its loss's constant is counted in
+``below_constant`` and its row gets a ``flag``; the note says what to check.
+
 >>> result = compare("linear:n_samples=60", ["mse", "mae"], epochs=20, seeds=2)
->>> result.summary[["label", "runs"]].to_numpy().tolist()
-[['mse', 2], ['mae', 2]]
->>> result.metric, len(result.results)
-('val_rmse', 84)
+>>> list(result.summary["label"]), list(result.summary["kind"])[-1]
+(['mse', 'mae', 'constant (mse)', 'constant (mae)'], 'constant')
+>>> result.metric, len(result.results), len(result.baseline)
+('val_rmse', 84, 4)
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from losslab.datasets import Dataset
+from losslab.experiments._baseline import CONSTANT_HINT, constant_prediction, constant_scores
 from losslab.experiments._specs import check_task, resolve_dataset, resolve_losses
 from losslab.experiments._summary import bands, default_target, summarise
 from losslab.metrics import metric_mode, metric_names
@@ -58,13 +65,19 @@ class Comparison:
             (catalogue name), ``seed``, ``epoch``, ``train_loss``, ``val_loss``,
             ``train_<metric>`` and ``val_<metric>`` for every metric of the
             task, ``grad_norm``, ``param_norm``, ``lr``, ``wall_time``.
-        summary: Per loss, best first (see :func:`~losslab.experiments.summarise`).
+        summary: Per loss and per constant model, best first (see
+            :func:`~losslab.experiments.summarise`); ``kind`` tells them apart,
+            ``flag`` marks a loss whose runs end no better than its constant.
         runs: Every finished :class:`~losslab.runs.Run` (its spec, label, seed,
             History, model and split).
         note: Why losses are ranked by ``metric`` and not by their own values.
         config: The arguments, JSON-ready, to run the comparison again.
         interrupted: Whether Ctrl-C stopped it before every run finished.
         n_planned: Number of runs asked for.
+        baseline: One row per finished run: ``label``, ``loss``, ``seed``,
+            ``constant`` (the loss's optimal constant on the run's training
+            targets) and the constant model's ``train_<metric>`` and
+            ``val_<metric>`` for every metric of the task.
     """
 
     dataset: Dataset
@@ -78,6 +91,7 @@ class Comparison:
     config: dict[str, Any] = field(default_factory=dict)
     interrupted: bool = False
     n_planned: int = 0
+    baseline: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def mode(self) -> str:
@@ -255,7 +269,8 @@ def compare(
         metric: The results column to rank by, e.g. ``"val_mae"`` or ``"accuracy"``
             (``val_`` is assumed); default val RMSE (regression) or val accuracy.
         target: The value of ``metric`` whose first epoch is reported; default
-            within 5 % of the best loss's median final value.
+            within 5 % of the best median final value, the constant models'
+            included.
         val_fraction: Share of rows held out for validation.
         batch_size: Mini-batch size (not with ``"gd"``).
         weight_decay: L2 coefficient.
@@ -329,10 +344,12 @@ def _assemble(data, resolved, column, target, runs, config, interrupted, n_plann
             diverged.setdefault(run.label, []).append((run.seed, int(run.history.diverged_epoch)))
     labels = list(resolved)
     mode = metric_mode(column)
+    baseline = _baseline(runs)
     if target is None:
-        finals = summarise(results, labels, column, math.nan, diverged)["final_median"]
+        # The constants count: a finish line below the floor would be reached at epoch 0.
+        finals = summarise(results, labels, column, math.nan, diverged, baseline)["final_median"]
         target = default_target(list(finals), mode)
-    summary = summarise(results, labels, column, target, diverged)
+    summary = summarise(results, labels, column, target, diverged, baseline)
     direction = "lower" if mode == "min" else "higher"
     note = (
         f"Raw values of different losses are not comparable (each is in its own units), "
@@ -340,9 +357,37 @@ def _assemble(data, resolved, column, target, runs, config, interrupted, n_plann
         f"shares. Median and IQR over {len(config['seeds'])} seeds; target {column} "
         f"{'<=' if mode == 'min' else '>='} {target:.4g}."
     )
+    note += (
+        " Rows 'constant (...)' are the losses' optimal constants fitted on the training "
+        "targets: what any loss must beat."
+    )
+    flagged = summary.loc[summary["flag"] != "", "label"].tolist()
+    if flagged:
+        note += f" No better than the constant: {', '.join(flagged)}; {CONSTANT_HINT}."
     if interrupted:
         note += f" Interrupted: {len(runs)} of {n_planned} runs finished."
     return Comparison(
         data, resolved, column, float(target), results, summary, runs, note, config,
-        interrupted, n_planned,
+        interrupted, n_planned, baseline,
     )  # fmt: skip
+
+
+def _baseline(runs: list[Run]) -> pd.DataFrame:
+    """The constant model of each run's loss on that run's split, one row per run."""
+    rows = []
+    for run in runs:
+        split = run.split
+        if split is None:
+            continue
+        scores = constant_scores(run.loss, split.y_train, split.y_val, run.model.n_outputs)
+        if not scores:
+            continue
+        constant = constant_prediction(run.loss, split.y_train, 1, run.model.n_outputs)[0]
+        row = {
+            "label": run.label, "loss": run.loss.name, "seed": run.seed,
+            "constant": np.round(constant, 6).tolist(),
+        }  # fmt: skip
+        rows.append(row | scores)
+    if not rows:
+        return pd.DataFrame(columns=["label", "loss", "seed", "constant"])
+    return pd.DataFrame(rows)

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from losslab.experiments._baseline import beats
 from losslab.metrics import HIGHER_IS_BETTER, Mode, metric_mode
 
 __all__ = [
@@ -111,6 +112,7 @@ def summarise(
     metric: str,
     target: float,
     diverged: dict[str, list[tuple[int, int]]],
+    baseline: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The per-loss summary, best first by the median final value of ``metric``.
 
@@ -121,24 +123,41 @@ def summarise(
         metric: The common metric every loss is ranked by.
         target: The value of ``metric`` that counts as reached.
         diverged: Per label, ``(seed, epoch)`` of each run that diverged.
+        baseline: One row per run (``label``, ``seed``, and ``metric``): the
+            constant model of that run's loss on that run's split (see
+            :func:`~losslab.experiments.constant_scores`). With it, the summary
+            holds a row per distinct constant and flags the runs that end no
+            better than their own constant.
 
     Returns:
-        One row per loss: ``rank``, ``label``, ``runs``, ``final_median``,
-        ``final_iqr``, ``best_median``, ``best_iqr``, ``epochs_to_target`` (median
-        over the runs that reached it), ``reached_target`` (how many did),
-        ``wall_time`` (median seconds per run), ``diverged`` (count) and
-        ``diverged_at`` (``"seed 3 @ epoch 12"``, ...).
+        One row per loss (and per constant), ranked together: ``rank``,
+        ``label``, ``kind`` (``"loss"`` or ``"constant"``), ``runs``,
+        ``final_median``, ``final_iqr``, ``best_median``, ``best_iqr``,
+        ``epochs_to_target`` (median over the runs that reached it),
+        ``reached_target`` (how many did), ``wall_time`` (median seconds per
+        run), ``diverged`` (count), ``diverged_at`` (``"seed 3 @ epoch 12"``,
+        ...), ``constant_median`` (the median of the loss's own constant),
+        ``below_constant`` (runs that end no better than it) and ``flag``
+        (why a row is not a normal result; empty otherwise).
     """
     mode = metric_mode(metric)
     runs = per_run(results, metric, mode, target)
+    constants = _constants(baseline, metric)
     rows = []
     for label in labels:
         mine = runs[runs["label"] == label]
         reached = mine["epochs_to_target"].dropna()
         events = diverged.get(label, [])
+        own = constants.get(label, {})
+        below = sum(
+            not beats(float(final), own.get(seed, math.nan), mode)
+            for seed, final in zip(mine["seed"], mine["final"], strict=True)
+            if seed in own
+        )
         rows.append(
             {
                 "label": label,
+                "kind": "loss",
                 "runs": len(mine),
                 "final_median": float(mine["final"].median()) if len(mine) else math.nan,
                 "final_iqr": _iqr(mine["final"]),
@@ -149,11 +168,65 @@ def summarise(
                 "wall_time": float(mine["wall_time"].median()) if len(mine) else math.nan,
                 "diverged": len(events),
                 "diverged_at": ", ".join(f"seed {s} @ epoch {e}" for s, e in events),
+                "constant_median": float(np.median(list(own.values()))) if own else math.nan,
+                "below_constant": below,
+                "flag": f"{below}/{len(mine)} runs fail to beat it" if below else "",
             }
         )
+    rows += _constant_rows(constants, labels, mode, target)
     summary = pd.DataFrame(rows)
     summary = summary.sort_values(
         "final_median", ascending=mode == "min", na_position="last", kind="stable"
     ).reset_index(drop=True)
     summary.insert(0, "rank", np.arange(1, len(summary) + 1))
     return summary
+
+
+def _constants(baseline: pd.DataFrame | None, metric: str) -> dict[str, dict[int, float]]:
+    """Per label, per seed, the constant model's ``metric`` (finite values only)."""
+    if baseline is None or metric not in baseline.columns:
+        return {}
+    found: dict[str, dict[int, float]] = {}
+    for label, seed, value in zip(
+        baseline["label"], baseline["seed"], baseline[metric], strict=True
+    ):
+        if value == value:
+            found.setdefault(label, {})[int(seed)] = float(value)
+    return found
+
+
+def _constant_rows(
+    constants: dict[str, dict[int, float]], labels: Sequence[str], mode: Mode, target: float
+) -> list[dict]:
+    """One row per distinct constant: losses whose constants score alike share a row."""
+    groups: dict[tuple, list[str]] = {}
+    for label in labels:
+        if label in constants:
+            key = tuple(sorted((s, round(v, 12)) for s, v in constants[label].items()))
+            groups.setdefault(key, []).append(label)
+    rows = []
+    for key, members in groups.items():
+        values = pd.Series([v for _, v in key], dtype=float)
+        reached = sum(
+            (v <= target) if mode == "min" else (v >= target) for v in values if target == target
+        )
+        rows.append(
+            {
+                "label": f"constant ({', '.join(members)})",
+                "kind": "constant",
+                "runs": len(values),
+                "final_median": float(values.median()),
+                "final_iqr": _iqr(values),
+                "best_median": float(values.median()),
+                "best_iqr": _iqr(values),
+                "epochs_to_target": math.nan,
+                "reached_target": int(reached),
+                "wall_time": math.nan,
+                "diverged": 0,
+                "diverged_at": "",
+                "constant_median": math.nan,
+                "below_constant": 0,
+                "flag": "",
+            }
+        )
+    return rows

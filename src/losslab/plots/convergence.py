@@ -51,14 +51,27 @@ def convergence(comparison, *, log_loss_axis: bool = True) -> LabFigure:
     """Training loss and the common metric of a comparison, median and IQR over seeds.
 
     Each loss's training loss is in its own units: read the shapes, and compare
-    losses on the right-hand panel.
+    losses on the right-hand panel, where each constant model of the summary
+    (what any loss must beat) is a dashed grey line.
     """
     train = "train loss (own units)"
     panels = {
         train: comparison.bands("train_loss"),
         comparison.metric: comparison.bands(comparison.metric),
     }
-    return band_panels(panels, list(comparison.losses), log_scale=(train,) if log_loss_axis else ())
+    figure = band_panels(
+        panels, list(comparison.losses), log_scale=(train,) if log_loss_axis else ()
+    )
+    summary = comparison.summary
+    if "kind" in summary.columns:
+        ax = figure.axes[1]
+        constants = summary[summary["kind"] == "constant"].head(4)
+        for i, row in enumerate(constants.to_dict("records")):
+            style = ("--", ":", "-.", (0, (5, 5)))[i]
+            ax.axhline(row["final_median"], color="0.45", ls=style, lw=1, label=row["label"])
+        if len(constants):
+            ax.legend(fontsize="small")
+    return figure
 
 
 def loss_and_accuracy(

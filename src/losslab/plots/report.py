@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -40,6 +41,7 @@ pre { background: #f6f6f6; padding: 0.8em; overflow-x: auto; font-size: 0.85em; 
 figure { margin: 1em 0; } figure img { max-width: 100%; } figcaption { color: #555; }
 .note { background: #fff8e0; border-left: 4px solid #e0b000; padding: 0.5em 0.8em; }
 .claim { background: #eef7ee; border-left: 4px solid #3a3; padding: 0.5em 0.8em; }
+.warning { background: #fdecec; border-left: 4px solid #c33; padding: 0.5em 0.8em; }
 """
 
 
@@ -69,7 +71,7 @@ class Section:
     items: list[tuple[str, Any]] = field(default_factory=list)
 
     def text(self, text: str, *, kind: str = "") -> None:
-        """A paragraph; ``kind`` ``"note"`` or ``"claim"`` highlights it."""
+        """A paragraph; ``kind`` ``"note"``, ``"claim"`` or ``"warning"`` highlights it."""
         self.items.append(("text", (text, kind)))
 
     def table(self, frame: pd.DataFrame, caption: str = "", *, digits: int = 4) -> None:
@@ -155,13 +157,28 @@ def _render(kind: str, item: Any, folder: Path | None, svg: bool) -> str:
     return f'<figure><img alt="{alt}" src="data:image/png;base64,{data}">{cap}</figure>'
 
 
+def _drawn_rows(run: Any) -> tuple[Any, Any]:
+    """``(X, y)`` of every row as the run's models read them.
+
+    With preprocessing fitted on the training rows, the split's two parts (the
+    dataset's ``X`` is scaled by every row, and one-hot columns may differ);
+    otherwise the dataset's arrays.
+    """
+    data, split = run.dataset, run.split
+    if data.preprocessing is None or split is None:
+        return data.X, data.y
+    return np.vstack([split.X_train, split.X_val]), np.concatenate([split.y_train, split.y_val])
+
+
 def comparison_report(
     comparison, folder: str | Path | None = None, *, command: str = "", svg: bool = True
 ) -> Report:
     """The report of a :class:`~losslab.experiments.Comparison`; written when ``folder`` is given.
 
     Sections: the summary (ranked by the common metric, with the note saying
-    why), convergence bands, task-specific figures (fitted lines for 1-D
+    why, the constant model of each loss as rows, and a warning naming every
+    loss whose runs end no better than their constant, with what to check),
+    convergence bands, task-specific figures (fitted lines for 1-D
     regression, decision regions for 2-D classification, loss against
     accuracy and a reliability diagram for classification), the shapes of the
     losses compared, and how to run it again (command and JSON configuration).
@@ -182,7 +199,16 @@ def comparison_report(
     summary.text(comparison.note, kind="note")
     if comparison.interrupted:
         summary.text("Interrupted (Ctrl-C): only the runs already finished are shown.", kind="note")
-    summary.table(comparison.summary, f"Per loss, by {comparison.metric}")
+    table = comparison.summary.copy()
+    if "flag" in table.columns:
+        flagged = table["flag"] != ""
+        for label, flag in zip(
+            table.loc[flagged, "label"], table.loc[flagged, "flag"], strict=True
+        ):
+            summary.text(f"Not a normal result: {label}: {flag}; {ex.CONSTANT_HINT}.",
+                         kind="warning")  # fmt: skip
+        table.loc[flagged, "label"] = "⚠ " + table.loc[flagged, "label"]
+    summary.table(table, f"Per loss and constant model, by {comparison.metric}")
     if comparison.runs:
         section = report.section(
             "Convergence",
@@ -192,12 +218,14 @@ def comparison_report(
         section.figure("convergence", convergence(comparison))
         seed = comparison.runs[0].seed
         models = comparison.models(seed)
-        if data.task == "regression" and data.n_features == 1:
+        X, y = _drawn_rows(comparison.runs[0])
+        width = X.shape[1]
+        if data.task == "regression" and width == 1:
             section = report.section("Fitted lines", f"Models of seed {seed} on all the data.")
-            section.figure("fitted_lines", fitted_lines(ex.line_fits(models, data.X, data.y)))
+            section.figure("fitted_lines", fitted_lines(ex.line_fits(models, X, y)))
         if data.task != "regression":
-            if data.n_features == 2:
-                grid = ex.decision_grid(models, data.X, data.y)
+            if width == 2:
+                grid = ex.decision_grid(models, X, y)
                 section = report.section("Decision regions", f"Models of seed {seed}.")
                 section.figure("decision_regions", decision_boundaries(grid))
             curves = {

@@ -9,6 +9,10 @@ common metric (final epoch, validation data by default):
   median and interquartile band over seeds, at each configuration's best rate;
 - the spread across seeds at the best rate, and the learning curves;
 - the diverged regions: the share of diverged seeds by learning rate × loss;
+- the floor: each loss's constant model (its optimal constant on the training
+  targets, scored like the runs) as rows of the best-rate table and dashed
+  lines on the metric-vs-lr figure; a loss whose runs at its best rate fail to
+  beat their constant is flagged there, with what to check;
 
 then the failed runs with the last line of their traceback. Figures are
 matplotlib Figures embedded as base64 PNG (:class:`losslab.plots.Report`),
@@ -25,7 +29,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from losslab.metrics import higher_is_better
+from losslab.experiments._baseline import CONSTANT_HINT, beats
+from losslab.metrics import higher_is_better, metric_mode
 from losslab.plots import Report, colours, new_figure
 from losslab.sweep._plan import resolve_metric
 from losslab.sweep._store import Store, atomic_write
@@ -86,12 +91,54 @@ def _best_lr(table: pd.DataFrame, metric: str) -> pd.DataFrame:
     return order.groupby("label", sort=True).head(1).drop(columns="key").reset_index(drop=True)
 
 
-def _metric_vs_lr(table: pd.DataFrame, metric: str, title: str):
+def _constants(finals: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """One row per distinct constant model: ``label`` (``constant (mse)``), quartiles, seeds.
+
+    A loss's constant depends on its seed's split, not on the learning rate;
+    losses whose constants score alike on every seed share a row.
+    """
+    column = f"constant_{metric}"
+    if column not in finals.columns:  # results written before constants were recorded
+        return pd.DataFrame()
+    per_seed = finals.groupby(["label", "seed"], sort=True)[column].first().dropna()
+    groups: dict[tuple, list[str]] = {}
+    for label, values in per_seed.groupby(level="label", sort=True):
+        key = tuple((int(seed), round(float(v), 12)) for (_, seed), v in values.items())
+        groups.setdefault(key, []).append(str(label))
+    rows = []
+    for key, members in groups.items():
+        values = pd.Series([v for _, v in key], dtype=float)
+        rows.append({"label": f"constant ({', '.join(members)})", **_quartiles(values),
+                     "seeds": len(values)})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def _versus_constant(finals: pd.DataFrame, best: pd.DataFrame, metric: str) -> list[str]:
+    """Per row of ``best``: ``""`` or ``"2/3 runs fail to beat it"`` at that best rate."""
+    column, mode = f"constant_{metric}", metric_mode(metric)
+    if column not in finals.columns:
+        return [""] * len(best)
+    flags = []
+    for label, lr in zip(best["label"], best["lr"], strict=True):
+        runs = finals[(finals["label"] == label) & (finals["base_lr"] == lr)]
+        scores = runs[metric].where(~runs["diverged"])
+        below = sum(
+            not beats(float(value), float(constant), mode)
+            for value, constant in zip(scores, runs[column], strict=True)
+        )
+        flags.append(f"{below}/{len(runs)} runs fail to beat it" if below else "")
+    return flags
+
+
+def _metric_vs_lr(table: pd.DataFrame, metric: str, title: str, constants: pd.DataFrame):
     figure, (ax,) = new_figure(1, 1, width=6.0, height=3.6)
     palette = colours(sorted(table["label"].unique()))
     for label, group in table.groupby("label", sort=True):
         ax.plot(group["lr"], group["median"], marker="o", color=palette[label], label=label)
         ax.fill_between(group["lr"], group["q25"], group["q75"], color=palette[label], alpha=0.15)
+    for i, row in enumerate(constants.head(_MAX_CURVES).to_dict("records")):
+        style = ("--", ":", "-.")[i % 3]
+        ax.axhline(row["median"], color="0.4", linestyle=style, linewidth=1, label=row["label"])
     ax.set_xscale("log")
     ax.set_xlabel("learning rate")
     ax.set_ylabel(f"final {metric} (median, IQR)")
@@ -287,16 +334,33 @@ def _setting_sections(
     better = "higher" if higher_is_better(metric) else "lower"
     table = _by_lr(finals, metric)
     best = _best_lr(table, metric)
+    constants = _constants(finals, metric)
     section = report.section(
         f"{setting}: best learning rate per loss",
         f"Final {metric} ({better} is better), median over seeds; a diverged run scores "
-        "nothing, and a rate where more than half the seeds diverged is not eligible.",
+        "nothing, and a rate where more than half the seeds diverged is not eligible. "
+        "Rows 'constant (...)' are the losses' optimal constants fitted on the training "
+        "targets: what any loss must beat.",
     )
-    section.table(best.rename(columns={"label": "loss", "q25": "Q1", "q75": "Q3"}))
+    shown = best.assign(**{"vs constant": _versus_constant(finals, best, metric)})
+    for row in shown[shown["vs constant"] != ""].to_dict("records"):
+        section.text(
+            f"Not a normal result: {row['label']} at lr={row['lr']:g}: {row['vs constant']}; "
+            f"{CONSTANT_HINT}.",
+            kind="warning",
+        )
+    flagged = shown["vs constant"] != ""
+    shown.loc[flagged, "label"] = "⚠ " + shown.loc[flagged, "label"]
+    if not constants.empty:
+        shown = pd.concat([shown, constants.assign(**{"vs constant": ""})], ignore_index=True)
+        sign = -1.0 if higher_is_better(metric) else 1.0
+        shown = shown.iloc[np.argsort(sign * shown["median"].to_numpy(), kind="stable")]
+    section.table(shown.rename(columns={"label": "loss", "q25": "Q1", "q75": "Q3"}))
     section.figure(
         _slug(setting, "lr"),
-        _metric_vs_lr(table, metric, setting),
-        f"{metric} against the learning rate, median and IQR over seeds",
+        _metric_vs_lr(table, metric, setting, constants),
+        f"{metric} against the learning rate, median and IQR over seeds; dashed: the "
+        "constant models",
     )
     for loss, keys in _grid_parameters(finals).items():
         for key in keys:

@@ -10,6 +10,12 @@ does not stop the sweep. Nothing here writes files; the client does.
 
 A run's seed drives the train/validation split, the model initialisation and
 the mini-batch shuffling, so a run gives the same numbers in any process.
+
+Each run file also holds the run's floor: ``constant_<column>`` for every
+metric column of the History (``constant_val_rmse`` ...), the score of the
+constant model of the run's loss (its optimal constant on the run's training
+targets, see :func:`losslab.experiments.constant_scores`), so the report can
+flag a run that fails to beat it.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from typing import Any
 
 import pandas as pd
 
+from losslab.experiments._baseline import constant_scores
 from losslab.runs import Run, execute
 from losslab.sweep._plan import PlannedRun
 
@@ -123,6 +130,13 @@ def _config_columns(run: PlannedRun, result: Run) -> dict[str, Any]:
     }
 
 
+def _constant_columns(result: Run) -> dict[str, float]:
+    """``constant_<train|val>_<metric>``: the constant model of the run's loss on its split."""
+    _, y_train, _, y_val = result.training_data()
+    scores = constant_scores(result.loss, y_train, y_val, result.model.n_outputs)
+    return {f"constant_{column}": float(value) for column, value in scores.items()}
+
+
 def run_one(run: PlannedRun) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Train one run; return its History frame (with config columns) and a summary.
 
@@ -137,6 +151,8 @@ def run_one(run: PlannedRun) -> tuple[pd.DataFrame, dict[str, Any]]:
     frame = history.to_frame().reset_index()
     frame["epoch"] = frame["epoch"].astype("int64")
     for column, value in _config_columns(run, result).items():
+        frame[column] = value
+    for column, value in _constant_columns(result).items():
         frame[column] = value
     if history.interrupted:
         status = "interrupted"

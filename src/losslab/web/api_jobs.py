@@ -75,11 +75,29 @@ async def upload_dataset(
     file: Annotated[UploadFile, File(description="a CSV file with a header row")],
     target: Annotated[str, Form(min_length=1, max_length=200)],
     task: Annotated[Literal["regression", "binary", "multiclass"] | None, Form()] = None,
+    standardize: Annotated[
+        bool, Form(description="scale numeric features to mean 0, sd 1 (false: raw units)")
+    ] = True,
+    encode: Annotated[
+        Literal["onehot", "ordinal"], Form(description="how string columns become numbers")
+    ] = "onehot",
+    impute: Annotated[
+        Literal["median", "mean", "most_frequent"] | None,
+        Form(description="fill missing values; without it a missing value is refused"),
+    ] = None,
 ) -> UploadResponse:
-    """Upload a CSV (at most 2 MB): numeric features, one target column named by ``target``."""
+    """Upload a CSV (at most 2 MB) with one target column named by ``target``.
+
+    Numeric features are standardised unless ``standardize`` is false, string
+    columns one-hot (or ordinal) encoded, missing values refused with their
+    column and rows unless ``impute`` says how to fill them (see
+    :func:`losslab.datasets.csv`). A playground job trains on every row, so the
+    preprocessing is fitted on every row.
+    """
     content = await file.read(limits.MAX_BODY_BYTES + 1)
+    options = {"standardize": standardize, "encode": encode, "impute": impute}
     try:
-        upload_id, data = _store(request).add(content, target, task)
+        upload_id, data = _store(request).add(content, target, task, **options)
     except (ValueError, TypeError, UnicodeDecodeError) as exc:
         raise FieldError("file", str(exc)) from exc
     except Exception as exc:  # pandas' parser errors are not ValueErrors
@@ -91,6 +109,8 @@ async def upload_dataset(
         task=data.task,
         feature_names=list(data.feature_names),
         description=data.description,
+        categorical=list(data.preprocessing.categorical if data.preprocessing else ()),
+        **options,
     )
 
 

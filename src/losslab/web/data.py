@@ -8,6 +8,7 @@ import threading
 import uuid
 from collections import OrderedDict
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -29,8 +30,12 @@ class UploadStore:
         self._capacity = capacity
         self._lock = threading.Lock()
 
-    def add(self, content: bytes, target: str, task: str | None) -> tuple[str, datasets.Dataset]:
+    def add(
+        self, content: bytes, target: str, task: str | None, **options: Any
+    ) -> tuple[str, datasets.Dataset]:
         """Parse ``content`` with :func:`losslab.datasets.csv` and keep it.
+
+        ``options`` are the CSV options (``standardize``, ``encode``, ``impute``).
 
         Raises:
             ValueError: the library's message for a bad file, or too many rows.
@@ -38,7 +43,7 @@ class UploadStore:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "upload.csv"
             path.write_bytes(content)
-            data = datasets.csv(path, target=target, task=task, standardize=True)  # type: ignore[arg-type]
+            data = datasets.csv(path, target=target, task=task, **options)  # type: ignore[arg-type]
         if data.n_samples > limits.MAX_SAMPLES:
             raise ValueError(f"file has {data.n_samples} rows; at most {limits.MAX_SAMPLES}")
         upload_id = uuid.uuid4().hex

@@ -158,6 +158,10 @@ class UploadResponse(BaseModel):
     task: str
     feature_names: list[str]
     description: str
+    categorical: list[str] = Field(default_factory=list, description="string columns, encoded")
+    standardize: bool = True
+    encode: str = "onehot"
+    impute: str | None = None
 
 
 # ---------------------------------------------------------------- training jobs

@@ -287,6 +287,9 @@ async function upload() {
   const form = new FormData();
   form.append("file", file);
   form.append("target", target);
+  form.append("standardize", $("csv-standardize").value);
+  form.append("encode", $("csv-encode").value);
+  if ($("csv-impute").value) form.append("impute", $("csv-impute").value);
   try {
     state.upload = await api("/api/datasets/upload", { method: "POST", form });
     $("csv-status").textContent = `Loaded ${state.upload.n_samples} rows, ${state.upload.n_features} features (${state.upload.task}).`;
