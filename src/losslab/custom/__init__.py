@@ -7,7 +7,12 @@ works wherever a catalogue loss does: ``losslab.estimators``,
 PyTorch. The LINEX, asymmetric-squared, cost-sensitive and cost-matrix
 losses are definitions (:func:`from_definition`), the last three sharing the
 formula of a catalogue loss, and run on the fused path as the catalogue does.
+
+Losses from expressions need SymPy (``pip install 'losslab[symbolic]'``); their
+names are imported on first use, so the rest of this package loads without it.
 """
+
+from typing import Any
 
 from losslab.custom._adapters import (
     base_margin,
@@ -20,7 +25,6 @@ from losslab.custom._adapters import (
 )
 from losslab.custom._asymmetric import AsymmetricSquared, Linex, asymmetric_squared, linex
 from losslab.custom._checks import central_difference, finite_difference_errors
-from losslab.custom._cli import run_custom_check
 from losslab.custom._costs import (
     CostMatrixCrossEntropy,
     CostSensitiveBCE,
@@ -37,15 +41,34 @@ from losslab.custom._costs import (
     expected_cost_softmax,
     threshold_summary,
 )
-from losslab.custom._expression import (
-    FUNCTIONS,
-    MAX_LENGTH,
-    ExpressionError,
-    UnsafeExpressionError,
-    parse_expression,
-)
 from losslab.custom._loss import CustomLoss, from_definition
-from losslab.custom._symbolic import Derivation, ExpressionLoss, derive, expression_loss
+
+_SYMBOLIC = {
+    "FUNCTIONS": "_expression",
+    "MAX_LENGTH": "_expression",
+    "ExpressionError": "_expression",
+    "UnsafeExpressionError": "_expression",
+    "parse_expression": "_expression",
+    "Derivation": "_symbolic",
+    "ExpressionLoss": "_symbolic",
+    "derive": "_symbolic",
+    "expression_loss": "_symbolic",
+    "run_custom_check": "_cli",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _SYMBOLIC:
+        raise AttributeError(f"module 'losslab.custom' has no attribute {name!r}")
+    import importlib
+
+    from losslab._optional import require
+
+    require("symbolic", f"losslab.custom.{name}")
+    value = getattr(importlib.import_module(f"losslab.custom.{_SYMBOLIC[name]}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "FUNCTIONS",

@@ -7,6 +7,10 @@ experiments behind ``losslab demo``. The helpers compute what the figures in
 reliability tables and loss curves.
 """
 
+from losslab._optional import require
+
+require("report", "losslab.experiments")
+
 from losslab.experiments import demo
 from losslab.experiments._calibration import reliability
 from losslab.experiments._compare import Comparison, Run, compare, dataset_spec, task_metrics
