@@ -4,12 +4,17 @@ Exact values, gradients and Hessians for a catalogue of losses, written from
 scratch, with the tools to train models under them and watch what happens.
 """
 
+from importlib import metadata
 from typing import Any
 
 from losslab import losses
 
 __all__ = ["LossClassifier", "LossRegressor", "__version__", "losses"]
-__version__ = "0.1.0"
+
+try:
+    __version__ = metadata.version("losslab")
+except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+    __version__ = "0+unknown"
 
 
 def __getattr__(name: str) -> Any:

@@ -1,6 +1,6 @@
 """``python -m losslab``: the same command line as ``losslab``."""
 
-from losslab.cli import app
+from losslab.cli import main
 
 if __name__ == "__main__":
-    app(prog_name="losslab")
+    main()

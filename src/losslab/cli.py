@@ -37,6 +37,30 @@ app = typer.Typer(
 
 _WIDTH_WHEN_PIPED = 160
 
+
+def _print_version(value: bool) -> None:
+    if value:
+        import losslab
+
+        typer.echo(f"losslab {losslab.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print losslab's version and exit.",
+            callback=_print_version,
+            is_eager=True,
+        ),
+    ] = False,
+) -> None:
+    """A laboratory for loss functions: the catalogue, worked examples, the seeds' lessons."""
+
+
 _OPTION_NAMES = (("y_pred", "--pred"), ("y_true", "--true"), ("weights", "--weights"))
 
 
@@ -739,3 +763,14 @@ def custom_command(
         _fail(f"EXPRESSION: {exc}")
     if result["passed"] is False:
         raise typer.Exit(1)
+
+
+def main() -> None:
+    """The ``losslab`` command: :data:`app`, with a missing extra reported in one line."""
+    from losslab._optional import MissingExtra
+
+    try:
+        app(prog_name="losslab")
+    except MissingExtra as exc:
+        _console(stderr=True).print(Text(f"Error: {exc}", style="bold red"))
+        raise SystemExit(2) from None

@@ -4,13 +4,23 @@ The fast path: for NumPy float32 and float64 arrays, ``Loss.grad``,
 ``Loss.hess`` and ``Loss.value_and_grad`` run numba-compiled kernels that
 compute the reduced loss and its gradient (or Hessian diagonal) in one pass
 over the data (:mod:`losslab.losses._fused`). They agree with the plain
-NumPy path to rounding error. Turn them off, to compare or to debug, with
+NumPy path to rounding error.
 
-- ``losslab.config.set_fused(False)`` for the whole process,
-- ``with losslab.config.fused(False): ...`` for a block (per thread and per
-  asyncio task, as it uses a context variable),
-- the environment variable ``LOSSLAB_FUSED=0`` (read at every call, so it
-  may be set after import; ``set_fused`` and ``fused`` take precedence).
+By default (``"auto"``) an input runs fused only from the size at which
+loading the kernel pays for itself (:mod:`losslab.losses._crossover`, measured
+per loss and dtype by ``benchmarks/crossover.py``): smaller inputs take the
+plain path and never import numba, so a first call on a small array is quick.
+The choice depends on the call alone (the loss, the dtype and the size), never
+on what ran before, so a computation repeated in one process gives the same
+bits. Choose otherwise, to compare or to debug, with
+
+- ``losslab.config.set_fused(True | False | "auto")`` for the whole process,
+- ``with losslab.config.fused(True | False | "auto"): ...`` for a block (per
+  thread and per asyncio task, as it uses a context variable),
+- the environment variable ``LOSSLAB_FUSED``: ``0`` (or ``off``) for the plain
+  path, ``1`` (or ``on``) for the kernels at every size, ``auto`` or unset for
+  the default (read at every call, so it may be set after import;
+  ``set_fused`` and ``fused`` take precedence).
 
 When numba is not installed the plain path is used and nothing else changes.
 
@@ -37,59 +47,77 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any, Literal
 
 __all__ = [
     "SERIAL_BELOW",
     "fused",
     "fused_available",
     "fused_enabled",
+    "fused_mode",
     "kernel_threads",
     "set_fused",
 ]
 
 _ENV_VAR = "LOSSLAB_FUSED"
 _OFF = frozenset({"0", "false", "no", "off"})
+_ALWAYS = frozenset({"1", "true", "yes", "on", "always"})
+
+Setting = bool | Literal["auto"]
 
 # None: follow the environment variable.
-_process_setting: bool | None = None
-_block_setting: ContextVar[bool | None] = ContextVar("losslab_fused", default=None)
+_process_setting: Setting | None = None
+_block_setting: ContextVar[Setting | None] = ContextVar("losslab_fused", default=None)
+
+
+def fused_mode() -> Literal["off", "auto", "always"]:
+    """Where the fused kernels run: nowhere, from each loss's crossover size, or everywhere.
+
+    The innermost :func:`fused` block decides, else :func:`set_fused`, else
+    ``LOSSLAB_FUSED`` (``0``/``false``/``no``/``off``: ``"off"``;
+    ``1``/``true``/``yes``/``on``/``always``: ``"always"``; anything else: ``"auto"``).
+    """
+    setting = _block_setting.get()
+    if setting is None:
+        setting = _process_setting
+    if setting is None:
+        value = os.environ.get(_ENV_VAR, "auto").strip().lower()
+        return "off" if value in _OFF else "always" if value in _ALWAYS else "auto"
+    return "auto" if setting == "auto" else "always" if setting else "off"
 
 
 def fused_enabled() -> bool:
-    """Whether the fused kernels are used where they apply (numba installed or not).
-
-    The innermost :func:`fused` block decides, else :func:`set_fused`, else
-    ``LOSSLAB_FUSED`` (on unless it is ``0``, ``false``, ``no`` or ``off``).
-    """
-    block = _block_setting.get()
-    if block is not None:
-        return block
-    if _process_setting is not None:
-        return _process_setting
-    return os.environ.get(_ENV_VAR, "1").strip().lower() not in _OFF
+    """Whether the fused kernels may run at all (:func:`fused_mode` is not ``"off"``)."""
+    return fused_mode() != "off"
 
 
-def set_fused(enabled: bool | None) -> None:
-    """Turn the fused kernels on or off for the process; None goes back to ``LOSSLAB_FUSED``.
+def _check_setting(enabled: Any, allowed: str) -> None:
+    if not (isinstance(enabled, bool) or enabled == "auto"):
+        raise TypeError(f"enabled must be {allowed}, got {enabled!r}")
+
+
+def set_fused(enabled: Setting | None) -> None:
+    """Fused kernels for the process: True everywhere, False nowhere, ``"auto"`` by size.
+
+    None goes back to ``LOSSLAB_FUSED``.
 
     Raises:
-        TypeError: If ``enabled`` is not True, False or None.
+        TypeError: If ``enabled`` is not True, False, "auto" or None.
     """
     global _process_setting
-    if enabled is not None and not isinstance(enabled, bool):
-        raise TypeError(f"enabled must be True, False or None, got {enabled!r}")
+    if enabled is not None:
+        _check_setting(enabled, 'True, False, "auto" or None')
     _process_setting = enabled
 
 
 @contextmanager
-def fused(enabled: bool) -> Iterator[None]:
-    """Within the block, use the fused kernels (True) or the plain path (False).
+def fused(enabled: Setting) -> Iterator[None]:
+    """Within the block, fused kernels everywhere (True), nowhere (False) or by size ("auto").
 
     Raises:
-        TypeError: If ``enabled`` is not True or False.
+        TypeError: If ``enabled`` is not True, False or "auto".
     """
-    if not isinstance(enabled, bool):
-        raise TypeError(f"enabled must be True or False, got {enabled!r}")
+    _check_setting(enabled, 'True, False or "auto"')
     token = _block_setting.set(enabled)
     try:
         yield

@@ -11,6 +11,10 @@ rules, over several seeds. Nothing here decides whether a claim holds.
 
 from __future__ import annotations
 
+from losslab._optional import require
+
+require("report", "losslab demo")
+
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass

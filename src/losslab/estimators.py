@@ -19,6 +19,10 @@ and ``intercept_`` shaped as in scikit-learn's linear models.
 
 from __future__ import annotations
 
+from losslab._optional import require
+
+require("sklearn", "losslab's scikit-learn estimators")
+
 from collections.abc import Sequence
 from typing import Any
 

@@ -114,7 +114,8 @@ def _close(actual, expected, dtype) -> None:
 
 @pytest.fixture
 def fused_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Record every loss that took a fused kernel."""
+    """Record every loss that took a fused kernel; kernels at every size unless a test says."""
+    monkeypatch.setenv("LOSSLAB_FUSED", "1")
     calls: list[str] = []
     for name in ("_elementwise", "_rows"):
         original = getattr(_fused, name)
@@ -321,12 +322,15 @@ def test_switches_route_to_the_plain_path(fused_calls, monkeypatch: pytest.Monke
     monkeypatch.setenv("LOSSLAB_FUSED", "1")
     loss.hess(pred, true)
     assert fused_calls == ["_elementwise"] * 3
+    monkeypatch.setenv("LOSSLAB_FUSED", "auto")  # the default: 300 elements take the plain path
+    loss.hess(pred, true)
+    assert fused_calls == ["_elementwise"] * 3
 
 
 def test_switch_arguments_are_checked() -> None:
-    with pytest.raises(TypeError, match="enabled must be True, False or None"):
+    with pytest.raises(TypeError, match='enabled must be True, False, "auto" or None'):
         config.set_fused("no")  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="enabled must be True or False"), config.fused(0):  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match='enabled must be True, False or "auto"'), config.fused(0):  # type: ignore[arg-type]
         pass
 
 

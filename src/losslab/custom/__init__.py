@@ -11,7 +11,13 @@ wrap them for scikit-learn. The LINEX, asymmetric-squared, cost-sensitive
 and cost-matrix losses are definitions (:func:`from_definition`), the last
 three sharing the formula of a catalogue loss, and run on the fused path as
 the catalogue does.
+
+Losses from expressions need SymPy (``pip install 'losslab[symbolic]'``) and the
+booster estimators scikit-learn (``losslab[sklearn]``); their names are imported
+on first use, so the rest of this package loads without either.
 """
+
+from typing import Any
 
 from losslab.custom._adapters import (
     base_margin,
@@ -23,12 +29,6 @@ from losslab.custom._adapters import (
     xgboost_train_objective,
 )
 from losslab.custom._asymmetric import AsymmetricSquared, Linex, asymmetric_squared, linex
-from losslab.custom._booster_estimators import (
-    LightGBMLossClassifier,
-    LightGBMLossRegressor,
-    XGBoostLossClassifier,
-    XGBoostLossRegressor,
-)
 from losslab.custom._boosters import (
     LightGBMSetup,
     XGBoostSetup,
@@ -37,7 +37,6 @@ from losslab.custom._boosters import (
     xgboost_params,
 )
 from losslab.custom._checks import central_difference, finite_difference_errors
-from losslab.custom._cli import run_custom_check
 from losslab.custom._costs import (
     CostMatrixCrossEntropy,
     CostSensitiveBCE,
@@ -54,15 +53,40 @@ from losslab.custom._costs import (
     expected_cost_softmax,
     threshold_summary,
 )
-from losslab.custom._expression import (
-    FUNCTIONS,
-    MAX_LENGTH,
-    ExpressionError,
-    UnsafeExpressionError,
-    parse_expression,
-)
 from losslab.custom._loss import CustomLoss, from_definition
-from losslab.custom._symbolic import Derivation, ExpressionLoss, derive, expression_loss
+
+# Names whose modules need an extra, imported on first use: name -> (module, extra).
+_LAZY = {
+    "FUNCTIONS": ("_expression", "symbolic"),
+    "MAX_LENGTH": ("_expression", "symbolic"),
+    "ExpressionError": ("_expression", "symbolic"),
+    "UnsafeExpressionError": ("_expression", "symbolic"),
+    "parse_expression": ("_expression", "symbolic"),
+    "Derivation": ("_symbolic", "symbolic"),
+    "ExpressionLoss": ("_symbolic", "symbolic"),
+    "derive": ("_symbolic", "symbolic"),
+    "expression_loss": ("_symbolic", "symbolic"),
+    "run_custom_check": ("_cli", "symbolic"),
+    "LightGBMLossClassifier": ("_booster_estimators", "sklearn"),
+    "LightGBMLossRegressor": ("_booster_estimators", "sklearn"),
+    "XGBoostLossClassifier": ("_booster_estimators", "sklearn"),
+    "XGBoostLossRegressor": ("_booster_estimators", "sklearn"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'losslab.custom' has no attribute {name!r}")
+    import importlib
+
+    from losslab._optional import require
+
+    module, extra = _LAZY[name]
+    require(extra, f"losslab.custom.{name}")
+    value = getattr(importlib.import_module(f"losslab.custom.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "FUNCTIONS",

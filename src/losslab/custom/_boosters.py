@@ -92,6 +92,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from losslab import losses
+from losslab._optional import MissingExtra
 from losslab.custom._adapters import Derivatives, base_margin, margin_derivatives
 from losslab.losses import Loss
 from losslab.specs import parse_spec
@@ -353,7 +354,7 @@ def import_booster(name: str) -> Any:
     try:
         return importlib.import_module(name)
     except ImportError:
-        raise ImportError(f"this needs {name}: pip install {name}") from None
+        raise MissingExtra(f"this needs {name}: pip install 'losslab[boost]'") from None
 
 
 def _require_vector_base_score() -> None:

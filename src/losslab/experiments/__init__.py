@@ -7,6 +7,10 @@ experiments behind ``losslab demo``. The helpers compute what the figures in
 reliability tables and loss curves.
 """
 
+from losslab._optional import require
+
+require("report", "losslab.experiments")
+
 from losslab.experiments import demo
 from losslab.experiments._baseline import CONSTANT_HINT, beats, constant_prediction, constant_scores
 from losslab.experiments._calibration import reliability

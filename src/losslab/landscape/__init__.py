@@ -3,7 +3,13 @@
 Training is finding the lowest point of a landscape (seed 000). This package
 draws that landscape exactly and measures its shape: where the bowl is convex,
 where a saddle or a plateau slows the optimizer down.
+
+The figures, the HTML page and :func:`run_landscape` draw with matplotlib
+(``pip install 'losslab[plot]'``) and are imported on first use; the
+surfaces, directions and curvature need only the core.
 """
+
+from typing import Any
 
 from losslab.landscape._curvature import (
     Eigenvalues,
@@ -22,18 +28,7 @@ from losslab.landscape._directions import (
     random_direction,
     random_plane,
 )
-from losslab.landscape._figures import (
-    compare_figure,
-    contour_figure,
-    line_figure,
-    pca_figure,
-    png_base64,
-    save_figure,
-    surface3d_figure,
-)
-from losslab.landscape._page import Section, landscape_section, render_page, write_page
 from losslab.landscape._params import Coordinate, flatten, parse_coordinate, set_flat, unflatten
-from losslab.landscape._run import PLANES, run_landscape
 from losslab.landscape._surface import Line, Surface, grid_surface, interpolate, plane_surface
 from losslab.landscape._trajectory import (
     PCAPlane,
@@ -91,3 +86,32 @@ __all__ = [
     "xor_saddle",
     "xor_saddle_point",
 ]
+
+_DRAWN = {
+    "compare_figure": "_figures",
+    "contour_figure": "_figures",
+    "line_figure": "_figures",
+    "pca_figure": "_figures",
+    "png_base64": "_figures",
+    "save_figure": "_figures",
+    "surface3d_figure": "_figures",
+    "Section": "_page",
+    "landscape_section": "_page",
+    "render_page": "_page",
+    "write_page": "_page",
+    "PLANES": "_run",
+    "run_landscape": "_run",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _DRAWN:
+        raise AttributeError(f"module 'losslab.landscape' has no attribute {name!r}")
+    import importlib
+
+    from losslab._optional import require
+
+    require("plot", f"losslab.landscape.{name}")
+    value = getattr(importlib.import_module(f"losslab.landscape.{_DRAWN[name]}"), name)
+    globals()[name] = value
+    return value

@@ -9,8 +9,10 @@ float32 or float64 ``y_pred`` (``y_true`` is cast to that dtype, as the plain
 path does), with or without ``weights``, every reduction; for the softmax
 losses to integer labels or probability rows when the definition's targets
 need no more (``cross_entropy`` without ``class_weights`` or
-``label_smoothing``); when :func:`losslab.config.fused_enabled` is on and
-numba is installed.
+``label_smoothing``); when numba is installed and :func:`losslab.config.fused_mode`
+allows it: ``"always"``, or ``"auto"`` (the default) for inputs of at least the
+loss's crossover size (:mod:`losslab.losses._crossover`), below which the plain
+path is the quicker answer and numba is not even imported.
 
 Validation stays one pass over the data: the kernel flags NaN, inf and
 out-of-domain values as it goes, and when a flag is set the plain path runs
@@ -42,6 +44,7 @@ import numpy as np
 
 from losslab import config
 from losslab._array import namespace
+from losslab.losses._crossover import fused_from
 from losslab.losses._define import Elementwise, SoftmaxRows
 from losslab.losses.batch import check_reduction, prepare_weights, row_sum_tolerance
 
@@ -123,7 +126,8 @@ def dispatch(
     The result is what the plain path returns: the gradient or Hessian
     diagonal (``out`` itself when given), or ``(value, gradient)``.
     """
-    if not config.fused_enabled() or not isinstance(y_pred, np.ndarray):
+    mode = config.fused_mode()
+    if mode == "off" or not isinstance(y_pred, np.ndarray):
         return NotImplemented
     if y_pred.dtype.kind in "biu":
         # As the plain path does; both then share the float64 kernel and agree exactly.
@@ -133,7 +137,11 @@ def dispatch(
     if weights is not None and not isinstance(weights, np.ndarray):
         return NotImplemented
     definition = getattr(loss, "definition", None)
-    if definition is None or _load() is None:
+    if definition is None:
+        return NotImplemented
+    if mode == "auto" and y_pred.size < fused_from(definition.name, y_pred.dtype):
+        return NotImplemented
+    if _load() is None:
         return NotImplemented
     check_reduction(reduction)
     if out is not None:

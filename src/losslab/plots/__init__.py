@@ -6,6 +6,10 @@ inline; :func:`save_figure` writes it as PNG and SVG. No pyplot, so no global
 state and no GUI backend.
 """
 
+from losslab._optional import require
+
+require("report", "losslab.plots")
+
 from losslab.plots._canvas import LabFigure, colours, new_figure, png_bytes, save_figure
 from losslab.plots.calibration import reliability_diagram
 from losslab.plots.convergence import band_panels, convergence, loss_and_accuracy

@@ -8,6 +8,10 @@ interrupted sweep resumes where it stopped; :func:`write_report` builds the
 HTML report. From the command line: ``losslab sweep`` and ``losslab report``.
 """
 
+from losslab._optional import require
+
+require("sweep", "losslab.sweep")
+
 from losslab.metrics import higher_is_better
 from losslab.sweep._config import (
     DatasetGrid,
