@@ -538,5 +538,5 @@ def test_grid_search_over_losses_and_their_parameters():
 def test_a_missing_booster_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "lightgbm", None)  # import lightgbm now fails
     x, y = DATA["diabetes"]
-    with pytest.raises(ImportError, match="pip install lightgbm"):
+    with pytest.raises(ImportError, match=r"this needs lightgbm: pip install 'losslab\[boost\]'"):
         custom.LightGBMLossRegressor().fit(x, y)
