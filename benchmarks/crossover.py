@@ -130,7 +130,7 @@ def crossover(name: str, dtype: np.dtype, load: float, horizon: int) -> int:
 def _write(table: dict[tuple[str, str], int], load: float) -> None:
     table = {**_crossover.CROSSOVER, **table}
     path = ROOT / "src" / "losslab" / "losses" / "_crossover.py"
-    lines = [f"    ({name!r}, {dtype!r}): {n},\n" for (name, dtype), n in sorted(table.items())]
+    lines = [f'    ("{name}", "{dtype}"): {n},\n' for (name, dtype), n in sorted(table.items())]
     body = "CROSSOVER: dict[tuple[str, str], int] = {\n" + "".join(lines) + "}\n"
     text = path.read_text()
     pattern = r"^CROSSOVER: dict\[tuple\[str, str\], int\] = \{(\n.*?^)?\}\n"

@@ -19,7 +19,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "core": (),
     "plot": ("matplotlib",),
     "report": ("pandas", "matplotlib"),
-    "sklearn": ("sklearn",),
+    "sklearn": ("sklearn", "pandas"),
     "symbolic": ("sympy",),
     "web": ("fastapi", "uvicorn", "plotly", "multipart", "pydantic", "pandas", "matplotlib"),
     "sweep": ("dask", "distributed", "pyarrow", "pydantic", "pandas", "matplotlib"),

@@ -35,6 +35,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from losslab._optional import require
 from losslab.specs import parse_spec
 
 __all__ = [
@@ -146,6 +147,7 @@ class Preprocessing:
 
     def transformer(self) -> Any:
         """A new, unfitted scikit-learn ``ColumnTransformer`` doing what this recipe says."""
+        require("sklearn", "preprocessing data columns")
         from sklearn.compose import ColumnTransformer
         from sklearn.impute import SimpleImputer
         from sklearn.pipeline import make_pipeline
@@ -647,6 +649,7 @@ def _prepared(raw: Any, recipe: Preprocessing) -> tuple[np.ndarray, tuple[str, .
 
 
 def _sklearn_bunch(name: str, standardize: Any) -> Dataset:
+    require("sklearn", f"the {name} data set")
     import pandas as pd
     from sklearn import datasets as skd
 
@@ -815,6 +818,7 @@ def csv(
         >>> data.feature_names, data.X.tolist()
         (('age', 'kind_cat', 'kind_dog'), [[1.0, 1.0, 0.0], [1.0, 0.0, 1.0]])
     """
+    require("sklearn", "reading a CSV file")
     import pandas as pd
 
     standardize = read_flag("standardize", standardize)
