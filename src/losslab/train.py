@@ -54,6 +54,7 @@ __all__ = [
     "History",
     "SeedFits",
     "check_targets",
+    "epoch_record",
     "fit",
     "fit_seeds",
     "is_loss",
@@ -352,6 +353,44 @@ def _record(
     record["param_norm"] = model.parameter_norm()
     record["lr"] = optimizer.lr
     record["wall_time"] = time.perf_counter() - start
+    return record
+
+
+def epoch_record(
+    model: Model,
+    loss: Any,
+    X: ArrayLike,
+    y: ArrayLike,
+    *,
+    epoch: int,
+    sample_weight: ArrayLike | None = None,
+    cost_matrix: ArrayLike | None = None,
+    wall_time: float = 0.0,
+) -> dict[str, float]:
+    """One :class:`History` record of ``model`` as it stands, for runs trained outside :func:`fit`.
+
+    The keys :func:`fit` records for the training data (``epoch``,
+    ``train_loss``, ``train_<metric>``, ``train_expected_cost`` with a
+    ``cost_matrix``, ``grad_norm``, ``param_norm``, ``wall_time``), without a
+    learning rate. The estimators' quasi-Newton solvers record their start
+    and their end with it.
+
+    Raises:
+        ValueError: Inputs or a ``cost_matrix`` that :func:`fit` would refuse.
+    """
+    loss = resolve_loss(loss)
+    _check_model(model, loss)
+    X, y = _check_inputs(model, loss, X, y, "")
+    costs = None if cost_matrix is None else _check_cost_matrix(model, loss, cost_matrix)
+    weights = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        value, grads, y_pred = _loss_and_grads(model, loss, X, y, weights)
+        metrics = _task_metrics(loss, y_pred, y, costs)
+    record: dict[str, float] = {"epoch": epoch, "train_loss": value}
+    record.update({f"train_{k}": v for k, v in metrics.items()})
+    record["grad_norm"] = _norm(grads.values()) if grads else math.nan
+    record["param_norm"] = model.parameter_norm()
+    record["wall_time"] = wall_time
     return record
 
 
