@@ -75,6 +75,12 @@ class _Objective:
         self.penalised = [model.params[name].ndim >= 2 for name in self.names]
         sizes = [model.params[name].size for name in self.names]
         self.bounds = np.cumsum([0, *sizes])
+        self.mask = np.concatenate(
+            [
+                np.full(size, 1.0 if on else 0.0)
+                for size, on in zip(sizes, self.penalised, strict=True)
+            ]
+        )
         self.buffer: np.ndarray | None = None
 
     def pack(self) -> np.ndarray:
@@ -110,17 +116,11 @@ class _Objective:
         )
         grads = self.model.backward(cache, grad_pred)
         flat = np.concatenate([grads[name].ravel() for name in self.names])
-        if self.alpha:
-            flat += self.alpha * theta * self._mask()
-        return float(value) + self.penalty(), flat
-
-    def _mask(self) -> np.ndarray:
-        return np.concatenate(
-            [
-                np.full(self.model.params[name].size, 1.0 if on else 0.0)
-                for name, on in zip(self.names, self.penalised, strict=True)
-            ]
-        )
+        if not self.alpha:
+            return float(value), flat
+        penalised = theta * self.mask
+        flat += self.alpha * penalised
+        return float(value) + 0.5 * self.alpha * float(penalised @ penalised), flat
 
     def hvp(self, theta: np.ndarray, v: np.ndarray) -> np.ndarray:
         """``H v`` for a linear model with an identity head (see the module docstring)."""

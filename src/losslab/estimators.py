@@ -208,7 +208,7 @@ class _LossEstimator(BaseEstimator):
         start = time.perf_counter()
         history = History(loss=loss.name, task=loss.task)
         record = epoch_record(model, loss, X, y, epoch=0, sample_weight=weights,
-                              cost_matrix=cost_matrix)  # fmt: skip
+                              cost_matrix=cost_matrix, metrics=False)  # fmt: skip
         history.records.append(record)
         history.initial_loss = record["train_loss"]
         result = minimize(
@@ -217,7 +217,8 @@ class _LossEstimator(BaseEstimator):
         )  # fmt: skip
         history.records.append(
             epoch_record(model, loss, X, y, epoch=max(result.n_iter, 1), sample_weight=weights,
-                         cost_matrix=cost_matrix, wall_time=time.perf_counter() - start)
+                         cost_matrix=cost_matrix, wall_time=time.perf_counter() - start,
+                         metrics=False)
         )  # fmt: skip
         if not math.isfinite(result.objective):
             history.diverged, history.diverged_epoch = True, result.n_iter

@@ -366,14 +366,17 @@ def epoch_record(
     sample_weight: ArrayLike | None = None,
     cost_matrix: ArrayLike | None = None,
     wall_time: float = 0.0,
+    metrics: bool = True,
 ) -> dict[str, float]:
     """One :class:`History` record of ``model`` as it stands, for runs trained outside :func:`fit`.
 
     The keys :func:`fit` records for the training data (``epoch``,
     ``train_loss``, ``train_<metric>``, ``train_expected_cost`` with a
     ``cost_matrix``, ``grad_norm``, ``param_norm``, ``wall_time``), without a
-    learning rate. The estimators' quasi-Newton solvers record their start
-    and their end with it.
+    learning rate. With ``metrics=False`` only the loss, the expected cost
+    (with a ``cost_matrix``), the norms and the time: the task metrics (ROC
+    AUC, calibration error...) cost more than a small model's whole fit. The
+    estimators' quasi-Newton solvers record their start and their end with it.
 
     Raises:
         ValueError: Inputs or a ``cost_matrix`` that :func:`fit` would refuse.
@@ -385,9 +388,14 @@ def epoch_record(
     weights = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
     with np.errstate(all="ignore"):
         value, grads, y_pred = _loss_and_grads(model, loss, X, y, weights)
-        metrics = _task_metrics(loss, y_pred, y, costs)
+        if metrics:
+            values = _task_metrics(loss, y_pred, y, costs)
+        elif costs is not None:
+            values = {"expected_cost": _task_metrics(loss, y_pred, y, costs)["expected_cost"]}
+        else:
+            values = {}
     record: dict[str, float] = {"epoch": epoch, "train_loss": value}
-    record.update({f"train_{k}": v for k, v in metrics.items()})
+    record.update({f"train_{k}": v for k, v in values.items()})
     record["grad_norm"] = _norm(grads.values()) if grads else math.nan
     record["param_norm"] = model.parameter_norm()
     record["wall_time"] = wall_time
