@@ -426,3 +426,24 @@ def test_classifier_starts_at_the_class_log_frequencies() -> None:
     # The solver's record of its start is the constant model's loss: the entropy of 1:2:3.
     p = np.array([1, 2, 3]) / 6
     assert lbfgs.history_.initial_loss == pytest.approx(-np.sum(p * np.log(p)), rel=1e-12)
+
+
+@pytest.mark.parametrize("loss", ["multi_margin", "softmax_focal", "brier", "sparsemax"])
+def test_multiclass_losses_train_by_lbfgs(loss) -> None:
+    # multi_margin and softmax_focal state no optimal constant: they start at 0.
+    data = datasets.iris()
+    clf = LossClassifier(loss=loss).fit(data.X, data.y)
+    assert clf.converged_
+    assert clf.score(data.X, data.y) > 0.95
+    assert hasattr(clf, "predict_proba") is bool(clf.loss_.properties.proper)
+
+
+@pytest.mark.parametrize("loss", ["bce", "mse_probability"])
+def test_losses_on_probabilities_train_through_the_sigmoid_head(binary_data, loss) -> None:
+    X, y = binary_data
+    clf = LossClassifier(loss=loss).fit(X, y)
+    reference = LossClassifier().fit(X, y)
+    np.testing.assert_array_equal(clf.predict(X), clf.classes_[(clf.decision_function(X) > 0) * 1])
+    if loss == "bce":  # bce on sigmoid(z) is bce_with_logits on z: the same optimum
+        np.testing.assert_allclose(clf.predict_proba(X), reference.predict_proba(X), atol=1e-4)
+    assert clf.score(X, y) > 0.9

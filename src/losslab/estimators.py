@@ -115,12 +115,16 @@ def _start_at_optimal_constant(model: Any, loss: Any, y: np.ndarray, sample_weig
     The mean for mse, the median for mae, the base-rate log-odds for logistic
     losses (through the sigmoid head for losses on probabilities), log class
     frequencies for cross-entropy: training then starts from the best model
-    that ignores X. Left at 0 for custom losses and where the constant is
-    infinite (every label one class).
+    that ignores X. Left at 0 for custom losses, losses without a stated
+    constant, and where the constant is infinite (every label one class).
     """
     if getattr(loss, "definition", None) is None:
         return
-    start = loss.link.head_inverse(loss.optimal_constant(y, weights=sample_weight))
+    try:
+        constant = loss.optimal_constant(y, weights=sample_weight)
+    except NotImplementedError:
+        return  # a loss whose constant is not written yet starts at 0
+    start = loss.link.head_inverse(constant)
     if np.all(np.isfinite(start)) and start.size in (1, model.output_bias.size):
         model.output_bias[...] = start
 
