@@ -105,3 +105,22 @@ def test_bad_arguments_raise():
         optim.make_schedule("exponential")
     with pytest.raises(ValueError, match="step_size"):
         optim.StepSchedule(step_size=0)
+
+
+@pytest.mark.parametrize(("name", "params", "torch_class", "torch_params"), CASES)
+def test_decay_bias_false_is_torch_with_an_undecayed_bias_group(
+    name, params, torch_class, torch_params
+):
+    rng = np.random.default_rng(1)
+    ours = {"w": rng.standard_normal((3, 2)), "b": rng.standard_normal(2)}
+    weight, bias = (torch.tensor(v.copy(), requires_grad=True) for v in ours.values())
+    opt = optim.make_optimizer(name, lr=0.05, weight_decay=0.3, decay_bias=False, **params)
+    groups = [{"params": [weight]}, {"params": [bias], "weight_decay": 0.0}]
+    torch_opt = torch_class(groups, lr=0.05, weight_decay=0.3, **torch_params)
+    for _ in range(6):
+        grads = {k: rng.standard_normal(v.shape) for k, v in ours.items()}
+        opt.step(ours, grads)
+        weight.grad, bias.grad = torch.tensor(grads["w"]), torch.tensor(grads["b"])
+        torch_opt.step()
+    np.testing.assert_allclose(ours["w"], weight.detach().numpy(), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(ours["b"], bias.detach().numpy(), rtol=1e-12, atol=1e-14)

@@ -4,7 +4,9 @@ An optimizer updates a dict of NumPy parameter arrays in place from a dict
 of gradients with the same keys: ``optimizer.step(params, grads)``. With
 weight decay λ every gradient first becomes ``g + λ θ`` (L2 penalty
 ``½ λ ‖θ‖²`` added to the objective, as ``torch.optim``'s ``weight_decay``;
-it applies to every parameter, biases included). With learning rate η:
+it applies to every parameter, biases included, unless ``decay_bias=False``
+leaves the bias vectors, the one-dimensional parameters, undecayed, as
+scikit-learn's linear models do). With learning rate η:
 
 - ``GD`` / ``SGD``: ``θ ← θ − η g`` (GD is full batch, SGD uses mini-batches:
   the batching lives in :func:`losslab.train.fit`);
@@ -131,12 +133,19 @@ class Optimizer:
         lr: Base learning rate η₀ > 0.
         weight_decay: L2 coefficient λ ≥ 0 added to gradients as ``λ θ``.
         schedule: A :class:`Schedule` (constant when None).
+        decay_bias: Whether weight decay applies to one-dimensional
+            parameters (biases) too; True as in ``torch.optim``.
     """
 
     full_batch = False
 
     def __init__(
-        self, lr: float, *, weight_decay: float = 0.0, schedule: Schedule | None = None
+        self,
+        lr: float,
+        *,
+        weight_decay: float = 0.0,
+        schedule: Schedule | None = None,
+        decay_bias: bool = True,
     ) -> None:
         if not (isinstance(lr, (int, float, np.floating)) and math.isfinite(lr) and lr > 0):
             raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
@@ -146,6 +155,7 @@ class Optimizer:
         self.lr = float(lr)
         self.weight_decay = float(weight_decay)
         self.schedule = schedule if schedule is not None else ConstantSchedule()
+        self.decay_bias = bool(decay_bias)
         self.state: dict[str, dict[str, np.ndarray | int]] = {}
 
     def set_epoch(self, epoch: int) -> None:
@@ -156,7 +166,7 @@ class Optimizer:
         """Update every array in ``params`` in place from ``grads`` (same keys)."""
         for name, param in params.items():
             grad = grads[name]
-            if self.weight_decay:
+            if self.weight_decay and (self.decay_bias or param.ndim >= 2):
                 grad = grad + self.weight_decay * param
             self._update(name, param, grad, self.state.setdefault(name, {}))
 

@@ -10,16 +10,18 @@ last), for throughput: the metrics cost more than a small model's update.
 
 Divergence, early stopping and interruption end a run without an exception:
 
-- the training loss (or any metric, or a parameter) turning NaN/inf, or the
-  loss exceeding ``divergence_factor`` times its initial value, marks the run
-  ``diverged`` with the epoch and a reason. A non-finite epoch is not
+- the training loss (or any metric, or a parameter) turning NaN/inf, the
+  loss exceeding ``divergence_factor`` times its initial value, or staying
+  more than 10% above it for 50 epochs in a row (:data:`STALL_EPOCHS`), marks
+  the run ``diverged`` with the epoch and a reason. A non-finite epoch is not
   recorded and the model is put back to the last recorded epoch's
   parameters, so the History holds no NaN. Overflow along the way raises no
   warning (``numpy.errstate``);
 - a callback returning True stops the run (``stopped_early``);
 - Ctrl-C (KeyboardInterrupt) during :func:`fit` does not lose the run: it
   returns the History so far marked ``interrupted``, with the model at the
-  last recorded epoch.
+  last recorded epoch. Before epoch 0 is recorded (the first evaluation,
+  a kernel compiling) that History is empty and the model untouched.
 
 >>> import numpy as np
 >>> from losslab import losses
@@ -54,11 +56,18 @@ __all__ = [
     "History",
     "SeedFits",
     "check_targets",
+    "epoch_record",
     "fit",
     "fit_seeds",
     "is_loss",
     "resolve_loss",
 ]
+
+STALL_EPOCHS = 50
+"""Epochs in a row the training loss may stay above its stall level before the run diverges."""
+
+STALL_MARGIN = 0.1
+"""The stall level: the initial training loss plus this fraction of its magnitude."""
 
 Callback = Callable[[int, dict[str, float], Model], Any]
 """``callback(epoch, record, model)``, called after each recorded epoch; True stops the run."""
@@ -355,6 +364,52 @@ def _record(
     return record
 
 
+def epoch_record(
+    model: Model,
+    loss: Any,
+    X: ArrayLike,
+    y: ArrayLike,
+    *,
+    epoch: int,
+    sample_weight: ArrayLike | None = None,
+    cost_matrix: ArrayLike | None = None,
+    wall_time: float = 0.0,
+    metrics: bool = True,
+) -> dict[str, float]:
+    """One :class:`History` record of ``model`` as it stands, for runs trained outside :func:`fit`.
+
+    The keys :func:`fit` records for the training data (``epoch``,
+    ``train_loss``, ``train_<metric>``, ``train_expected_cost`` with a
+    ``cost_matrix``, ``grad_norm``, ``param_norm``, ``wall_time``), without a
+    learning rate. With ``metrics=False`` only the loss, the expected cost
+    (with a ``cost_matrix``), the norms and the time: the task metrics (ROC
+    AUC, calibration error...) cost more than a small model's whole fit. The
+    estimators' quasi-Newton solvers record their start and their end with it.
+
+    Raises:
+        ValueError: Inputs or a ``cost_matrix`` that :func:`fit` would refuse.
+    """
+    loss = resolve_loss(loss)
+    _check_model(model, loss)
+    X, y = _check_inputs(model, loss, X, y, "")
+    costs = None if cost_matrix is None else _check_cost_matrix(model, loss, cost_matrix)
+    weights = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        value, grads, y_pred = _loss_and_grads(model, loss, X, y, weights)
+        if metrics:
+            values = _task_metrics(loss, y_pred, y, costs)
+        elif costs is not None:
+            values = {"expected_cost": _task_metrics(loss, y_pred, y, costs)["expected_cost"]}
+        else:
+            values = {}
+    record: dict[str, float] = {"epoch": epoch, "train_loss": value}
+    record.update({f"train_{k}": v for k, v in values.items()})
+    record["grad_norm"] = _norm(grads.values()) if grads else math.nan
+    record["param_norm"] = model.parameter_norm()
+    record["wall_time"] = wall_time
+    return record
+
+
 def _finite(record: dict[str, float], model: Model) -> bool:
     # roc_auc is NaN by definition when a split holds one class; it does not signal divergence.
     values = [v for k, v in record.items() if not k.endswith("roc_auc")]
@@ -419,7 +474,13 @@ def fit(
             epoch; returning True stops the run.
         progress: Show a Rich progress bar.
         divergence_factor: The run diverges when the training loss exceeds
-            this many times ``max(|initial loss|, 1e-8)``.
+            this many times ``max(|initial loss|, 1e-8)``. It also diverges
+            when the loss stays above its initial value by more than
+            :data:`STALL_MARGIN` of it for :data:`STALL_EPOCHS` epochs in a
+            row: steps too large to descend (Adam at a divergent learning
+            rate oscillates there, its steps bounded by the rate, without
+            ever reaching the factor). ``math.inf`` turns both checks off:
+            only NaN or inf then end the run.
         cost_matrix: Classification losses only: a K x K array of
             non-negative costs, K the number of classes (2 for a binary
             loss), ``C[i, j]`` the cost of predicting j when the truth is i.
@@ -459,10 +520,11 @@ def fit(
     )
     params = model.params
     with np.errstate(all="ignore"), Progress(progress, total=epochs, description="training") as bar:
-        value, grads, y_pred = loop.loss_and_grads()
-        if not loop.record_start(value, grads, y_pred):
-            return loop.history
         try:
+            # Ctrl-C here, before epoch 0 is recorded, returns an empty History.
+            value, grads, y_pred = loop.loss_and_grads()
+            if not loop.record_start(value, grads, y_pred):
+                return loop.history
             for epoch in range(1, epochs + 1):
                 opt.set_epoch(epoch - 1)
                 if loop.full_batch:
@@ -561,6 +623,8 @@ class _Loop:
         self.buffers: dict[str, np.ndarray] | None = {} if self.full_batch else None
         self.start = time.perf_counter()
         self.threshold = math.inf
+        self.stall_above = math.inf
+        self.stalled = 0
         self.last_good: dict[str, np.ndarray] = {}
 
     def loss_and_grads(self, rows: np.ndarray | None = None):
@@ -596,12 +660,16 @@ class _Loop:
             return False
         self._keep(record)
         self.threshold = self.divergence_factor * max(abs(value), 1e-8)
+        if math.isfinite(self.divergence_factor):
+            self.stall_above = value + STALL_MARGIN * max(abs(value), 1e-8)
         return True
 
     def end_epoch(self, epoch: int, value: float, grads, y_pred) -> bool:
         """Record ``epoch`` when due; True when the run ends there (diverged or stopped)."""
         due = epoch == self.epochs or (self.metrics_every > 0 and epoch % self.metrics_every == 0)
-        if not due and math.isfinite(value) and value <= self.threshold:
+        self.stalled = self.stalled + 1 if value > self.stall_above else 0
+        stalled = self.stalled >= STALL_EPOCHS
+        if not due and not stalled and math.isfinite(value) and value <= self.threshold:
             return False
         record = self._make_record(epoch, value, grads, y_pred)
         if not _finite(record, self.model):
@@ -614,6 +682,14 @@ class _Loop:
                 self.history, epoch,
                 f"training loss {value:.4g} exceeds {self.divergence_factor:g} x "
                 f"initial {self.history.initial_loss:.4g}",
+            )  # fmt: skip
+            return True
+        if stalled:
+            _mark_diverged(
+                self.history, epoch,
+                f"training loss stayed above {1 + STALL_MARGIN:g} x initial "
+                f"{self.history.initial_loss:.4g} for {STALL_EPOCHS} epochs (now {value:.4g}): "
+                "the steps are too large to descend",
             )  # fmt: skip
             return True
         stopper = next((cb for cb in self.callbacks if cb(epoch, record, self.model)), None)

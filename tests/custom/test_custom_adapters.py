@@ -287,7 +287,7 @@ def test_losslab_estimators_accept_custom_losses() -> None:
     rng = np.random.default_rng(4)
     x = rng.normal(size=(400, 1))
     y = 2 * x[:, 0] + rng.normal(0.0, 1.0, 400)
-    kwargs = {"optimizer": "gd", "lr": 0.1, "epochs": 500, "random_state": 0}
+    kwargs = {"solver": "gd", "lr": 0.1, "max_iter": 500, "alpha": 0.0, "random_state": 0}
     mse = estimators.LossRegressor(loss="mse", **kwargs).fit(x, y)
     same = estimators.LossRegressor(loss=custom.expression_loss("(y_pred - y_true)**2"), **kwargs)
     np.testing.assert_allclose(same.fit(x, y).predict(x), mse.predict(x), rtol=1e-9, atol=1e-9)

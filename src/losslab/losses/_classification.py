@@ -475,7 +475,15 @@ class SquaredHinge(Elementwise):
 def _class_weights(value: Any) -> tuple[float, ...] | None:
     if value is None:
         return None
-    cw = np.asarray(value, dtype=np.float64)
+    try:
+        cw = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        cw = None
+    if cw is None or isinstance(value, str):
+        raise ValueError(
+            f"class_weights must be None or a 1-D sequence of non-negative numbers, one per "
+            f"class, got {value!r}"
+        )
     if cw.ndim != 1 or cw.size == 0:
         raise ValueError(f"class_weights must be a 1-D sequence, got shape {cw.shape}")
     if not np.all(np.isfinite(cw)) or np.any(cw < 0):

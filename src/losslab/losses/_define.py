@@ -51,6 +51,7 @@ from losslab.losses.batch import (
     check_domain,
     check_finite,
     check_range,
+    namespace_of,
     prepare,
     prepare_rows,
     prepare_weights,
@@ -591,9 +592,7 @@ def hvp(
     Elementwise losses: the Hessian diagonal times ``v``; losses on rows: each
     row's K x K block times its row of ``v``; :class:`Whole` losses: their own.
     """
-    from losslab._array import namespace
-
-    xp = namespace(y_pred, y_true, v)
+    xp = namespace_of(y_pred=y_pred, y_true=y_true, v=v)
     pred = xp.asarray(y_pred)
     vector = as_array(xp, v, "v")
     if tuple(vector.shape) != tuple(pred.shape):

@@ -154,6 +154,8 @@ class Loss:
         K x K blocks, shape ``y_pred.shape + (K,)``. ``out`` receives the
         result as in :meth:`grad`.
         """
+        if not isinstance(full, (bool, np.bool_)):
+            raise TypeError(f"full must be True or False, got {full!r}")
         if not full:
             return self._fused_or_plain("hess", self._hess, y_pred, y_true, weights, reduction, out)
         if "full" not in inspect.signature(self._hess).parameters:

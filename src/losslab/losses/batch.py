@@ -43,6 +43,7 @@ __all__ = [
     "check_positive",
     "check_range",
     "check_reduction",
+    "namespace_of",
     "prepare",
     "prepare_rows",
     "prepare_weights",
@@ -151,6 +152,40 @@ def check_reduction(reduction: object) -> None:
     """Raise ValueError unless ``reduction`` is "mean", "sum" or "none"."""
     if reduction not in REDUCTIONS:
         raise ValueError(f"reduction={reduction!r} must be one of 'mean', 'sum', 'none'")
+
+
+def namespace_of(**arrays: Any) -> Any:
+    """The array-API namespace the named arrays share (None, lists and numbers go with any).
+
+    Raises:
+        TypeError: Arrays of different libraries (a torch ``y_pred`` with a
+            NumPy ``y_true``), naming each argument and its type.
+
+    Example:
+        >>> namespace_of(y_pred=np.zeros(2), y_true=[0.0, 1.0]).__name__
+        'array_api_compat.numpy'
+    """
+    try:
+        return namespace(*arrays.values())
+    except TypeError:
+        kinds = {
+            name: f"{type(a).__module__.partition('.')[0]}.{type(a).__name__}"
+            for name, a in arrays.items()
+            if a is not None and not isinstance(a, (list, tuple, int, float, complex, bool))
+        }
+        first, library = next(iter(kinds.items()))
+        others = [name for name, kind in kinds.items() if kind != library]
+        described = ", ".join(f"{name} is a {kind}" for name, kind in kinds.items())
+        if library.startswith("torch"):
+            hint = f" (torch.as_tensor({others[0]}, device={first}.device))"
+        elif library.startswith("numpy"):
+            hint = f" (a torch tensor: {others[0]}.detach().cpu().numpy())"
+        else:
+            hint = ""
+        raise TypeError(
+            f"{first} and {', '.join(others)} must be arrays of one library, but {described}; "
+            f"convert {', '.join(others)} to the library of {first}{hint}"
+        ) from None
 
 
 def as_array(xp: Any, x: Any, name: str) -> Array:
@@ -286,7 +321,7 @@ def prepare(
     ``y_true`` takes its dtype.
     """
     check_reduction(reduction)
-    xp = namespace(y_pred, y_true, weights)
+    xp = namespace_of(y_pred=y_pred, y_true=y_true, weights=weights)
     pred = as_float(xp, as_array(xp, y_pred, "y_pred"), "y_pred")
     true = as_float(xp, as_array(xp, y_true, "y_true"), "y_true", pred.dtype)
     if tuple(pred.shape) != tuple(true.shape):
@@ -373,7 +408,7 @@ def prepare_rows(
     ``weights`` broadcast to ``(...)``.
     """
     check_reduction(reduction)
-    xp = namespace(y_pred, y_true, weights)
+    xp = namespace_of(y_pred=y_pred, y_true=y_true, weights=weights)
     pred = as_float(xp, as_array(xp, y_pred, "y_pred"), "y_pred")
     true = as_array(xp, y_true, "y_true")
     if pred.ndim == 0:
