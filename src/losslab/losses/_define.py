@@ -367,7 +367,8 @@ def evaluate(
 
     Args:
         definition: The loss's definition class.
-        which: ``"value"``, ``"grad"`` or ``"hess"``.
+        which: ``"value"``, ``"grad"`` or ``"hess"``; for elementwise losses
+            also ``"value_and_grad"``, which returns both from one validation.
         y_pred: Predictions.
         y_true: Targets.
         weights: Per-example weights or None.
@@ -394,9 +395,13 @@ def evaluate(
         true_domain=definition.true_domain,
     )
     arguments = definition.arguments(params, float(b.xp.finfo(b.dtype).eps))
-    element = bind(getattr(definition.variant(params), which), array_math(b.xp, b.y_pred.dtype))
+    variant, xp_math = definition.variant(params), array_math(b.xp, b.y_pred.dtype)
     with _quiet():
-        per = element(b.y_pred, b.y_true, *arguments)
+        if which == "value_and_grad":  # one validation for both: half the fixed cost
+            value = bind(variant.value, xp_math)(b.y_pred, b.y_true, *arguments)
+            grad = bind(variant.grad, xp_math)(b.y_pred, b.y_true, *arguments)
+            return b.value(value), b.derivative(grad)
+        per = bind(getattr(variant, which), xp_math)(b.y_pred, b.y_true, *arguments)
         return b.value(per) if which == "value" else b.derivative(per)
 
 

@@ -188,6 +188,12 @@ class Loss:
         if fused is not NotImplemented:
             return fused
         kwargs = {"weights": weights, "reduction": reduction}
+        if self.definition is not None and issubclass(self.definition, Elementwise):
+            value, grad = evaluate(
+                self.definition, "value_and_grad", y_pred, y_true, weights, reduction,
+                dict(self._params),
+            )  # fmt: skip
+            return value, _fused.into_out(grad, out, y_pred, y_true, weights)
         value = self(y_pred, y_true, **kwargs)
         grad = self._grad(y_pred, y_true, **kwargs, **self._params)
         return value, _fused.into_out(grad, out, y_pred, y_true, weights)
