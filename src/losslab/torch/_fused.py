@@ -1,0 +1,150 @@
+"""The fast path on CPU tensors: the fused kernels on zero-copy views, still twice differentiable.
+
+For a CPU float32/float64 tensor and a loss the fused kernels cover
+(elementwise losses, and softmax rows whose targets need nothing more,
+see :mod:`losslab.losses._fused`), one kernel pass over NumPy views of the
+tensors' memory computes the loss and its gradient together and checks the
+inputs. The gradient is kept, and the backward of a training step returns
+it (times the upstream gradient), so forward and backward together read the
+data once, where ``torch.nn.functional``'s losses read it twice.
+
+The backward stays exact when more is asked of it:
+
+- with ``create_graph=True`` (double backward, Hessian-vector products),
+  the backward recomputes the gradient through the torch path
+  (:mod:`losslab.torch._functions`), whose own backward is the loss's
+  Hessian, so the second derivative is exact;
+- a second backward through the same graph (``retain_graph=True``) does
+  the same, since the kept gradient was handed out by the first.
+
+The path is not taken under ``torch.compile`` or ``torch.func`` transforms
+(NumPy cannot see their tensors), with ``losslab.config.fused(False)``, or
+when the kernels find bad input (the torch path then raises its error).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+import torch
+from losslab import config
+from losslab.losses import _fused as _kernels
+from losslab.losses._define import Elementwise, SoftmaxRows
+
+__all__ = ["run"]
+
+_DTYPES = (torch.float32, torch.float64)
+
+
+def _transformed(x: torch.Tensor) -> bool:
+    """Whether ``x`` is wrapped by a torch.func transform (vmap, grad, jvp)."""
+    try:
+        return bool(torch._C._functorch.is_functorch_wrapped_tensor(x))
+    except AttributeError:  # pragma: no cover - a torch without functorch's C API
+        return True
+
+
+def _plain_cpu(x: Any) -> bool:
+    return x is None or (
+        isinstance(x, torch.Tensor)
+        and x.device.type == "cpu"
+        and x.layout == torch.strided
+        and not x.is_neg()
+        and not _transformed(x)
+    )
+
+
+def _covered(torch_loss: Any) -> bool:
+    definition = torch_loss.definition
+    if definition is None:
+        return False
+    if issubclass(definition, Elementwise):
+        return True
+    return issubclass(definition, SoftmaxRows) and definition.fused(torch_loss.loss.params)
+
+
+def _eligible(torch_loss: Any, y_pred: Any, y_true: Any, weights: Any) -> bool:
+    return (
+        not torch.compiler.is_compiling()  # first: nothing below is traceable
+        and y_pred.dtype in _DTYPES
+        and _covered(torch_loss)
+        and config.fused_enabled()
+        and _plain_cpu(y_pred)
+        and _plain_cpu(y_true)
+        and _plain_cpu(weights)
+        and _kernels.available()
+    )
+
+
+class _State:
+    """What the backward needs: the kept gradient (handed out once) and how to recompute it."""
+
+    __slots__ = ("_grad", "reduction", "torch_loss", "value", "weights", "y_true")
+
+    def __init__(self, torch_loss: Any, value: Any, grad: torch.Tensor, y_true: Any,
+                 weights: Any, reduction: str) -> None:  # fmt: skip
+        self.torch_loss, self.value, self._grad = torch_loss, value, grad
+        self.y_true, self.weights, self.reduction = y_true, weights, reduction
+
+    def take(self) -> torch.Tensor | None:
+        grad, self._grad = self._grad, None
+        return grad
+
+    def exact(self, y_pred: torch.Tensor, upstream: torch.Tensor) -> torch.Tensor:
+        """The gradient times ``upstream`` by the torch path, differentiable if grad mode is on."""
+        create_graph = torch.is_grad_enabled()
+        with torch.enable_grad():
+            value = self.torch_loss.differentiable(
+                y_pred, self.y_true, self.weights, self.reduction
+            )
+            (grad,) = torch.autograd.grad(value, y_pred, upstream, create_graph=create_graph)
+        return grad
+
+
+class _Fused(torch.autograd.Function):
+    """The loss computed by the kernels; its backward returns their gradient."""
+
+    @staticmethod
+    def forward(ctx: Any, y_pred: torch.Tensor, state: _State) -> torch.Tensor:
+        ctx.save_for_backward(y_pred)
+        ctx.state = state
+        value, state.value = state.value, None  # no cycle from the output back to itself
+        return value
+
+    @staticmethod
+    def backward(ctx: Any, upstream: torch.Tensor) -> tuple[Any, None]:
+        state = ctx.state
+        grad = state.take()
+        if grad is None or torch.is_grad_enabled():
+            (y_pred,) = ctx.saved_tensors
+            return state.exact(y_pred, upstream), None
+        if state.reduction == "none":
+            extra = grad.ndim - upstream.ndim
+            return grad.mul_(upstream.reshape(*upstream.shape, *([1] * extra))), None
+        scale = float(upstream)
+        return (grad if scale == 1.0 else grad.mul_(scale)), None
+
+
+def run(
+    torch_loss: Any, y_pred: torch.Tensor, y_true: torch.Tensor, weights: Any, reduction: str
+) -> torch.Tensor | None:
+    """The loss by the fused kernels, or None where they do not apply (or found bad input)."""
+    if not _eligible(torch_loss, y_pred, y_true, weights):
+        return None
+    pred = y_pred.detach().numpy()
+    true = y_true.numpy()
+    w = None if weights is None else weights.numpy()
+    result = _kernels.dispatch(torch_loss.loss, "value_and_grad", pred, true, w, reduction, None)
+    if result is NotImplemented:
+        return None
+    value, grad = result
+    if reduction == "none":
+        value = torch.from_numpy(np.asarray(value))
+    else:
+        value = torch.tensor(float(value), dtype=y_pred.dtype)
+    if not (y_pred.requires_grad and torch.is_grad_enabled()):
+        return value
+    state = _State(torch_loss, value, torch.from_numpy(grad), y_true, weights, reduction)
+    return _Fused.apply(y_pred, state)
