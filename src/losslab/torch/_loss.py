@@ -13,9 +13,9 @@ A call ``loss("huber", delta=1.0)(y_pred, y_true, weights=None, reduction="mean"
    formulas in torch operations (:mod:`losslab.torch._functions`), weighs
    it and reduces it with torch operations.
 
-Float16 and bfloat16 are computed in float32, float32 in float32 and
-float64 in float64 (the fused kernels compute in float64); the result has
-the dtype of ``y_pred``.
+On the CPU every float dtype is computed in float64 (as the plain path and
+the fused kernels do); on other devices float16, bfloat16 and float32 are
+computed in float32. The result has the dtype of ``y_pred``.
 """
 
 from __future__ import annotations
@@ -51,9 +51,14 @@ __all__ = ["LossModule", "TorchLoss", "loss"]
 _FLOATS = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 
 
-def compute_dtype(dtype: torch.dtype) -> torch.dtype:
-    """The dtype a loss computes in: float64 for float64, float32 for the rest."""
-    return torch.float64 if dtype == torch.float64 else torch.float32
+def compute_dtype(dtype: torch.dtype, device: torch.device) -> torch.dtype:
+    """The dtype a loss computes in: float64 on the CPU and for float64, else float32.
+
+    On the CPU, as losslab's plain path does, every float dtype is computed in
+    float64 and rounded once; accelerators, where float64 is slow or absent,
+    compute float16, bfloat16 and float32 in float32, as PyTorch's losses do.
+    """
+    return torch.float64 if dtype == torch.float64 or device.type == "cpu" else torch.float32
 
 
 class TorchLoss:
@@ -152,7 +157,7 @@ class TorchLoss:
         ``validate`` checks the values (the caller decides whether they can be read).
         """
         definition = self.definition
-        dtype = compute_dtype(y_pred.dtype)
+        dtype = compute_dtype(y_pred.dtype, y_pred.device)
         if definition is None:
             result = self._custom(y_pred, y_true, weights, reduction, dtype, validate)
         elif issubclass(definition, Elementwise):
@@ -179,7 +184,7 @@ class TorchLoss:
             ):
                 check_finite(xp_torch, x.detach(), name)
                 check_domain(xp_torch, x.detach(), name, domain)
-        parts = self._parts[y_pred.dtype]
+        parts = self._parts[y_pred.dtype, dtype]
         w, normalizer = self._weights(weights, tuple(y_pred.shape), dtype, reduction, check)
         per = per_example(y_pred.to(dtype), y_true.to(dtype), parts, masked=w is not None)
         return _reduce(per, w, normalizer, reduction)
@@ -222,33 +227,45 @@ class TorchLoss:
                 "y_true: every row is ignored (ignore_index) or has class weight 0, "
                 "so the mean is undefined"
             )
-        per = per_example(z, target, self._parts[dtype], masked=w is not None)
+        per = per_example(z, target, self._parts[dtype, dtype], masked=w is not None)
         return _reduce(per, w, normalizer, reduction)
 
     def _generic_rows(
         self, y_pred: Any, y_true: Any, weights: Any, reduction: str, dtype: Any, check: bool
     ):
         definition = self.definition
-        b, t = prepare_row_targets(definition, y_pred.detach(), y_true, weights, reduction)
+        if check:  # the values; the shapes are checked below either way
+            prepare_row_targets(definition, y_pred.detach(), y_true, weights, reduction)
+        if y_pred.ndim == 0 or y_pred.numel() == 0:
+            raise ValueError(f"y_pred must be non-empty rows, got shape {tuple(y_pred.shape)}")
         width = definition.width(self.loss.params)
         if width is not None and y_pred.shape[-1] != width:
             raise ValueError(
                 f"y_pred rows of {definition.name!r} hold {width} values, got {y_pred.shape[-1]}"
             )
-        t = t.to(dtype) if t.is_floating_point() else t
-        w = None if b.weights is None else b.weights.to(dtype)
+        t = _row_target(definition.target, y_pred, y_true, dtype)
+        w, normalizer = self._weights(weights, tuple(y_pred.shape[:-1]), dtype, reduction, check)
         parts = RowParts(definition, definition.arguments(self.loss.params))
         per = per_example(y_pred.to(dtype), t, parts, masked=w is not None)
-        return _reduce(per, w, b.normalizer, reduction)
+        return _reduce(per, w, normalizer, reduction)
 
     def _whole(
         self, y_pred: Any, y_true: Any, weights: Any, reduction: str, dtype: Any, check: bool
     ):
         definition = self.definition
-        b, w = prepare_whole(definition, y_pred.detach(), y_true, weights, reduction)
-        w = w.to(dtype) if isinstance(w, torch.Tensor) else w
+        if check:
+            prepare_whole(definition, y_pred.detach(), y_true, weights, reduction)
+        elif reduction == "none":
+            raise ValueError(
+                f"reduction='none': {definition.name!r} is a loss of the whole batch, with no "
+                "per-example values; use 'mean' or 'sum' (both give the loss)"
+            )
+        _same_shape(y_pred, y_true)
+        w = 1.0
+        if weights is not None:
+            w, _ = self._weights(weights, tuple(y_pred.shape), dtype, "sum", check)
         parts = WholeParts(definition, definition.arguments(self.loss.params), w)
-        return per_example(y_pred.to(dtype), b.y_true.to(dtype), parts)
+        return per_example(y_pred.to(dtype), y_true.to(dtype), parts)
 
     def _custom(
         self, y_pred: Any, y_true: Any, weights: Any, reduction: str, dtype: Any, check: bool
@@ -291,24 +308,23 @@ class TorchLoss:
         return w, total
 
 
-def _parts_by_dtype(loss: Loss) -> dict[torch.dtype, Any]:
+def _parts_by_dtype(loss: Loss) -> dict[tuple[torch.dtype, torch.dtype], Any]:
+    """The parts for each (input dtype, compute dtype), made before any call is traced."""
     definition, params = loss.definition, loss.params
+    computes = (torch.float32, torch.float64)
     if definition is None:
         return {}
     if issubclass(definition, Elementwise):
         variant = definition.variant(params)
         return {
-            dtype: ElementParts.of(
-                variant,
-                definition.arguments(params, float(torch.finfo(dtype).eps)),
-                compute_dtype(dtype),
+            (dtype, compute): ElementParts.of(
+                variant, definition.arguments(params, float(torch.finfo(dtype).eps)), compute
             )
             for dtype in _FLOATS
+            for compute in computes
         }
     if issubclass(definition, SoftmaxRows):
-        return {
-            dtype: SoftmaxParts.of(definition, dtype) for dtype in (torch.float32, torch.float64)
-        }
+        return {(c, c): SoftmaxParts.of(definition, c) for c in computes}
     return {}
 
 
@@ -376,6 +392,32 @@ def _row_shapes(y_pred: torch.Tensor, y_true: torch.Tensor, labels_allowed: bool
             f"{tuple(y_pred.shape)}, got {tuple(y_true.shape)}"
         )
     return False
+
+
+def _row_target(kind: str, y_pred: torch.Tensor, y_true: torch.Tensor, dtype: Any) -> Any:
+    """``y_true`` as a :class:`~losslab.losses.Rows` definition reads it (``prepare_row_targets``).
+
+    Labels of classes become one-hot rows; ordinal labels stay integers; values and
+    relevance grades are floats. Shapes are checked here, values by the caller.
+    """
+    example_shape = tuple(y_pred.shape[:-1])
+    if kind == "classes":
+        if y_true.ndim == y_pred.ndim - 1 and tuple(y_true.shape) == example_shape:
+            classes = torch.arange(y_pred.shape[-1], device=y_pred.device)
+            return (y_true[..., None] == classes).to(dtype)
+        if tuple(y_true.shape) != tuple(y_pred.shape):
+            raise ValueError(
+                f"y_true must be labels of shape y_pred.shape[:-1] = {example_shape} or "
+                f"probability rows of the shape of y_pred {tuple(y_pred.shape)}, "
+                f"got {tuple(y_true.shape)}"
+            )
+        return y_true.to(dtype)
+    expected = tuple(y_pred.shape) if kind == "relevance" else example_shape
+    if tuple(y_true.shape) != expected:
+        raise ValueError(f"y_true must have shape {expected}, got {tuple(y_true.shape)}")
+    if kind == "ordinal":
+        return y_true if not y_true.is_floating_point() else y_true.to(torch.int64)
+    return y_true.to(dtype)
 
 
 def _plain_targets(

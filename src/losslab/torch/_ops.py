@@ -14,6 +14,7 @@ number, and ``m.where(c, 1.0, 2.0)`` takes the dtype of the namespace.
 from __future__ import annotations
 
 import functools
+import math
 import sys
 import types
 from collections.abc import Callable
@@ -79,6 +80,7 @@ class TorchMath:
 
     def __init__(self, dtype: torch.dtype) -> None:
         self.dtype = dtype
+        self._max = float(torch.finfo(dtype).max)
         for function in DERIVED:
             setattr(self, function.__name__, bind(function, self))
 
@@ -154,9 +156,18 @@ class TorchMath:
     def where(self, condition: Any, a: Any, b: Any) -> Any:
         if isinstance(condition, bool):
             return a if condition else b
-        if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-            a = torch.full_like(condition, float(a), dtype=self.dtype)
+        a, b = self._fit(a), self._fit(b)
+        if isinstance(a, float) and isinstance(b, float):
+            a = torch.full_like(condition, a, dtype=self.dtype)
         return torch.where(condition, a, b)
+
+    def _fit(self, x: Any) -> Any:
+        # A constant beyond the dtype's range (a float64 scale factor met in float32) is
+        # the infinity it rounds to.
+        if not isinstance(x, (int, float)):
+            return x
+        x = float(x)
+        return x if abs(x) <= self._max else math.copysign(math.inf, x)
 
 
 @functools.cache
