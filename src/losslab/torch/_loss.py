@@ -270,6 +270,9 @@ class TorchLoss:
     def _custom(
         self, y_pred: Any, y_true: Any, weights: Any, reduction: str, dtype: Any, check: bool
     ):
+        expression = _expression_parts(self.loss)
+        if expression is not None:
+            return self._expression(y_pred, y_true, weights, reduction, dtype, check, expression)
         # The loss's own methods validate each call (on NumPy copies).
         if self._rows and y_pred.ndim == 0:
             raise ValueError("y_pred must have a trailing axis of class logits, got a 0-d tensor")
@@ -277,6 +280,37 @@ class TorchLoss:
         w, normalizer = self._weights(weights, example_shape, dtype, reduction, check)
         parts = LossParts(self.loss, 1 if self._rows else 0)
         per = per_example(y_pred.to(dtype), y_true, parts, masked=w is not None)
+        return _reduce(per, w, normalizer, reduction)
+
+    def _expression(
+        self,
+        y_pred: Any,
+        y_true: Any,
+        weights: Any,
+        reduction: str,
+        dtype: Any,
+        check: bool,
+        parts: Any,
+    ) -> torch.Tensor:
+        """An expression loss: SymPy's formulas in torch (:mod:`losslab.torch._expression`)."""
+        _same_shape(y_pred, y_true)
+        if check:
+            # The domains expression losses check (losslab.custom._symbolic).
+            pred_domain = "probability" if self.loss.link.interval == (0.0, 1.0) else "real"
+            true_domain = "probability" if self.loss.task == "binary" else "real"
+            for x, name, domain in (
+                (y_pred, "y_pred", pred_domain),
+                (y_true, "y_true", true_domain),
+            ):
+                check_finite(xp_torch, x.detach(), name)
+                check_domain(xp_torch, x.detach(), name, domain)
+        w, normalizer = self._weights(weights, tuple(y_pred.shape), dtype, reduction, check)
+        per = per_example(y_pred.to(dtype), y_true.to(dtype), parts, masked=w is not None)
+        if check and bool(torch.any(torch.isnan(per.detach()))):
+            raise ValueError(
+                f"the value of loss expression {self.loss.expression!r} is undefined (NaN) "
+                "for some element of y_pred"
+            )
         return _reduce(per, w, normalizer, reduction)
 
     def _weights(
@@ -306,6 +340,17 @@ class TorchLoss:
                     "weights must not all be zero (the weighted mean would divide by zero)"
                 )
         return w, total
+
+
+def _expression_parts(loss: Loss) -> Any:
+    """The torch parts of an expression loss, or None (another loss, or names torch lacks)."""
+    derivation = getattr(loss, "_derivation", None)
+    if derivation is None:
+        return None
+    from losslab.torch._expression import expression_parts
+
+    args = tuple(float(loss.params[name]) for name in derivation.parameters)
+    return expression_parts(derivation, args)
 
 
 def _parts_by_dtype(loss: Loss) -> dict[tuple[torch.dtype, torch.dtype], Any]:

@@ -54,10 +54,12 @@ class ElementParts(Parts):
         return cls(bind(variant.value, m), bind(variant.grad, m), bind(variant.hess, m), args)
 
     def _broadcast(self, result: Any, y: torch.Tensor) -> torch.Tensor:
-        # A formula constant in y (mse's Hessian, 2) is a number: give it y's shape.
-        if isinstance(result, torch.Tensor) and result.shape == y.shape:
-            return result
-        return torch.broadcast_to(torch.as_tensor(result, dtype=y.dtype, device=y.device), y.shape)
+        # A formula constant in y (mse's Hessian, 2) is a number: give it y's shape and dtype.
+        if not isinstance(result, torch.Tensor):
+            return torch.full_like(y, float(result))
+        if result.dtype != y.dtype:
+            result = result.to(y.dtype)
+        return result if result.shape == y.shape else torch.broadcast_to(result, y.shape)
 
     def value(self, y: torch.Tensor, t: Any) -> torch.Tensor:
         return self._broadcast(self._value(y, t, *self.args), y)
