@@ -24,8 +24,12 @@ when the kernels find bad input (the torch path then raises its error).
 
 from __future__ import annotations
 
+import contextlib
+import math
+from collections.abc import Iterator
 from typing import Any
 
+import numba
 import numpy as np
 
 import torch
@@ -127,23 +131,102 @@ class _Fused(torch.autograd.Function):
         return (grad if scale == 1.0 else grad.mul_(scale)), None
 
 
+class _Direct:
+    """One elementwise kernel called directly: the common training call with little overhead.
+
+    For a mean or sum without weights over contiguous tensors of one dtype,
+    the kernel runs as :mod:`losslab.losses._fused` runs it, without the
+    checks and conversions that the general dispatch makes per call (they
+    cost more than the kernel itself on a batch of a few hundred).
+    """
+
+    __slots__ = ("args", "kernel", "np_dtype")
+
+    def __init__(self, torch_loss: Any, dtype: torch.dtype) -> None:
+        from losslab._kernels import elementwise
+
+        definition, params = torch_loss.definition, torch_loss.loss.params
+        self.np_dtype = np.dtype(np.float32 if dtype == torch.float32 else np.float64)
+        self.kernel = elementwise.kernel(definition, definition.variant(params), self.np_dtype)
+        self.args = definition.arguments(params, float(np.finfo(self.np_dtype).eps))
+
+    def __call__(self, pred: np.ndarray, true: np.ndarray, reduction: str) -> Any:
+        from losslab._kernels.elementwise import CHUNK
+
+        n = pred.size
+        grad = _kernels._fresh(pred.shape, self.np_dtype)
+        sums = np.zeros((-(-n // CHUNK), 4))
+        scale = 1.0 / n if reduction == "mean" else 1.0
+        empty = _EMPTY[self.np_dtype]
+        with _threads(n):
+            self.kernel(pred, true, empty, self.args, 1, True, scale, grad, empty, sums)
+        total, flagged, zeros, minus_ones = (
+            sums.sum(axis=0) if len(sums) > 1 else sums[0]
+        ).tolist()
+        if flagged != 0 or (zeros > 0 and minus_ones > 0) or not math.isfinite(total):
+            return None  # bad input (or an overflowing sum): the general path decides
+        return np.asarray(total * scale, dtype=self.np_dtype), grad
+
+
+@contextlib.contextmanager
+def _threads(n: int) -> Iterator[None]:
+    """:func:`losslab.config.kernel_threads`, skipping the switch when one thread is set already."""
+    if n >= config.SERIAL_BELOW or numba.get_num_threads() == 1:
+        yield
+        return
+    with config.kernel_threads(n):
+        yield
+
+
+_EMPTY = {np.dtype(t): np.empty(0, dtype=t) for t in (np.float32, np.float64)}
+
+
+def _direct(torch_loss: Any, y_pred: torch.Tensor, y_true: torch.Tensor, weights: Any,
+            reduction: str) -> Any:  # fmt: skip
+    """``(value, grad)`` by :class:`_Direct`, or None when the general dispatch must run."""
+    if (
+        weights is not None
+        or reduction == "none"
+        or not issubclass(torch_loss.definition, Elementwise)
+        or y_true.dtype != y_pred.dtype
+        or y_pred.shape != y_true.shape
+        or y_pred.numel() == 0
+        or not y_pred.is_contiguous()
+        or not y_true.is_contiguous()
+    ):
+        return None
+    direct = torch_loss._direct.get(y_pred.dtype)
+    if direct is None:
+        direct = torch_loss._direct[y_pred.dtype] = _Direct(torch_loss, y_pred.dtype)
+    result = direct(y_pred.detach().numpy().reshape(-1), y_true.numpy().reshape(-1), reduction)
+    if result is None:
+        return None
+    value, grad = result
+    return torch.from_numpy(value), grad.reshape(tuple(y_pred.shape))
+
+
 def run(
     torch_loss: Any, y_pred: torch.Tensor, y_true: torch.Tensor, weights: Any, reduction: str
 ) -> torch.Tensor | None:
     """The loss by the fused kernels, or None where they do not apply (or found bad input)."""
     if not _eligible(torch_loss, y_pred, y_true, weights):
         return None
-    pred = y_pred.detach().numpy()
-    true = y_true.numpy()
-    w = None if weights is None else weights.numpy()
-    result = _kernels.dispatch(torch_loss.loss, "value_and_grad", pred, true, w, reduction, None)
-    if result is NotImplemented:
-        return None
-    value, grad = result
-    if reduction == "none":
-        value = torch.from_numpy(np.asarray(value))
+    result = _direct(torch_loss, y_pred, y_true, weights, reduction)
+    if result is not None:
+        value, grad = result
     else:
-        value = torch.tensor(float(value), dtype=y_pred.dtype)
+        pred = y_pred.detach().numpy()
+        true = y_true.numpy()
+        w = None if weights is None else weights.numpy()
+        loss = torch_loss.loss
+        result = _kernels.dispatch(loss, "value_and_grad", pred, true, w, reduction, None)
+        if result is NotImplemented:
+            return None
+        value, grad = result
+        if reduction == "none":
+            value = torch.from_numpy(np.asarray(value))
+        else:
+            value = torch.from_numpy(np.asarray(value, dtype=pred.dtype))
     if not (y_pred.requires_grad and torch.is_grad_enabled()):
         return value
     state = _State(torch_loss, value, torch.from_numpy(grad), y_true, weights, reduction)

@@ -88,6 +88,7 @@ class TorchLoss:
         self._rows = loss.link.rows
         # The parts for each input dtype, made now so that torch.compile traces no cache.
         self._parts = _parts_by_dtype(loss)
+        self._direct: dict[torch.dtype, Any] = {}  # the fused kernels per dtype (_fused)
 
     @property
     def name(self) -> str:
@@ -105,13 +106,13 @@ class TorchLoss:
         """The loss of ``y_pred`` against ``y_true``: a 0-d tensor, or per example for "none"."""
         check_reduction(reduction)
         y_pred, y_true, weights = self._tensors(y_pred, y_true, weights)
-        # Under vmap the values cannot be read, so they cannot be checked.
-        checking = self.validate and not any(_batched(x) for x in (y_pred, y_true, weights))
         if self._rows and self.axis != -1:
             y_pred, y_true, weights = self._move_axis(y_pred, y_true, weights)
         fused = _fused.run(self, y_pred, y_true, weights, reduction)
         if fused is not None:
             return fused
+        # Under vmap the values cannot be read, so they cannot be checked.
+        checking = self.validate and not any(_batched(x) for x in (y_pred, y_true, weights))
         return self.differentiable(y_pred, y_true, weights, reduction, validate=checking)
 
     # ------------------------------------------------------------------ arguments
