@@ -28,10 +28,10 @@ from collections.abc import Callable
 from typing import Any
 
 import numba
+import torch
 import torch.nn.functional as F
 
 import losslab.torch as lt
-import torch
 
 LOSSES = ("mse", "mae", "huber", "bce_with_logits", "cross_entropy", "focal")
 CLASSES = 10

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 import losslab.torch as lt
-import torch
 from losslab import custom
 
 

@@ -15,11 +15,11 @@ import zlib
 
 import numpy as np
 import pytest
+import torch
 import torch.nn.functional as F
 from torch_loss_cases import one_case_per_loss
 
 import losslab.torch as lt
-import torch
 from losslab import config
 from losslab.losses import available
 

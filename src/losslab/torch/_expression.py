@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 import torch
+
 from losslab.torch._parts import ElementParts
 
 __all__ = ["NAMES", "expression_parts"]

@@ -31,8 +31,8 @@ from typing import Any
 
 import numba
 import numpy as np
-
 import torch
+
 from losslab import config
 from losslab.losses import _fused as _kernels
 from losslab.losses._define import Elementwise, SoftmaxRows

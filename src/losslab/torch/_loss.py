@@ -24,8 +24,8 @@ import math
 from typing import Any
 
 import array_api_compat.torch as xp_torch
-
 import torch
+
 from losslab.losses import Loss, get
 from losslab.losses._define import (
     Elementwise,

@@ -21,8 +21,8 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-
 import torch
+
 from losslab._math import DERIVED
 
 __all__ = ["TorchMath", "bind", "torch_math"]

@@ -21,8 +21,8 @@ from typing import Any
 
 import array_api_compat.torch as xp_torch
 import numpy as np
-
 import torch
+
 from losslab.losses._define import Elementwise, Rows, SoftmaxRows, Whole
 from losslab.torch._functions import Parts
 from losslab.torch._ops import TorchMath, bind, torch_math
