@@ -24,9 +24,7 @@ when the kernels find bad input (the torch path then raises its error).
 
 from __future__ import annotations
 
-import contextlib
 import math
-from collections.abc import Iterator
 from typing import Any
 
 import numba
@@ -60,7 +58,8 @@ def _plain_cpu(x: Any) -> bool:
     )
 
 
-def _covered(torch_loss: Any) -> bool:
+def covered(torch_loss: Any) -> bool:
+    """Whether the fused kernels cover this loss at its parameters."""
     definition = torch_loss.definition
     if definition is None:
         return False
@@ -73,7 +72,7 @@ def _eligible(torch_loss: Any, y_pred: Any, y_true: Any, weights: Any) -> bool:
     return (
         not torch.compiler.is_compiling()  # first: nothing below is traceable
         and y_pred.dtype in _DTYPES
-        and _covered(torch_loss)
+        and torch_loss._fusable
         and config.fused_enabled()
         and _plain_cpu(y_pred)
         and _plain_cpu(y_true)
@@ -158,7 +157,10 @@ class _Direct:
         sums = np.zeros((-(-n // CHUNK), 4))
         scale = 1.0 / n if reduction == "mean" else 1.0
         empty = _EMPTY[self.np_dtype]
-        with _threads(n):
+        if n < config.SERIAL_BELOW and numba.get_num_threads() != 1:
+            with config.kernel_threads(n):
+                self.kernel(pred, true, empty, self.args, 1, True, scale, grad, empty, sums)
+        else:  # one thread already, or large work on every thread (config.kernel_threads)
             self.kernel(pred, true, empty, self.args, 1, True, scale, grad, empty, sums)
         total, flagged, zeros, minus_ones = (
             sums.sum(axis=0) if len(sums) > 1 else sums[0]
@@ -166,16 +168,6 @@ class _Direct:
         if flagged != 0 or (zeros > 0 and minus_ones > 0) or not math.isfinite(total):
             return None  # bad input (or an overflowing sum): the general path decides
         return np.asarray(total * scale, dtype=self.np_dtype), grad
-
-
-@contextlib.contextmanager
-def _threads(n: int) -> Iterator[None]:
-    """:func:`losslab.config.kernel_threads`, skipping the switch when one thread is set already."""
-    if n >= config.SERIAL_BELOW or numba.get_num_threads() == 1:
-        yield
-        return
-    with config.kernel_threads(n):
-        yield
 
 
 _EMPTY = {np.dtype(t): np.empty(0, dtype=t) for t in (np.float32, np.float64)}

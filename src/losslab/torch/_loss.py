@@ -89,6 +89,7 @@ class TorchLoss:
         # The parts for each input dtype, made now so that torch.compile traces no cache.
         self._parts = _parts_by_dtype(loss)
         self._direct: dict[torch.dtype, Any] = {}  # the fused kernels per dtype (_fused)
+        self._fusable = _fused.covered(self)
 
     @property
     def name(self) -> str:
