@@ -170,6 +170,47 @@ class _Direct:
         return np.asarray(total * scale, dtype=self.np_dtype), grad
 
 
+class _DirectRows:
+    """One softmax-rows kernel called directly, for integer labels without weights."""
+
+    __slots__ = ("counts", "ignore_index", "kernel", "np_dtype")
+
+    def __init__(self, torch_loss: Any, dtype: torch.dtype) -> None:
+        from losslab._kernels import rows
+
+        definition = torch_loss.definition
+        self.np_dtype = np.dtype(np.float32 if dtype == torch.float32 else np.float64)
+        self.kernel = rows.kernel(definition, True, self.np_dtype)
+        self.counts = rows.label_totals(self.np_dtype)
+        ignore_index = definition.ignore_index(torch_loss.loss.params)
+        self.ignore_index = -1 if ignore_index is None else int(ignore_index)
+
+    def __call__(self, pred: np.ndarray, labels: np.ndarray, reduction: str) -> Any:
+        from losslab._kernels.rows import ROWS_PER_CHUNK
+
+        n_rows, n_classes = pred.shape
+        chunks = -(-n_rows // ROWS_PER_CHUNK)
+        empty = _EMPTY[self.np_dtype]
+        label_sums = np.zeros((chunks, 2))
+        self.counts(labels, empty, n_classes, self.ignore_index, label_sums)
+        kept, bad = (label_sums.sum(axis=0) if chunks > 1 else label_sums[0]).tolist()
+        if bad != 0 or (reduction == "mean" and not kept > 0):
+            return None
+        divisor = kept if reduction == "mean" else 1.0
+        grad = _kernels._fresh(pred.shape, self.np_dtype)
+        sums = np.zeros((chunks, 4))
+        args = (pred, labels, empty, self.ignore_index, 1, True, divisor, grad, empty, sums)
+        if pred.size < config.SERIAL_BELOW and numba.get_num_threads() != 1:
+            with config.kernel_threads(pred.size):
+                self.kernel(*args)
+        else:
+            self.kernel(*args)
+        total, flagged = (sums.sum(axis=0) if chunks > 1 else sums[0]).tolist()[:2]
+        if flagged != 0 or not math.isfinite(total):
+            return None
+        return np.asarray(total / divisor, dtype=self.np_dtype), grad
+
+
 _EMPTY = {np.dtype(t): np.empty(0, dtype=t) for t in (np.float32, np.float64)}
 
 
@@ -179,18 +220,29 @@ def _direct(torch_loss: Any, y_pred: torch.Tensor, y_true: torch.Tensor, weights
     if (
         weights is not None
         or reduction == "none"
-        or not issubclass(torch_loss.definition, Elementwise)
-        or y_true.dtype != y_pred.dtype
-        or y_pred.shape != y_true.shape
         or y_pred.numel() == 0
         or not y_pred.is_contiguous()
         or not y_true.is_contiguous()
     ):
         return None
+    if issubclass(torch_loss.definition, Elementwise):
+        if y_true.dtype != y_pred.dtype or y_pred.shape != y_true.shape:
+            return None
+        kind, pred, true = _Direct, y_pred.detach().numpy().reshape(-1), y_true.numpy().reshape(-1)
+    elif (
+        torch_loss.definition.labels_allowed
+        and y_pred.ndim >= 1
+        and y_true.dtype == torch.int64
+        and y_pred.shape[:-1] == y_true.shape
+    ):
+        pred = y_pred.detach().numpy().reshape(-1, y_pred.shape[-1])
+        kind, true = _DirectRows, y_true.numpy().reshape(-1)
+    else:
+        return None
     direct = torch_loss._direct.get(y_pred.dtype)
     if direct is None:
-        direct = torch_loss._direct[y_pred.dtype] = _Direct(torch_loss, y_pred.dtype)
-    result = direct(y_pred.detach().numpy().reshape(-1), y_true.numpy().reshape(-1), reduction)
+        direct = torch_loss._direct[y_pred.dtype] = kind(torch_loss, y_pred.dtype)
+    result = direct(pred, true, reduction)
     if result is None:
         return None
     value, grad = result
