@@ -383,6 +383,17 @@ def test_errors_name_the_argument(call, error, match) -> None:
         call()
 
 
+def test_loss_module_pickles_and_copies() -> None:
+    import copy
+    import pickle
+
+    module = lt.LossModule("cross_entropy", axis=1, label_smoothing=0.2, reduction="sum")
+    z, y = torch.randn(2, 3, 4, dtype=torch.float64), torch.tensor([[0, 1, 2, 1], [2, 2, 0, 1]])
+    for twin in (pickle.loads(pickle.dumps(module)), copy.deepcopy(module)):
+        assert twin.function.axis == 1
+        torch.testing.assert_close(twin(z, y), module(z, y), rtol=0, atol=0)
+
+
 def test_validate_false_skips_the_value_checks() -> None:
     value = lt.loss("mse", validate=False)(torch.tensor([float("nan")]), torch.zeros(1))
     assert torch.isnan(value)

@@ -96,6 +96,10 @@ class TorchLoss:
         """The loss's name."""
         return self.loss.name
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickles as the call that built it (the Loss pickles by name), not its compiled parts.
+        return (_rebuild, (self.loss, self.axis, self.validate))
+
     def __repr__(self) -> str:
         extra = "" if self.axis == -1 else f", axis={self.axis}"
         extra += "" if self.validate else ", validate=False"
@@ -342,6 +346,10 @@ class TorchLoss:
                     "weights must not all be zero (the weighted mean would divide by zero)"
                 )
         return w, total
+
+
+def _rebuild(loss: Loss, axis: int, validate: bool) -> TorchLoss:
+    return TorchLoss(loss, axis=axis, validate=validate)
 
 
 def _expression_parts(loss: Loss) -> Any:
