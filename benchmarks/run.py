@@ -39,6 +39,8 @@ from losslab._kernels.bandwidth import triad
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from catalogue import catalogue, markdown  # benchmarks/catalogue.py
+from torch_speed import markdown as torch_markdown  # benchmarks/torch_speed.py
+from torch_speed import torch_speed
 from training import training  # benchmarks/training.py, beside this file
 
 THREADS = 2
@@ -281,6 +283,7 @@ def write_report(
     command: str,
     elapsed: float,
     loads: dict,
+    versus_torch: list[dict],
 ) -> None:
     out = [
         "# Benchmarks",
@@ -366,6 +369,7 @@ def write_report(
             f"| {t['losslab']['final_loss']:.6f} | {t['torch']['final_loss']:.6f} "
             f"| {max(t['load']):.2f} | {met} (>= 1.0x torch) |"
         )
+    out += ["", *torch_markdown(versus_torch, THREADS)]
     notes = ROOT / "benchmarks" / "NOTES.md"
     if notes.exists():
         out += ["", notes.read_text().strip()]
@@ -414,6 +418,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {name} {np.dtype(dtype).name} done", file=sys.stderr)
         train = training(quick=args.quick)
         rest = catalogue(quick=args.quick, skip=set(ELEMENTWISE + ROWS))
+        versus_torch = torch_speed(quick=args.quick)
     accelerator = None
     if torch.cuda.is_available():
         from accelerator import accelerator_rows, markdown  # benchmarks/accelerator.py
@@ -440,12 +445,13 @@ def main(argv: list[str] | None = None) -> int:
         "rows": rows,
         "training": train,
         "catalogue": rest,
+        "torch": versus_torch,
         "load": loads,
     }
     BASELINE.write_text(json.dumps(stored, indent=1) + "\n")
     if mode == "full" and set(args.losses) == set(ELEMENTWISE + ROWS):
         command = "env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .venv/bin/python benchmarks/run.py"
-        write_report(rows, train, rest, machine(), command, elapsed, loads)
+        write_report(rows, train, rest, machine(), command, elapsed, loads, versus_torch)
         if accelerator is not None:
             REPORT.write_text(REPORT.read_text() + "\n" + "\n".join(accelerator) + "\n")
     return 0

@@ -212,57 +212,33 @@ def lightgbm_train_objective(loss: Loss | str, *, scale: float = 1.0) -> Callabl
 
 
 def torch_loss(loss: Loss | str, *, reduction: str = "mean") -> Callable[..., Any]:
-    """The loss as a PyTorch loss whose backward is the loss's exact gradient.
+    """The loss as a PyTorch loss, exact to the second derivative: :func:`losslab.torch.loss`.
 
     Returns ``f(y_pred, y_true, weights=None) -> tensor``: a scalar for
-    "mean" and "sum", per example for "none". It runs a
-    ``torch.autograd.Function`` whose forward calls the loss on detached
-    tensors and whose backward multiplies the incoming gradient by
-    ``loss.grad``; ``y_true`` and ``weights`` are constants (they must not
-    require grad). It is differentiable once (no double backward), which is
-    all an ordinary training loop needs.
+    "mean" and "sum", per example for "none". It is
+    ``losslab.torch.loss(loss)`` with the reduction bound: torch operations
+    (or the fused kernels on CPU tensors) whose first derivative is the
+    loss's gradient and whose second is its Hessian, so double backward,
+    Hessian-vector products through a model and ``torch.func`` are exact.
+    ``y_true`` and ``weights`` are constants (they must not require grad).
 
     Example:
         >>> import torch
         >>> f = torch_loss("mse")
         >>> x = torch.tensor([1.0, 3.0], requires_grad=True)
-        >>> f(x, torch.tensor([0.0, 0.0])).backward()
-        >>> x.grad.tolist()
-        [1.0, 3.0]
+        >>> (g,) = torch.autograd.grad(f(x, torch.tensor([0.0, 0.0])), x, create_graph=True)
+        >>> g.tolist(), torch.autograd.grad(g.sum(), x)[0].tolist()
+        ([1.0, 3.0], [1.0, 1.0])
     """
-    import torch
+    from losslab.torch import loss as as_torch
 
     loss = _resolve(loss)
     if reduction not in REDUCTIONS:
         raise ValueError(f"reduction={reduction!r} must be one of 'mean', 'sum', 'none'")
-
-    def as_tensor(x: Any, like: Any) -> Any:
-        return torch.as_tensor(x, dtype=like.dtype, device=like.device)
-
-    class _LossFunction(torch.autograd.Function):
-        @staticmethod
-        def forward(ctx: Any, y_pred: Any, y_true: Any, weights: Any) -> Any:
-            kwargs = {"weights": weights, "reduction": reduction}
-            value = loss(y_pred.detach(), y_true, **kwargs)
-            ctx.save_for_backward(as_tensor(loss.grad(y_pred.detach(), y_true, **kwargs), y_pred))
-            return as_tensor(value, y_pred)
-
-        @staticmethod
-        @torch.autograd.function.once_differentiable
-        def backward(ctx: Any, grad_output: Any) -> tuple[Any, None, None]:
-            (grad,) = ctx.saved_tensors
-            extra = grad.ndim - grad_output.ndim
-            return grad_output.reshape(*grad_output.shape, *([1] * extra)) * grad, None, None
+    function = as_torch(loss)
 
     def apply(y_pred: Any, y_true: Any, weights: Any = None) -> Any:
-        for name, x in (("y_true", y_true), ("weights", weights)):
-            if getattr(x, "requires_grad", False):
-                raise ValueError(
-                    f"{name} must not require grad: the loss differentiates y_pred only"
-                )
-        if not isinstance(y_pred, torch.Tensor) or not y_pred.is_floating_point():
-            raise TypeError("y_pred must be a floating-point torch tensor")
-        return _LossFunction.apply(y_pred, y_true, weights)
+        return function(y_pred, y_true, weights, reduction)
 
     apply.__name__ = f"torch_{loss.name}"
     return apply

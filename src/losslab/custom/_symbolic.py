@@ -12,6 +12,7 @@ weights and reductions are shared.
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -181,6 +182,17 @@ class ExpressionLoss(CustomLoss):
 
     __slots__ = ("_derivation",)
 
+    def __call__(
+        self, y_pred: Any, y_true: Any, *, weights: Any = None, reduction: str = "mean"
+    ) -> Array:
+        """The loss; on torch tensors through :mod:`losslab.torch`, so it differentiates twice."""
+        torch = sys.modules.get("torch")
+        if torch is not None and isinstance(y_pred, torch.Tensor):
+            from losslab.torch import loss as as_torch
+
+            return as_torch(self)(y_pred, y_true, weights, reduction)
+        return super().__call__(y_pred, y_true, weights=weights, reduction=reduction)
+
     @property
     def expression(self) -> str:
         """The expression the loss was built from."""
@@ -295,7 +307,9 @@ def expression_loss(
     and ``minimum`` taking their first argument at a tie. Values are computed
     in NumPy (other array kinds are converted and converted back); a NaN
     result (log of a negative number, say) raises ValueError naming the
-    element, overflow gives inf.
+    element, overflow gives inf. On torch tensors the loss runs the same
+    formulas as torch operations (:mod:`losslab.torch`): differentiable
+    twice through autograd, exactly.
 
     Args:
         expression: the per-element loss, at most 1000 characters.
