@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import sys
 from typing import Annotated, Any, NoReturn
 
 import typer
@@ -456,7 +457,9 @@ def compare_command(
             "--losses", help='Loss specs separated by commas, e.g. "mse,mae,huber:delta=1".'
         ),
     ],
-    model: Annotated[str, typer.Option("--model", help="linear or mlp.")] = "linear",
+    model: Annotated[
+        str, typer.Option("--model", help="linear or mlp (torch with --torch-model).")
+    ] = "linear",
     hidden: Annotated[str, typer.Option("--hidden", help="MLP hidden widths, e.g. 32,16.")] = "16",
     activation: Annotated[str, typer.Option("--activation", help="MLP activation.")] = "tanh",
     optimizer: Annotated[
@@ -465,6 +468,14 @@ def compare_command(
     lr: Annotated[float, typer.Option("--lr", help="Learning rate.")] = 0.1,
     epochs: Annotated[int, typer.Option("--epochs", help="Epochs per run.")] = 100,
     seeds: Annotated[int, typer.Option("--seeds", help="Number of seeds (0, 1, ...).")] = 5,
+    torch_model: Annotated[
+        str | None,
+        typer.Option(
+            "--torch-model",
+            help="module:factory making your nn.Module as factory(n_features, n_outputs); "
+            "trained with torch.optim (implies --model torch).",
+        ),
+    ] = None,
     metric: Annotated[
         str | None,
         typer.Option(
@@ -493,10 +504,15 @@ def compare_command(
         widths = _widths(hidden)
         if report is not None:
             check_folder(report)
+        if torch_model is not None:
+            model = "torch"
+            if os.getcwd() not in sys.path:  # a factory in the user's folder, as python -m finds it
+                sys.path.insert(0, os.getcwd())
         result = compare(
             dataset, losses_, model=model, hidden=widths, activation=activation,
             optimizer=optimizer, lr=lr, epochs=epochs, seeds=seeds, metric=metric, target=target,
-            batch_size=batch_size, val_fraction=val_fraction, progress=progress,
+            batch_size=batch_size, val_fraction=val_fraction, torch_model=torch_model,
+            progress=progress,
         )  # fmt: skip
     except (_BadInput, ValueError) as exc:
         _fail(str(exc))
@@ -509,6 +525,7 @@ def compare_command(
             "--activation": activation, "--optimizer": optimizer, "--lr": lr, "--epochs": epochs,
             "--seeds": seeds, "--val-fraction": val_fraction, "--report": report,
             "--metric": metric, "--target": target, "--batch-size": batch_size,
+            "--torch-model": torch_model,
         }  # fmt: skip
         words = ["losslab", "compare"]
         for option, value in options.items():

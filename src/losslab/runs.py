@@ -56,7 +56,7 @@ __all__ = [
     "prepare",
 ]
 
-MODELS = ("linear", "mlp")
+MODELS = ("linear", "mlp", "torch")
 SCHEDULES = ("constant", "step", "cosine")
 
 
@@ -208,7 +208,14 @@ class RunSpec:
             :class:`~losslab.datasets.Dataset` (compared by its arrays).
         loss: A loss name, a spec (``"huber:delta=1"``) or a loss object; kept
             as the loss object.
-        model: ``"linear"`` (starts at zero) or ``"mlp"`` (seeded initialisation).
+        model: ``"linear"`` (starts at zero), ``"mlp"`` (seeded initialisation)
+            or ``"torch"``: the ``nn.Module`` that ``torch_model`` makes, trained
+            with a torch optimizer by :func:`losslab.torch.fit` (the
+            optimizer names map to ``torch.optim``; see there).
+        torch_model: For ``model="torch"``: a factory
+            ``factory(n_features, n_outputs) -> nn.Module``, or its import path
+            ``"module:function"`` (what sweeps and the command line pass). It
+            is called after ``torch.manual_seed(seed)``.
         hidden: Hidden widths of the MLP.
         activation: Hidden activation of the MLP, one of
             :data:`losslab.models.ACTIVATIONS`.
@@ -256,6 +263,7 @@ class RunSpec:
     val_fraction: float | None = 0.25
     divergence_factor: float = 1e6
     free: Sequence[str] | None = None
+    torch_model: Any = None
     label: str = ""
 
     def __post_init__(self) -> None:
@@ -288,7 +296,13 @@ class RunSpec:
 
     def _check_model(self) -> None:
         if self.model not in MODELS:
-            raise RunSpecError("model", f"must be 'linear' or 'mlp', got {self.model!r}")
+            raise RunSpecError("model", f"must be one of {MODELS}, got {self.model!r}")
+        if (self.model == "torch") != (self.torch_model is not None):
+            raise RunSpecError("torch_model", "give a module factory exactly when model is 'torch'")
+        if self.model == "torch" and self.free is not None:
+            raise RunSpecError("free", "a torch model trains every parameter")
+        if self.model == "torch" and self.schedule not in (None, "constant"):
+            raise RunSpecError("schedule", "a torch model trains at a constant learning rate")
         widths = () if isinstance(self.hidden, str) else tuple(np.atleast_1d(self.hidden))
         positive = all(isinstance(h, (int, np.integer)) and h >= 1 for h in widths)
         if not widths or not positive:
@@ -338,7 +352,7 @@ class RunSpec:
                 self.hidden if mlp else (), self.activation if mlp else "",
                 self.optimizer, self.lr, _hashable(self.optimizer_params), self.schedule,
                 self.weight_decay, self.batch_size, self.epochs, self.seed, self.val_fraction,
-                self.divergence_factor, self.free,
+                self.divergence_factor, self.free, self.torch_model,
             )  # fmt: skip
             object.__setattr__(self, "_key", key)
         return key
@@ -431,6 +445,17 @@ class Run:
         if self.trained:
             raise RuntimeError("run: already trained; prepare(spec) again for a new run")
         X, y, X_val, y_val = self.training_data()
+        if self.spec.model == "torch":
+            from losslab.torch import fit as fit_torch
+
+            arguments = self.spec.fit_arguments()
+            del arguments["schedule"]
+            self.history = fit_torch(
+                self.model, self.spec.loss, X, y, X_val=X_val, y_val=y_val,
+                callbacks=callbacks, progress=progress, **arguments,
+            )  # fmt: skip
+            self.trained = True
+            return self.history
         self.history = fit(
             self._trained_model(), self.spec.loss, X, y, X_val=X_val, y_val=y_val,
             callbacks=callbacks, progress=progress, **self.spec.fit_arguments(),
@@ -450,6 +475,26 @@ def _check_start(run: Run) -> None:
         raise RunSpecError("loss", f"{run.label!r} cannot train on {name!r}: {error}") from None
     if not math.isfinite(value):
         raise RunSpecError("loss", f"{run.label!r} is not finite on {name!r} at the start")
+
+
+def _torch_model(spec: RunSpec, n_features: int, n_classes: int) -> Any:
+    """The user's module, made by its factory under the run's seed, seen as a losslab model."""
+    from losslab._optional import require
+
+    require("torch", "model='torch'")
+    import torch
+    from losslab.torch import TorchModel, load_factory
+
+    try:
+        factory = load_factory(spec.torch_model)
+    except ValueError as error:
+        raise RunSpecError("torch_model", str(error).removeprefix("torch_model: ")) from None
+    n_outputs = n_classes if spec.loss.link.rows else 1
+    torch.manual_seed(spec.seed)
+    try:
+        return TorchModel(factory(n_features, n_outputs), spec.loss, n_outputs)
+    except (TypeError, ValueError) as error:
+        raise RunSpecError("torch_model", str(error).removeprefix("torch_model: ")) from None
 
 
 def prepare(spec: RunSpec) -> Run:
@@ -476,10 +521,13 @@ def prepare(spec: RunSpec) -> Run:
     # A split's features are preprocessed on its training rows: one-hot columns follow the
     # categories those rows hold, so the model takes the split's width.
     n_features = data.n_features if split is None else split.X_train.shape[1]
-    model = make_model(
-        loss, n_features, n_classes=max(data.n_classes, 2), kind=spec.model,  # type: ignore[arg-type]
-        hidden=spec.hidden, activation=spec.activation, seed=spec.seed,
-    )  # fmt: skip
+    if spec.model == "torch":
+        model = _torch_model(spec, n_features, max(data.n_classes, 2))
+    else:
+        model = make_model(
+            loss, n_features, n_classes=max(data.n_classes, 2), kind=spec.model,  # type: ignore[arg-type]
+            hidden=spec.hidden, activation=spec.activation, seed=spec.seed,
+        )  # fmt: skip
     run = Run(spec, data, split, model)
     run._trained_model()  # names a bad ``free`` entry now, before any training
     _check_start(run)

@@ -250,6 +250,7 @@ def compare(
     weight_decay: float = 0.0,
     schedule: str | None = None,
     optimizer_params: dict[str, Any] | None = None,
+    torch_model: Any = None,
     progress: bool = False,
 ) -> Comparison:
     """Train every (loss, seed) pair on ``dataset`` and compare the losses by a common metric.
@@ -259,7 +260,7 @@ def compare(
             or a :class:`~losslab.datasets.Dataset`.
         losses: Loss names, specs (``"huber:delta=1"``) or loss objects; or one
             string of specs separated by commas.
-        model: ``"linear"`` or ``"mlp"``; the head follows each loss.
+        model: ``"linear"``, ``"mlp"`` or ``"torch"``; the head follows each loss.
         hidden: Hidden widths for ``model="mlp"``.
         activation: Hidden activation for ``model="mlp"``.
         optimizer: ``"gd"``, ``"sgd"``, ``"momentum"``, ``"nesterov"`` or ``"adam"``.
@@ -276,6 +277,11 @@ def compare(
         weight_decay: L2 coefficient.
         schedule: ``"constant"``, ``"step"`` or ``"cosine"``.
         optimizer_params: Extra optimizer arguments (``momentum``, ``beta1``, ...).
+        torch_model: With ``model="torch"``, a factory
+            ``factory(n_features, n_outputs) -> nn.Module`` or its import path
+            ``"module:function"``: each (loss, seed) trains a new module under
+            :func:`losslab.torch.loss` with the ``torch.optim`` optimizer
+            behind ``optimizer`` (:func:`losslab.torch.fit`).
         progress: Show a Rich progress bar.
 
     Returns:
@@ -299,7 +305,7 @@ def compare(
         "model": model, "hidden": hidden, "activation": activation, "optimizer": optimizer,
         "lr": lr, "epochs": epochs, "val_fraction": val_fraction, "batch_size": batch_size,
         "weight_decay": weight_decay, "schedule": schedule,
-        "optimizer_params": optimizer_params or {},
+        "optimizer_params": optimizer_params or {}, "torch_model": torch_model,
     }  # fmt: skip
     source = dataset if isinstance(dataset, str) else data
     specs = [
@@ -317,6 +323,8 @@ def compare(
         "batch_size": batch_size, "weight_decay": weight_decay, "schedule": schedule,
         "optimizer_params": optimizer_params or {},
     }  # fmt: skip
+    if torch_model is not None:
+        config["torch_model"] = torch_model if isinstance(torch_model, str) else repr(torch_model)
     runs, interrupted = _train_all(specs, progress)
     return _assemble(data, resolved, column, target, runs, config, interrupted, len(specs))
 
