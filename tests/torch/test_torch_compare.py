@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 import torch
-from losslab import train
+from losslab import losses, train
 from losslab.cli import app
 from losslab.experiments import compare
 from losslab.models import LinearRegression
@@ -50,7 +50,8 @@ def test_a_torch_linear_model_follows_losslab_s_own_gradient_descent() -> None:
                    torch_model=zero_linear64, lr=0.1, epochs=30, seed=3)  # fmt: skip
     run = execute(spec)
     X, y, X_val, y_val = run.training_data()
-    history = train.fit(LinearRegression(X.shape[1]), "huber:delta=0.5", X, y, X_val=X_val,
+    huber = losses.get("huber", delta=0.5)
+    history = train.fit(LinearRegression(X.shape[1]), huber, X, y, X_val=X_val,
                         y_val=y_val, lr=0.1, epochs=30)  # fmt: skip
     for key in ("train_loss", "val_loss", "train_mae", "val_rmse", "grad_norm", "param_norm"):
         np.testing.assert_allclose(run.history[key], history[key], rtol=1e-9, atol=1e-12)
@@ -94,7 +95,8 @@ def test_the_command_line_takes_a_module_factory(tmp_path, monkeypatch) -> None:
         "--epochs", "20", "--seeds", "1", "--no-progress", "--report", str(tmp_path / "report"),
     ])  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "bce_with_logits" in result.output
-    assert "hinge" in result.output
+    assert "Ranked by val_accuracy" in result.output
     page = (tmp_path / "report" / "index.html").read_text()
     assert "--torch-model mymodels:small" in page
+    assert "bce_with_logits" in page
+    assert "hinge" in page

@@ -2,6 +2,9 @@
 
 - :func:`loss` (``losslab.torch.loss("huber", delta=1.0)``) gives a function
   ``f(y_pred, y_true, weights=None, reduction="mean")`` of torch tensors;
+- :func:`fit` trains a user's ``nn.Module`` under a losslab loss with a
+  ``torch.optim`` optimizer and returns losslab's History (what
+  ``compare(model="torch", torch_model=factory)`` runs);
 - :class:`LossModule` is the same as an ``nn.Module``
   (``LossModule("cross_entropy", axis=1)`` for ``(N, C, H, W)`` logits).
 
@@ -17,6 +20,7 @@ from losslab._optional import require
 require("torch", "losslab.torch")
 
 from losslab.torch._loss import LossModule, TorchLoss, loss
+from losslab.torch._train import TorchModel, fit, load_factory
 
 # Objective (landscapes and curvature of any nn.Module) is exported here from
 # losslab.torch._objective once that module lands:
@@ -25,6 +29,9 @@ from losslab.torch._loss import LossModule, TorchLoss, loss
 __all__ = [
     "LossModule",
     "TorchLoss",
+    "TorchModel",
+    "fit",
+    "load_factory",
     "loss",
     # "Objective",
 ]

@@ -240,7 +240,7 @@ class _Loop:
         value = self.objective(y_pred, self.data.target)
         grads = torch.autograd.grad(value, parameters, allow_unused=True)
         norm = math.sqrt(sum(float(g.double().square().sum()) for g in grads if g is not None))
-        return float(value), norm, y_pred.detach().double().cpu().numpy()
+        return float(value.detach()), norm, y_pred.detach().double().cpu().numpy()
 
     def _record(self, epoch: int) -> dict[str, float] | None:
         try:
