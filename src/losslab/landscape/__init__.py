@@ -2,7 +2,9 @@
 
 Training is finding the lowest point of a landscape (seed 000). This package
 draws that landscape exactly and measures its shape: where the bowl is convex,
-where a saddle or a plateau slows the optimizer down.
+where a saddle or a plateau slows the optimizer down. Every function that
+takes an objective takes a ``losslab.torch.Objective`` too, so it measures
+any ``torch.nn.Module`` the same way.
 """
 
 from losslab.landscape._curvature import (
@@ -34,6 +36,14 @@ from losslab.landscape._figures import (
 from losslab.landscape._page import Section, landscape_section, render_page, write_page
 from losslab.landscape._params import Coordinate, flatten, parse_coordinate, set_flat, unflatten
 from losslab.landscape._run import PLANES, run_landscape
+from losslab.landscape._spectrum import (
+    LanczosRun,
+    SpectralDensity,
+    TopEigenvalues,
+    lanczos,
+    spectral_density,
+    top_eigenvalues,
+)
 from losslab.landscape._surface import Line, Surface, grid_surface, interpolate, plane_surface
 from losslab.landscape._trajectory import (
     PCAPlane,
@@ -48,12 +58,15 @@ __all__ = [
     "PLANES",
     "Coordinate",
     "Eigenvalues",
+    "LanczosRun",
     "Line",
     "Objective",
     "PCAPlane",
     "PointClass",
     "Section",
+    "SpectralDensity",
     "Surface",
+    "TopEigenvalues",
     "TraceEstimate",
     "TrajectoryRecorder",
     "classify_point",
@@ -68,6 +81,7 @@ __all__ = [
     "hessian_directions",
     "hutchinson_trace",
     "interpolate",
+    "lanczos",
     "landscape_section",
     "line_figure",
     "parse_coordinate",
@@ -83,7 +97,9 @@ __all__ = [
     "save_figure",
     "set_flat",
     "sigmoid_plateau",
+    "spectral_density",
     "surface3d_figure",
+    "top_eigenvalues",
     "train_with_trajectory",
     "trainable_view",
     "unflatten",
