@@ -25,6 +25,7 @@ statistics move in train mode) unless ``restore_buffers=False``.
 from __future__ import annotations
 
 import copy
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -130,6 +131,8 @@ class Objective:
             batches such as a ``torch.utils.data.DataLoader``.
         train: Evaluate in train mode (dropout active, BatchNorm on batch
             statistics) instead of eval mode; the module's modes are restored after.
+            With dropout each evaluation draws new masks, so values and
+            products are those of a random objective.
         device: Where to evaluate; default the module's.
         dtype: Floating dtype of parameters and floating data; default the module's.
         batch_size: Rows per forward pass for tensor data (default: all at
@@ -212,6 +215,7 @@ class Objective:
         self.params = dict(zip(self.names, self.unflatten(self.theta0), strict=True))
         self._data, self._tensors, self._batch_size = self._read_data(data, batch_size)
         self._cache: tuple[np.ndarray, torch.Tensor, torch.Tensor] | None = None
+        self._vectorised = True
 
     # -- data -------------------------------------------------------------------------------
 
@@ -400,9 +404,12 @@ class Objective:
     def hvp_batch(self, theta: Any, vectors: Any) -> np.ndarray:
         """``H(θ) v`` for each row of ``vectors`` ``(k, P)``, in one vectorised backward pass.
 
-        The ``k`` products run through the graph of the gradient together
-        (``torch.autograd.grad(..., is_grads_batched=True)``), so they cost
-        one pass of matrix-matrix products instead of ``k`` of matrix-vector ones.
+        For ``k > 1`` the products run together as forward-mode derivatives of
+        the gradient, vectorised over the rows (``torch.func.vmap(jvp(grad))``),
+        so they cost one pass of matrix-matrix products instead of ``k`` of
+        matrix-vector ones; where torch.func cannot transform the module it
+        falls back to double backward through the graph of the gradient
+        (``torch.autograd.grad(..., is_grads_batched=True)``).
         """
         theta = self.check_theta(theta)
         vectors = np.asarray(vectors, dtype=np.float64)
@@ -412,10 +419,45 @@ class Objective:
         v_t = self._tensor(vectors)
         out = torch.zeros((k, self.n_params), dtype=torch.float64, device=self.device)
         count = 0
+        if k > 1 and self._vectorised:
+            try:
+                with self._evaluating():
+                    for x, y, n_b in self.batches():
+                        out += self._forward_over_reverse(theta, x, y, v_t).to(torch.float64) * n_b
+                        count += n_b
+                return (out / count).cpu().numpy() + self.weight_decay * vectors
+            except RuntimeError:
+                # torch.func cannot vmap some modules (BatchNorm updating its statistics in
+                # train mode, dropout's randomness); double backward computes the same products.
+                self._vectorised = False
+                out.zero_()
+                count = 0
         for grad, flat, n_b in self._gradient_graphs(theta):
             out += self._backward(grad, flat, v_t).to(torch.float64) * n_b
             count += n_b
         return (out / count).cpu().numpy() + self.weight_decay * vectors
+
+    def _forward_over_reverse(
+        self, theta: np.ndarray, x: Any, y: torch.Tensor, v_t: torch.Tensor
+    ) -> torch.Tensor:
+        """``H v`` for every row of ``v_t`` as ``vmap(jvp(grad ℓ_b))``: forward mode over reverse.
+
+        The tangents ride along one forward and one backward pass, batched
+        over the rows; on CPU this beat double backward through the kept graph.
+        """
+        flat = self._tensor(theta)
+        gradient = torch.func.grad(lambda p: self._batch_loss(p, x, y))
+
+        def one(v: torch.Tensor) -> torch.Tensor:
+            return torch.func.jvp(gradient, (flat,), (v,))[1]
+
+        with warnings.catch_warnings():
+            # torch's forward-mode AD scripts its decompositions on first use and warns
+            # that torch.jit.script is deprecated: torch's own affair, not the caller's.
+            warnings.filterwarnings(
+                "ignore", message=r".*torch\.jit\.script.*", category=DeprecationWarning
+            )
+            return torch.func.vmap(one)(v_t)
 
     @staticmethod
     def _backward(grad: torch.Tensor, flat: torch.Tensor, v_t: torch.Tensor) -> torch.Tensor:
