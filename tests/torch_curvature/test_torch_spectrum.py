@@ -71,6 +71,12 @@ def test_top_eigenvalues_by_lanczos_and_by_power_iteration_with_deflation(proble
     by_magnitude = eigs[np.argsort(-np.abs(eigs))][:2]
     np.testing.assert_allclose(power.values, by_magnitude, rtol=1e-4)
     assert power.n_products > top.n_products  # Lanczos needs fewer products
+    # PyHessian's stopping rule applied to the Ritz values.
+    change = top_eigenvalues(obj, obj.theta0, k=2, tol=1e-6, criterion="change")
+    assert change.converged
+    np.testing.assert_allclose(change.values, eigs[::-1][:2], rtol=1e-5)
+    with pytest.raises(ValueError, match="criterion must be"):
+        top_eigenvalues(obj, obj.theta0, criterion="gap")
 
 
 def test_top_eigenvalues_of_a_losslab_model_too():

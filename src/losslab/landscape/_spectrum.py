@@ -316,6 +316,7 @@ def top_eigenvalues(
     tol: float = 1e-6,
     max_steps: int = 200,
     seed: int = 0,
+    criterion: Literal["residual", "change"] = "residual",
 ) -> TopEigenvalues:
     """The ``k`` top Hessian eigenvalues, by Lanczos or by power iteration with deflation.
 
@@ -327,9 +328,15 @@ def top_eigenvalues(
             Ritz residual is ``≤ tol · |θ|``; ``"power"``: PyHessian's power
             iteration with deflation, the ``k`` largest in magnitude, each
             stopped when ``|λ_t − λ_{t−1}| / (|λ_{t−1}| + 1e-6) < tol``.
-        tol: Relative tolerance (see ``method``).
+        tol: Relative tolerance (see ``method`` and ``criterion``).
         max_steps: Lanczos steps in all, or power iterations per eigenvalue.
         seed: Seed of the start vectors.
+        criterion: How Lanczos stops: ``"residual"``, the bound
+            ``‖H y − θ y‖ ≤ tol · |θ|`` (some eigenvalue lies within the
+            residual of ``θ``); ``"change"``, PyHessian's rule applied to the
+            Ritz values, ``|θ_t − θ_{t−1}| / (|θ_{t−1}| + 1e-6) < tol`` for each
+            of the ``k`` (a heuristic, as for power iteration, but Ritz values
+            approach the top eigenvalues far faster than power iterates).
 
     Example:
         >>> import numpy as np
@@ -350,17 +357,26 @@ def top_eigenvalues(
     if k > theta.size:
         raise ValueError(f"k must be at most the number of parameters {theta.size}, got {k}")
     rng = np.random.default_rng(seed)
+    if criterion not in ("residual", "change"):
+        raise ValueError(f"criterion must be 'residual' or 'change', got {criterion!r}")
     if method == "lanczos":
-        return _top_lanczos(objective, theta, k, tol, max_steps, rng)
+        return _top_lanczos(objective, theta, k, tol, max_steps, rng, criterion)
     if method == "power":
         return _top_power(objective, theta, k, tol, max_steps, rng)
     raise ValueError(f"method must be 'lanczos' or 'power', got {method!r}")
 
 
 def _top_lanczos(
-    objective: Any, theta: np.ndarray, k: int, tol: float, max_steps: int, rng: np.random.Generator
+    objective: Any,
+    theta: np.ndarray,
+    k: int,
+    tol: float,
+    max_steps: int,
+    rng: np.random.Generator,
+    criterion: str,
 ) -> TopEigenvalues:
     p = theta.size
+    previous = np.full(k, np.nan)
     m = min(max(max_steps, k), p)
     basis = np.zeros((m, p))
     q = rng.standard_normal(p)
@@ -379,7 +395,12 @@ def _top_lanczos(
         breakdown = beta[j] <= _BREAKDOWN * max(np.abs(alpha[:steps]).max(), 1e-300)
         residual = beta[j] * np.abs(vectors[-1, ::-1][:k]) * (not breakdown)
         top = values[::-1][:k]
-        converged = steps >= k and bool(np.all(residual <= tol * np.abs(top)))
+        if criterion == "residual":
+            converged = steps >= k and bool(np.all(residual <= tol * np.abs(top)))
+        else:
+            change = np.abs(top - previous[: top.size]) / (np.abs(previous[: top.size]) + 1e-6)
+            converged = steps > k and bool(np.all(change < tol))
+            previous[: top.size] = top
         if converged or breakdown or steps == m:
             ritz = vectors[:, ::-1][:, :k].T @ basis[:steps]
             found = min(k, steps)
