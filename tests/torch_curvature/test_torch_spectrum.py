@@ -138,8 +138,8 @@ def test_lanczos_quadrature_matches_the_papers_algorithm_and_the_moments(problem
 def test_spectral_density_against_the_exact_eigenvalue_histogram(problem):
     obj, _, eigs = problem
     p = obj.n_params
-    density = spectral_density(obj, obj.theta0, n_steps=p, n_probes=30, n_bins=2000, seed=2)
-    assert density.n_products <= 30 * p
+    density = spectral_density(obj, obj.theta0, n_steps=p, n_probes=16, n_bins=2000, seed=2)
+    assert density.n_products <= 16 * p
     # Each probe's quadrature is exact for these moments; what is left is Monte Carlo error.
     per_probe = {
         k: np.nansum(density.weights * np.nan_to_num(density.nodes) ** k, axis=1) for k in (1, 2)
@@ -155,8 +155,13 @@ def test_spectral_density_against_the_exact_eigenvalue_histogram(problem):
     exact /= exact.sum() * (grid[1] - grid[0])
     step = grid[1] - grid[0]
     assert np.sum(density.density) * step == pytest.approx(1.0)
-    # With m = P every node is an exact eigenvalue; only the probes' weights differ from 1/P.
-    assert np.abs(density.density - exact).sum() * step < 0.25  # measured 0.12
+    # Measured 0.22 with these 16 probes (0.12 with 30): the weights' Monte Carlo error.
+    assert np.abs(density.density - exact).sum() * step < 0.35
+    # With m = P every node is an exact eigenvalue (fewer nodes where eigenvalues repeat).
+    scale = np.abs(eigs).max()
+    for row in density.nodes:
+        nodes = row[~np.isnan(row)]
+        assert np.abs(nodes[:, None] - eigs[None, :]).min(axis=1).max() <= 1e-7 * scale
 
 
 def test_spectral_density_follows_the_kernel_formula():
