@@ -216,6 +216,8 @@ class Objective:
         self._data, self._tensors, self._batch_size = self._read_data(data, batch_size)
         self._cache: tuple[np.ndarray, torch.Tensor, torch.Tensor] | None = None
         self._vectorised = True
+        # Batches are summed in float64, except where the device has none (Apple's MPS).
+        self._sum_dtype = torch.float32 if self.device.type == "mps" else torch.float64
 
     # -- data -------------------------------------------------------------------------------
 
@@ -379,17 +381,17 @@ class Objective:
         """``L(θ)`` and ``∇L(θ)`` by backpropagation, summed over batches in float64."""
         theta = self.check_theta(theta)
         total, count = 0.0, 0
-        grad = torch.zeros(self.n_params, dtype=torch.float64, device=self.device)
+        grad = torch.zeros(self.n_params, dtype=self._sum_dtype, device=self.device)
         with self._evaluating():
             for x, y, n_b in self.batches():
                 flat = self._tensor(theta).requires_grad_(True)
                 value = self._batch_loss(flat, x, y)
                 (g,) = torch.autograd.grad(value, flat)
                 total += float(value.detach()) * n_b
-                grad += g.to(torch.float64) * n_b
+                grad += g.to(self._sum_dtype) * n_b
                 count += n_b
         lam = self.weight_decay
-        grad_np = (grad / count).cpu().numpy()
+        grad_np = (grad / count).cpu().double().numpy()
         return total / count + 0.5 * lam * float(theta @ theta), grad_np + lam * theta
 
     def gradient(self, theta: Any) -> np.ndarray:
@@ -417,15 +419,16 @@ class Objective:
             raise ValueError(f"vectors must have shape (k, {self.n_params}), got {vectors.shape}")
         k = vectors.shape[0]
         v_t = self._tensor(vectors)
-        out = torch.zeros((k, self.n_params), dtype=torch.float64, device=self.device)
+        out = torch.zeros((k, self.n_params), dtype=self._sum_dtype, device=self.device)
         count = 0
         if k > 1 and self._vectorised:
             try:
                 with self._evaluating():
                     for x, y, n_b in self.batches():
-                        out += self._forward_over_reverse(theta, x, y, v_t).to(torch.float64) * n_b
+                        products = self._forward_over_reverse(theta, x, y, v_t)
+                        out += products.to(self._sum_dtype) * n_b
                         count += n_b
-                return (out / count).cpu().numpy() + self.weight_decay * vectors
+                return (out / count).cpu().double().numpy() + self.weight_decay * vectors
             except RuntimeError:
                 # torch.func cannot vmap some modules (BatchNorm updating its statistics in
                 # train mode, dropout's randomness); double backward computes the same products.
@@ -433,9 +436,9 @@ class Objective:
                 out.zero_()
                 count = 0
         for grad, flat, n_b in self._gradient_graphs(theta):
-            out += self._backward(grad, flat, v_t).to(torch.float64) * n_b
+            out += self._backward(grad, flat, v_t).to(self._sum_dtype) * n_b
             count += n_b
-        return (out / count).cpu().numpy() + self.weight_decay * vectors
+        return (out / count).cpu().double().numpy() + self.weight_decay * vectors
 
     def _forward_over_reverse(
         self, theta: np.ndarray, x: Any, y: torch.Tensor, v_t: torch.Tensor
