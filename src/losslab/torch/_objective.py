@@ -190,7 +190,11 @@ class Objective:
         if not named:
             raise ValueError("model has no trainable parameters (none requires grad)")
         first = named[0][1]
-        target_device = torch.device(device) if device is not None else first.device
+        target_device = first.device
+        if device is not None:
+            asked = torch.device(device)
+            same = asked.type == first.device.type and asked.index in (None, first.device.index)
+            target_device = first.device if same else asked
         target_dtype = dtype if dtype is not None else first.dtype
         if target_device != first.device or target_dtype != first.dtype:
             model = copy.deepcopy(model).to(device=target_device, dtype=target_dtype)
@@ -492,5 +496,9 @@ class Objective:
                 yield grad, flat, n_b
 
     def clear_cache(self) -> None:
-        """Drop the kept graph of the gradient (it holds the activations of one batch)."""
+        """Drop the kept graph of the gradient (it holds the activations of one batch).
+
+        The graph is reused while ``θ`` is unchanged; call this after changing
+        what ``θ`` does not cover (buffers, frozen parameters, the data tensors).
+        """
         self._cache = None
