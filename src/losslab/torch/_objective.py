@@ -316,8 +316,6 @@ class Objective:
         theta = np.asarray(theta, dtype=np.float64)
         if theta.shape != (self.n_params,):
             raise ValueError(f"{name} must have shape ({self.n_params},), got {theta.shape}")
-        if not np.all(np.isfinite(theta)):
-            raise ValueError(f"{name} contains NaN or inf")
         return theta
 
     _check = check_theta
@@ -421,28 +419,36 @@ class Objective:
         vectors = np.asarray(vectors, dtype=np.float64)
         if vectors.ndim != 2 or vectors.shape[1] != self.n_params:
             raise ValueError(f"vectors must have shape (k, {self.n_params}), got {vectors.shape}")
-        k = vectors.shape[0]
         v_t = self._tensor(vectors)
-        out = torch.zeros((k, self.n_params), dtype=self._sum_dtype, device=self.device)
-        count = 0
-        if k > 1 and self._vectorised:
+        if vectors.shape[0] > 1 and self._vectorised:
             try:
                 with self._evaluating():
-                    for x, y, n_b in self.batches():
-                        products = self._forward_over_reverse(theta, x, y, v_t)
-                        out += products.to(self._sum_dtype) * n_b
-                        count += n_b
-                return (out / count).cpu().double().numpy() + self.weight_decay * vectors
+                    products = (
+                        (self._forward_over_reverse(theta, x, y, v_t), n_b)
+                        for x, y, n_b in self.batches()
+                    )
+                    return self._mean(products, vectors)
             except RuntimeError:
                 # torch.func cannot vmap some modules (BatchNorm updating its statistics in
                 # train mode, dropout's randomness); double backward computes the same products.
                 self._vectorised = False
-                out.zero_()
-                count = 0
-        for grad, flat, n_b in self._gradient_graphs(theta):
-            out += self._backward(grad, flat, v_t).to(self._sum_dtype) * n_b
+        products = (
+            (self._backward(grad, flat, v_t), n_b)
+            for grad, flat, n_b in self._gradient_graphs(theta)
+        )
+        return self._mean(products, vectors)
+
+    def _mean(
+        self, products: Iterator[tuple[torch.Tensor, int]], vectors: np.ndarray
+    ) -> np.ndarray:
+        """``Σ_b n_b Hv_b / Σ_b n_b``, summed batch by batch in ``_sum_dtype``, plus ``λ v``."""
+        total, count = None, 0
+        for product, n_b in products:
+            part = product.to(self._sum_dtype) * n_b
+            total = part if total is None else total + part
             count += n_b
-        return (out / count).cpu().double().numpy() + self.weight_decay * vectors
+        out = (total / count).cpu().double().numpy()
+        return out + self.weight_decay * vectors if self.weight_decay else out
 
     def _forward_over_reverse(
         self, theta: np.ndarray, x: Any, y: torch.Tensor, v_t: torch.Tensor
