@@ -21,6 +21,11 @@ weight decay descends exactly this objective. Its Hessian-vector product
   kinks (``mae``, ``hinge``) the difference straddling a kink is not a
   Hessian; their Hessian is taken as the loss's own ``hess`` where exact.
 
+A ``losslab.torch.Objective`` (any ``torch.nn.Module``) offers the same
+methods with ``H v`` exact by double backward; every function here takes
+either, and :mod:`losslab.landscape._spectrum` adds top-k eigenvalues and
+the spectral density on the same ``H v``.
+
 On top of ``H v``: :func:`hessian` (``H e_j`` for every basis vector ``e_j``,
 then symmetrised), :func:`extreme_eigenvalues` (Lanczos, ``eigsh`` on a
 ``LinearOperator``), :func:`hutchinson_trace` (``tr H ≈ mean_k z_kᵀ H z_k``
