@@ -483,6 +483,7 @@ def _torch_model(spec: RunSpec, n_features: int, n_classes: int) -> Any:
 
     require("torch", "model='torch'")
     import torch
+
     from losslab.torch import TorchModel, load_factory
 
     try:

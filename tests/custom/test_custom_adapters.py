@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 from conftest import require
 
-import torch
 from losslab import custom
 from losslab.losses import get
 

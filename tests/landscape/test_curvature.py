@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-
 import torch
+
 from losslab import datasets
 from losslab.landscape import (
     Objective,

@@ -6,9 +6,9 @@ import zlib
 
 import numpy as np
 import pytest
+import torch
 import torch.nn.functional as F
 
-import torch
 from losslab import losses
 from losslab.models import (
     MLP,

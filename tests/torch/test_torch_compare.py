@@ -6,9 +6,9 @@ import textwrap
 
 import numpy as np
 import pytest
+import torch
 from typer.testing import CliRunner
 
-import torch
 from losslab import losses, train
 from losslab.cli import app
 from losslab.experiments import compare

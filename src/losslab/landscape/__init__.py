@@ -7,6 +7,8 @@ where a saddle or a plateau slows the optimizer down.
 The figures, the HTML page and :func:`run_landscape` draw with matplotlib
 (``pip install 'losslab[plot]'``) and are imported on first use; the
 surfaces, directions and curvature need only the core.
+Every function that takes an objective takes a ``losslab.torch.Objective``
+too, so it measures any ``torch.nn.Module`` the same way.
 """
 
 from typing import Any
@@ -29,6 +31,14 @@ from losslab.landscape._directions import (
     random_plane,
 )
 from losslab.landscape._params import Coordinate, flatten, parse_coordinate, set_flat, unflatten
+from losslab.landscape._spectrum import (
+    LanczosRun,
+    SpectralDensity,
+    TopEigenvalues,
+    lanczos,
+    spectral_density,
+    top_eigenvalues,
+)
 from losslab.landscape._surface import Line, Surface, grid_surface, interpolate, plane_surface
 from losslab.landscape._trajectory import (
     PCAPlane,
@@ -43,12 +53,15 @@ __all__ = [
     "PLANES",
     "Coordinate",
     "Eigenvalues",
+    "LanczosRun",
     "Line",
     "Objective",
     "PCAPlane",
     "PointClass",
     "Section",
+    "SpectralDensity",
     "Surface",
+    "TopEigenvalues",
     "TraceEstimate",
     "TrajectoryRecorder",
     "classify_point",
@@ -63,6 +76,7 @@ __all__ = [
     "hessian_directions",
     "hutchinson_trace",
     "interpolate",
+    "lanczos",
     "landscape_section",
     "line_figure",
     "parse_coordinate",
@@ -78,7 +92,9 @@ __all__ = [
     "save_figure",
     "set_flat",
     "sigmoid_plateau",
+    "spectral_density",
     "surface3d_figure",
+    "top_eigenvalues",
     "train_with_trajectory",
     "trainable_view",
     "unflatten",

@@ -21,6 +21,11 @@ weight decay descends exactly this objective. Its Hessian-vector product
   kinks (``mae``, ``hinge``) the difference straddling a kink is not a
   Hessian; their Hessian is taken as the loss's own ``hess`` where exact.
 
+A ``losslab.torch.Objective`` (any ``torch.nn.Module``) offers the same
+methods with ``H v`` exact by double backward; every function here takes
+either, and :mod:`losslab.landscape._spectrum` adds top-k eigenvalues and
+the spectral density on the same ``H v``.
+
 On top of ``H v``: :func:`hessian` (``H e_j`` for every basis vector ``e_j``,
 then symmetrised), :func:`extreme_eigenvalues` (Lanczos, ``eigsh`` on a
 ``LinearOperator``), :func:`hutchinson_trace` (``tr H ≈ mean_k z_kᵀ H z_k``
@@ -38,6 +43,7 @@ from scipy.sparse.linalg import LinearOperator, eigsh
 
 from losslab.landscape._batched import check_data
 from losslab.landscape._params import check_trainable, flatten, set_flat
+from losslab.landscape._spectrum import check_theta, hessian_vector_products
 from losslab.models import Linear
 from losslab.train import resolve_loss
 
@@ -105,11 +111,14 @@ class Objective:
         """Whether :meth:`hvp` uses the exact linear-model formula."""
         return isinstance(self.model, Linear) and self.model.head == "identity"
 
-    def _check(self, theta: Any, name: str = "theta") -> np.ndarray:
+    def check_theta(self, theta: Any, name: str = "theta") -> np.ndarray:
+        """``theta`` as a float64 vector of length ``n_params``; a ValueError naming ``name``."""
         theta = np.asarray(theta, dtype=np.float64)
         if theta.shape != (self.n_params,):
             raise ValueError(f"{name} must have shape ({self.n_params},), got {theta.shape}")
         return theta
+
+    _check = check_theta
 
     def value(self, theta: Any) -> float:
         """``L(θ)``."""
@@ -166,8 +175,7 @@ class Objective:
 
 def hessian(objective: Objective, theta: Any) -> np.ndarray:
     """The full ``P × P`` Hessian from ``P`` Hessian-vector products, symmetrised ``(H + Hᵀ)/2``."""
-    eye = np.eye(objective.n_params)
-    full = np.stack([objective.hvp(theta, e) for e in eye], axis=1)
+    full = hessian_vector_products(objective, theta, np.eye(objective.n_params)).T
     return 0.5 * (full + full.T)
 
 
@@ -202,7 +210,7 @@ def extreme_eigenvalues(
     """
     if not isinstance(k, (int, np.integer)) or k < 1:
         raise ValueError(f"k must be an integer >= 1, got {k!r}")
-    theta = objective._check(theta)
+    theta = check_theta(objective, theta)
     p = objective.n_params
     if p <= k + 1:
         values, vectors = np.linalg.eigh(hessian(objective, theta))
@@ -239,10 +247,10 @@ def hutchinson_trace(
     """
     if not isinstance(n_probes, (int, np.integer)) or n_probes < 2:
         raise ValueError(f"n_probes must be an integer >= 2, got {n_probes!r}")
-    theta = objective._check(theta)
+    theta = check_theta(objective, theta)
     rng = np.random.default_rng(seed)
     probes = rng.choice((-1.0, 1.0), size=(n_probes, objective.n_params))
-    terms = np.array([z @ objective.hvp(theta, z) for z in probes])
+    terms = np.einsum("kp,kp->k", probes, hessian_vector_products(objective, theta, probes))
     return TraceEstimate(
         float(terms.mean()), float(terms.std(ddof=1) / np.sqrt(n_probes)), n_probes
     )
@@ -315,7 +323,7 @@ def classify_point(
     ):
         if not tol >= 0:
             raise ValueError(f"{name} must be >= 0, got {tol}")
-    theta = objective._check(theta)
+    theta = check_theta(objective, theta)
     value, grad = objective.value_and_gradient(theta)
     grad_norm = float(np.linalg.norm(grad))
     eig = extreme_eigenvalues(objective, theta)

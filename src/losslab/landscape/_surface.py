@@ -39,6 +39,7 @@ from losslab.landscape._batched import (
     evaluate_chunked,
     plan_chunks,
 )
+from losslab.landscape._curvature import Objective
 from losslab.landscape._params import (
     Coordinate,
     check_trainable,
@@ -379,12 +380,72 @@ def _split_rows(
     return batch
 
 
+def _objective_arguments(model: Any, loss: Any, X: Any, y: Any) -> Any:
+    """``model`` when it is an objective (landscape's or torch's), else None.
+
+    Raises:
+        TypeError: for an objective given with ``loss``, ``X`` or ``y``
+            (they are the objective's own), or a model without them.
+    """
+    is_objective = isinstance(model, Objective) or (
+        callable(getattr(model, "value", None)) and hasattr(model, "theta0")
+    )
+    given = [name for name, v in (("loss", loss), ("X", X), ("y", y)) if v is not None]
+    if is_objective:
+        if given:
+            raise TypeError(f"{', '.join(given)}: an objective carries its own loss and data")
+        return model
+    if len(given) != 3:
+        missing = sorted({"loss", "X", "y"} - set(given))
+        raise TypeError(f"model is not an objective, so {', '.join(missing)} must be given")
+    return None
+
+
+def _objective_plane(
+    objective: Any,
+    directions: Any,
+    center: Any,
+    ranges: Sequence[Sequence[float]],
+    resolution: int | Sequence[int],
+    labels: tuple[str, str],
+) -> Surface:
+    """The plane through an objective that evaluates one point at a time (torch's)."""
+    theta = objective.theta0 if center is None else np.asarray(center, dtype=np.float64)
+    if theta.shape != (objective.n_params,):
+        raise ValueError(f"center must have shape ({objective.n_params},), got {theta.shape}")
+    directions = np.asarray(directions, dtype=np.float64)
+    if directions.shape != (2, theta.size):
+        raise ValueError(f"directions must have shape (2, {theta.size}), got {directions.shape}")
+    nx, ny = _resolution(resolution)
+    gx, gy, points = _axes(_ranges(ranges, np.zeros(2), 1.0), nx, ny)
+    start = time.perf_counter()
+    values = objective.values(theta + points @ directions)
+    return Surface(
+        gx,
+        gy,
+        values.reshape(ny, nx),
+        labels[0],
+        labels[1],
+        _loss_name(objective),
+        "one forward pass per point",
+        time.perf_counter() - start,
+        {"center": theta, "directions": directions},
+    )
+
+
+def _loss_name(objective: Any) -> str:
+    loss = objective.loss
+    return str(
+        getattr(loss, "name", None) or getattr(loss, "__name__", None) or type(loss).__name__
+    )
+
+
 def plane_surface(
     model: Any,
-    loss: Any,
-    X: Any,
-    y: Any,
-    directions: np.ndarray,
+    loss: Any = None,
+    X: Any = None,
+    y: Any = None,
+    directions: np.ndarray | None = None,
     *,
     center: np.ndarray | None = None,
     ranges: Sequence[Sequence[float]] = ((-1.0, 1.0), (-1.0, 1.0)),
@@ -396,13 +457,20 @@ def plane_surface(
 ) -> Surface:
     """The exact loss on the plane ``θ(α, β) = θ₀ + α d₁ + β d₂``.
 
+    Either a losslab model with ``loss``, ``X`` and ``y`` (every grid point
+    of a chunk in one batched forward pass), or an objective alone
+    (``plane_surface(objective, directions=d)``): a landscape ``Objective``
+    (its weight decay included) or a ``losslab.torch.Objective`` (one
+    evaluation of ``objective.value`` per grid point, batch by batch).
+
     Args:
-        model: A losslab Linear or MLP model; not modified.
-        loss: A loss name or object.
-        X: Features.
-        y: Targets.
+        model: A losslab Linear or MLP model, not modified; or an objective.
+        loss: A loss name or object (None with an objective).
+        X: Features (None with an objective).
+        y: Targets (None with an objective).
         directions: ``(2, P)`` array, the directions ``d₁, d₂`` (flat vectors).
-        center: ``θ₀`` (flat); default the model's current parameters.
+        center: ``θ₀`` (flat); default the model's current parameters
+            (an objective's ``theta0``).
         ranges: ``((α_low, α_high), (β_low, β_high))``.
         resolution: Grid points per axis.
         chunk_bytes: Working memory per chunk.
@@ -414,6 +482,13 @@ def plane_surface(
         ValueError: for directions or a center of the wrong shape (naming
             them), a grid over the memory limit, a model without parameters.
     """
+    if directions is None:
+        raise TypeError("plane_surface() needs directions, a (2, P) array")
+    objective = _objective_arguments(model, loss, X, y)
+    if objective is not None and not isinstance(objective, Objective):
+        return _objective_plane(objective, directions, center, ranges, resolution, labels)
+    if objective is not None:
+        model, loss, X, y = objective.model, objective.loss, objective.X, objective.y
     check_trainable(model)
     theta = flatten(model.params) if center is None else np.asarray(center, dtype=np.float64)
     directions = np.asarray(directions, dtype=np.float64)
@@ -427,10 +502,12 @@ def plane_surface(
     chunk = _chunk_size(model, X, nx, ny, chunk_bytes, max_bytes)
     loss, X, y = _prepare(model, loss, X, y)
     gx, gy, points = _axes(_ranges(ranges, np.zeros(2), 1.0), nx, ny)
+    decay = objective.weight_decay if objective is not None else 0.0
 
     def evaluate(chunk_points: np.ndarray) -> np.ndarray:
         flat = theta + chunk_points @ directions
-        return batched_loss(model, loss, X, y, _split_rows(model, flat))
+        values = batched_loss(model, loss, X, y, _split_rows(model, flat))
+        return values + 0.5 * decay * np.einsum("gp,gp->g", flat, flat) if decay else values
 
     start = time.perf_counter()
     values = evaluate_chunked(evaluate, points, chunk, n_jobs=n_jobs)
@@ -449,17 +526,20 @@ def plane_surface(
 
 def interpolate(
     model: Any,
-    loss: Any,
-    X: Any,
-    y: Any,
-    theta_a: np.ndarray,
-    theta_b: np.ndarray,
+    loss: Any = None,
+    X: Any = None,
+    y: Any = None,
+    theta_a: np.ndarray | None = None,
+    theta_b: np.ndarray | None = None,
     *,
     t: np.ndarray | None = None,
 ) -> Line:
     """The loss along ``θ(t) = (1 − t) θ_a + t θ_b`` (Goodfellow et al., 2015).
 
     ``t`` defaults to 101 points on [−0.5, 1.5]: ``t = 0`` is ``θ_a``, ``t = 1`` is ``θ_b``.
+    ``model`` is a losslab model with ``loss``, ``X``, ``y``, or an objective
+    alone (``interpolate(objective, theta_a=a, theta_b=b)``), as for
+    :func:`plane_surface`.
 
     Example:
         >>> import numpy as np
@@ -470,13 +550,27 @@ def interpolate(
         >>> line.values.tolist()
         [0.5, 0.0]
     """
-    check_trainable(model)
-    size = flatten(model.params).size
+    if theta_a is None or theta_b is None:
+        raise TypeError("interpolate() needs theta_a and theta_b")
+    objective = _objective_arguments(model, loss, X, y)
+    if objective is not None:
+        size = objective.n_params
+    else:
+        check_trainable(model)
+        size = flatten(model.params).size
     theta_a, theta_b = (np.asarray(v, dtype=np.float64) for v in (theta_a, theta_b))
     for name, vec in (("theta_a", theta_a), ("theta_b", theta_b)):
         if vec.shape != (size,):
             raise ValueError(f"{name} must have shape ({size},), got {vec.shape}")
     t = np.linspace(-0.5, 1.5, 101) if t is None else np.asarray(t, dtype=np.float64)
+    if objective is not None:
+        points = theta_a + t[:, None] * (theta_b - theta_a)
+        values = (
+            objective.values(points)
+            if hasattr(objective, "values")
+            else np.array([objective.value(p) for p in points])
+        )
+        return Line(t, values, _loss_name(objective))
     loss, X, y = _prepare(model, loss, X, y)
     chunk = plan_chunks(t.size, bytes_per_setting(model, len(X)), argument="t")
 

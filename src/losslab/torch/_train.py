@@ -27,8 +27,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
-
 import torch
+
 from losslab.progress import Progress
 from losslab.train import History, _task_metrics, check_targets, resolve_loss
 

@@ -1,0 +1,510 @@
+"""The mean loss of a torch module over a data set, as a function of its flat parameter vector.
+
+``L(θ) = (1/N) Σ_b n_b ℓ_b(θ) + (λ/2) ‖θ‖²`` where ``ℓ_b`` is the loss the
+callable returns on batch ``b`` (the mean over its ``n_b`` examples), so the
+sum over batches weighted by their sizes is the mean loss over all ``N``
+examples whatever the batching. ``θ`` is the concatenation of the module's
+trainable parameters (``named_parameters()`` with ``requires_grad``, in
+that order, each flattened in C order); it goes in and out as a float64 NumPy
+vector, the contract of :mod:`losslab.landscape`.
+
+The Hessian-vector product is exact, by double backward: with ``g(θ) =
+∇ℓ_b(θ)`` built with ``create_graph=True``, ``H v = ∇_θ ⟨g(θ), v⟩`` (Pearlmutter,
+1994), one more backward pass through the graph of the gradient. Batches are
+processed one at a time and their products summed in float64, so the data
+are never all held at once; when the data are one batch the graph of the
+gradient at the last ``θ`` is kept and every further product at that ``θ`` is
+a single backward pass (as PyHessian does for one batch).
+
+The module is evaluated with :func:`torch.func.functional_call`, so its own
+parameters are never written; its train/eval mode is set as asked for the
+evaluation and restored after, and so are its buffers (BatchNorm's running
+statistics move in train mode) unless ``restore_buffers=False``.
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch.func import functional_call
+
+__all__ = ["Objective", "torch_loss"]
+
+TorchLoss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+def _squeezed(y_pred: torch.Tensor, y_true: torch.Tensor) -> torch.Tensor:
+    """A ``(n, 1)`` output against ``(n,)`` targets read as ``(n,)``, losslab's convention."""
+    if y_pred.ndim == y_true.ndim + 1 and y_pred.shape[-1] == 1:
+        return y_pred.squeeze(-1)
+    return y_pred
+
+
+def torch_loss(loss: Any) -> TorchLoss:
+    """A loss ``(output, target) -> scalar mean`` in torch operations, for :class:`Objective`.
+
+    A callable (``torch.nn.MSELoss()``, ``torch.nn.functional.cross_entropy``)
+    is used as is. A losslab loss name or ``Loss`` object is built from torch
+    operations where that is a one-liner with the same definition (``mse``,
+    ``mae``, ``huber``, ``bce_with_logits`` with ``pos_weight = 1``,
+    ``cross_entropy`` without class weights); any other loss needs a torch
+    callable.
+
+    Raises:
+        TypeError: naming ``loss``, for a loss this cannot build.
+    """
+    from losslab.train import is_loss, resolve_loss
+
+    if isinstance(loss, str) or is_loss(loss):
+        # Once losslab.torch.loss exists (issue 14, point 1) this branch is
+        # `return losslab.torch.loss(name, **params)`; the table below goes.
+        resolved = resolve_loss(loss)
+        name, params = resolved.name, dict(resolved.params)
+        built = _CATALOGUE.get(name, lambda p: None)(params)
+        if built is None:
+            raise TypeError(
+                f"loss: {name!r} with {params} has no torch form here yet; pass a torch "
+                "callable (output, target) -> mean loss, e.g. torch.nn.functional.cross_entropy"
+            )
+        return built
+    if callable(loss):
+        return loss
+    raise TypeError(
+        f"loss must be a torch callable (output, target) -> scalar, a loss name or a Loss "
+        f"object, got {type(loss).__name__}"
+    )
+
+
+def _huber(params: dict[str, Any]) -> TorchLoss:
+    delta = float(params["delta"])
+    # torch's huber_loss is ½r² for |r| ≤ δ and δ(|r| − ½δ) beyond: losslab's definition.
+    return lambda p, y: F.huber_loss(_squeezed(p, y), y, delta=delta)
+
+
+def _bce_with_logits(params: dict[str, Any]) -> TorchLoss | None:
+    if float(params.get("pos_weight", 1.0)) != 1.0:
+        return None
+    return lambda p, y: F.binary_cross_entropy_with_logits(_squeezed(p, y), y)
+
+
+def _cross_entropy(params: dict[str, Any]) -> TorchLoss | None:
+    if params.get("class_weights") is not None:
+        return None
+    smoothing, ignore = float(params["label_smoothing"]), int(params["ignore_index"])
+    return lambda p, y: F.cross_entropy(p, y, label_smoothing=smoothing, ignore_index=ignore)
+
+
+_CATALOGUE: dict[str, Callable[[dict[str, Any]], TorchLoss | None]] = {
+    "mse": lambda _: lambda p, y: ((_squeezed(p, y) - y) ** 2).mean(),
+    "mae": lambda _: lambda p, y: (_squeezed(p, y) - y).abs().mean(),
+    "huber": _huber,
+    "bce_with_logits": _bce_with_logits,
+    "cross_entropy": _cross_entropy,
+}
+
+
+class Objective:
+    """The mean loss of a torch module over its data, for :mod:`losslab.landscape`.
+
+    It offers what the landscape functions ask of an objective: ``theta0``,
+    ``n_params``, ``params`` (the parameters by name, as float64 arrays in
+    torch's layout, for filter normalisation), ``value``,
+    ``value_and_gradient``, ``gradient``, ``hvp`` (exact), ``hvp_batch`` and
+    ``values``.
+
+    Args:
+        model: A ``torch.nn.Module``. It is used in place (never written to)
+            unless ``device`` or ``dtype`` differ from its own, then a copy
+            moved there is used.
+        loss: A torch callable ``(output, target) -> scalar``, returning the
+            mean over the batch (``torch.nn.MSELoss()``,
+            ``torch.nn.functional.cross_entropy``), or a losslab loss name or
+            object (see :func:`torch_loss`).
+        data: A pair of tensors ``(X, y)`` or a re-iterable of ``(x, y)``
+            batches such as a ``torch.utils.data.DataLoader``.
+        train: Evaluate in train mode (dropout active, BatchNorm on batch
+            statistics) instead of eval mode; the module's modes are restored after.
+            With dropout each evaluation draws new masks, so values and
+            products are those of a random objective.
+        device: Where to evaluate; default the module's.
+        dtype: Floating dtype of parameters and floating data; default the module's.
+        batch_size: Rows per forward pass for tensor data (default: all at
+            once); a DataLoader's own batches are used as they come.
+        weight_decay: ``λ >= 0`` of the penalty ``(λ/2) ‖θ‖²``.
+        restore_buffers: Put buffers back after each evaluation (they move
+            only in train mode).
+
+    Raises:
+        TypeError: naming ``model``, ``loss`` or ``data`` when one is not
+            what is described above.
+        ValueError: naming the argument, for a module without trainable
+            parameters, tensors of different lengths, an empty data set.
+
+    Example:
+        >>> import torch
+        >>> from losslab.landscape import hessian
+        >>> X = torch.tensor([[1.0], [2.0]]); y = torch.tensor([1.0, 2.0])
+        >>> model = torch.nn.Linear(1, 1)
+        >>> obj = Objective(model, "mse", (X, y))
+        >>> hessian(obj, obj.theta0).round(6).tolist()  # 2/n X̃ᵀX̃
+        [[5.0, 3.0], [3.0, 2.0]]
+    """
+
+    filter_axis = 0
+    """The axis of a weight that indexes its filters: torch's ``(out, in, ...)`` layout."""
+
+    exact_hvp = True
+    """:meth:`hvp` is exact (double backward)."""
+
+    def __init__(
+        self,
+        model: Any,
+        loss: Any,
+        data: Any,
+        *,
+        train: bool = False,
+        device: Any = None,
+        dtype: torch.dtype | None = None,
+        batch_size: int | None = None,
+        weight_decay: float = 0.0,
+        restore_buffers: bool = True,
+    ) -> None:
+        if not isinstance(model, torch.nn.Module):
+            raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+        if not isinstance(train, bool):
+            raise TypeError(f"train must be True or False, got {train!r}")
+        if dtype is not None and not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
+            raise TypeError(f"dtype must be a floating torch dtype, got {dtype!r}")
+        if not weight_decay >= 0:
+            raise ValueError(f"weight_decay must be >= 0, got {weight_decay}")
+        if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
+            raise ValueError(f"batch_size must be an integer >= 1 or None, got {batch_size!r}")
+        named = [(k, p) for k, p in model.named_parameters() if p.requires_grad]
+        if not named:
+            raise ValueError("model has no trainable parameters (none requires grad)")
+        first = named[0][1]
+        target_device = first.device
+        if device is not None:
+            asked = torch.device(device)
+            same = asked.type == first.device.type and asked.index in (None, first.device.index)
+            target_device = first.device if same else asked
+        target_dtype = dtype if dtype is not None else first.dtype
+        if target_device != first.device or target_dtype != first.dtype:
+            model = copy.deepcopy(model).to(device=target_device, dtype=target_dtype)
+            named = [(k, p) for k, p in model.named_parameters() if p.requires_grad]
+        for name, p in named:
+            if p.dtype != target_dtype or p.device != target_device:
+                raise TypeError(
+                    f"model: parameter {name!r} is {p.dtype} on {p.device}, the others "
+                    f"{target_dtype} on {target_device}; pass dtype= and device= to unify them"
+                )
+        self.module = model
+        self.loss = torch_loss(loss)
+        self.train = train
+        self.device, self.dtype = target_device, target_dtype
+        self.weight_decay = float(weight_decay)
+        self.restore_buffers = bool(restore_buffers)
+        self.names = [k for k, _ in named]
+        self.shapes = [tuple(p.shape) for _, p in named]
+        self._sizes = [p.numel() for _, p in named]
+        self.theta0 = self.flat_parameters()
+        self.n_params = int(self.theta0.size)
+        self.params = dict(zip(self.names, self.unflatten(self.theta0), strict=True))
+        self._data, self._tensors, self._batch_size = self._read_data(data, batch_size)
+        self._cache: tuple[np.ndarray, torch.Tensor, torch.Tensor] | None = None
+        self._vectorised = True
+        # Batches are summed in float64, except where the device has none (Apple's MPS).
+        self._sum_dtype = torch.float32 if self.device.type == "mps" else torch.float64
+
+    # -- data -------------------------------------------------------------------------------
+
+    def _read_data(self, data: Any, batch_size: int | None) -> tuple[Any, bool, int | None]:
+        if (
+            isinstance(data, (tuple, list))
+            and len(data) == 2
+            and all(isinstance(t, torch.Tensor) for t in data)
+        ):
+            X, y = data
+            if X.ndim == 0 or y.ndim == 0 or X.shape[0] != y.shape[0]:
+                raise ValueError(
+                    f"data: X and y must have the same number of rows, got shapes "
+                    f"{tuple(X.shape)} and {tuple(y.shape)}"
+                )
+            if X.shape[0] == 0:
+                raise ValueError("data is empty (0 rows)")
+            return (self._to_device(X), self._to_device(y)), True, batch_size
+        if isinstance(data, (tuple, list)):
+            raise TypeError("data must be a pair of tensors (X, y) or a DataLoader of (x, y)")
+        if not hasattr(data, "__iter__") or iter(data) is data:
+            raise TypeError(
+                f"data must be a pair of tensors (X, y) or a re-iterable of (x, y) batches "
+                f"such as a DataLoader (not a one-shot iterator), got {type(data).__name__}"
+            )
+        if batch_size is not None:
+            raise ValueError("batch_size applies to tensor data; a DataLoader has its own")
+        return data, False, None
+
+    def _to_device(self, t: Any) -> Any:
+        if not isinstance(t, torch.Tensor):
+            return t
+        if t.is_floating_point():
+            return t.to(device=self.device, dtype=self.dtype)
+        return t.to(device=self.device)
+
+    def batches(self) -> Iterator[tuple[Any, torch.Tensor, int]]:
+        """``(x, y, n_b)`` for each batch, on the objective's device and dtype."""
+        if self._tensors:
+            X, y = self._data
+            n = X.shape[0]
+            step = n if self._batch_size is None else self._batch_size
+            for start in range(0, n, step):
+                yield X[start : start + step], y[start : start + step], min(step, n - start)
+            return
+        seen = 0
+        for batch in self._data:
+            if not (isinstance(batch, (tuple, list)) and len(batch) == 2):
+                raise TypeError(
+                    f"data: each batch must be a pair (x, y), got {type(batch).__name__}"
+                )
+            x, y = batch
+            n_b = int(y.shape[0]) if isinstance(y, torch.Tensor) and y.ndim else len(x)
+            seen += n_b
+            yield self._to_device(x), self._to_device(y), n_b
+        if seen == 0:
+            raise ValueError("data is empty (the loader gave no rows)")
+
+    @property
+    def _one_batch(self) -> bool:
+        if not self._tensors:
+            return False
+        return self._batch_size is None or self._batch_size >= self._data[0].shape[0]
+
+    # -- parameters -------------------------------------------------------------------------
+
+    def flat_parameters(self, module: Any = None) -> np.ndarray:
+        """The trainable parameters of ``module`` (default this objective's) as ``θ``, float64.
+
+        ``module`` must have the same trainable parameter names and shapes;
+        use it to record a trajectory of a module being trained.
+        """
+        module = self.module if module is None else module
+        named = [(k, p) for k, p in module.named_parameters() if p.requires_grad]
+        if [k for k, _ in named] != self.names or [tuple(p.shape) for _, p in named] != self.shapes:
+            raise ValueError("module: its trainable parameters differ from the objective's")
+        with torch.no_grad():
+            parts = [p.detach().reshape(-1).to(device="cpu", dtype=torch.float64) for _, p in named]
+        return torch.cat(parts).numpy()
+
+    def unflatten(self, theta: Any) -> list[np.ndarray]:
+        """``θ`` split into arrays shaped like the parameters, in order."""
+        theta = self.check_theta(theta)
+        out, start = [], 0
+        for size, shape in zip(self._sizes, self.shapes, strict=True):
+            out.append(theta[start : start + size].reshape(shape))
+            start += size
+        return out
+
+    def check_theta(self, theta: Any, name: str = "theta") -> np.ndarray:
+        """``theta`` as a float64 vector of length ``n_params``; a ValueError naming ``name``."""
+        theta = np.asarray(theta, dtype=np.float64)
+        if theta.shape != (self.n_params,):
+            raise ValueError(f"{name} must have shape ({self.n_params},), got {theta.shape}")
+        return theta
+
+    _check = check_theta
+
+    def _tensor(self, vector: np.ndarray) -> torch.Tensor:
+        return torch.as_tensor(vector, dtype=self.dtype, device=self.device)
+
+    def _views(self, flat: torch.Tensor) -> dict[str, torch.Tensor]:
+        return dict(
+            zip(
+                self.names,
+                (t.view(s) for t, s in zip(flat.split(self._sizes), self.shapes, strict=True)),
+                strict=True,
+            )
+        )
+
+    # -- evaluation -------------------------------------------------------------------------
+
+    @contextmanager
+    def _evaluating(self) -> Iterator[None]:
+        """The module in the asked mode, its modes (and buffers) put back after."""
+        modes = [(m, m.training) for m in self.module.modules()]
+        saved = (
+            [(b, b.detach().clone()) for b in self.module.buffers()]
+            if self.restore_buffers and self.train
+            else []
+        )
+        self.module.train(self.train)
+        try:
+            yield
+        finally:
+            for m, mode in modes:
+                m.training = mode
+            with torch.no_grad():
+                for b, value in saved:
+                    b.copy_(value)
+
+    def _batch_loss(self, flat: torch.Tensor, x: Any, y: torch.Tensor) -> torch.Tensor:
+        out = functional_call(self.module, self._views(flat), (x,))
+        value = self.loss(out, y)
+        if not (isinstance(value, torch.Tensor) and value.ndim == 0):
+            shape = tuple(value.shape) if isinstance(value, torch.Tensor) else type(value).__name__
+            raise ValueError(f"loss must return a scalar (the batch mean), got {shape}")
+        return value
+
+    def value(self, theta: Any) -> float:
+        """``L(θ)``."""
+        theta = self.check_theta(theta)
+        flat = self._tensor(theta)
+        total, count = 0.0, 0
+        with self._evaluating(), torch.no_grad():
+            for x, y, n_b in self.batches():
+                total += float(self._batch_loss(flat, x, y)) * n_b
+                count += n_b
+        return total / count + 0.5 * self.weight_decay * float(theta @ theta)
+
+    def values(self, thetas: Any) -> np.ndarray:
+        """``L(θ)`` for each row of ``thetas`` ``(g, P)``, shape ``(g,)``."""
+        thetas = np.asarray(thetas, dtype=np.float64)
+        if thetas.ndim != 2 or thetas.shape[1] != self.n_params:
+            raise ValueError(f"thetas must have shape (g, {self.n_params}), got {thetas.shape}")
+        return np.array([self.value(t) for t in thetas])
+
+    def value_and_gradient(self, theta: Any) -> tuple[float, np.ndarray]:
+        """``L(θ)`` and ``∇L(θ)`` by backpropagation, summed over batches in float64."""
+        theta = self.check_theta(theta)
+        total, count = 0.0, 0
+        grad = torch.zeros(self.n_params, dtype=self._sum_dtype, device=self.device)
+        with self._evaluating():
+            for x, y, n_b in self.batches():
+                flat = self._tensor(theta).requires_grad_(True)
+                value = self._batch_loss(flat, x, y)
+                (g,) = torch.autograd.grad(value, flat)
+                total += float(value.detach()) * n_b
+                grad += g.to(self._sum_dtype) * n_b
+                count += n_b
+        lam = self.weight_decay
+        grad_np = (grad / count).cpu().double().numpy()
+        return total / count + 0.5 * lam * float(theta @ theta), grad_np + lam * theta
+
+    def gradient(self, theta: Any) -> np.ndarray:
+        """``∇L(θ)``."""
+        return self.value_and_gradient(theta)[1]
+
+    def hvp(self, theta: Any, v: Any) -> np.ndarray:
+        """``H(θ) v``, exact by double backward."""
+        theta, v = self.check_theta(theta), self.check_theta(v, "v")
+        return self.hvp_batch(theta, v[None, :])[0]
+
+    def hvp_batch(self, theta: Any, vectors: Any) -> np.ndarray:
+        """``H(θ) v`` for each row of ``vectors`` ``(k, P)``, in one vectorised backward pass.
+
+        For ``k > 1`` the products run together as forward-mode derivatives of
+        the gradient, vectorised over the rows (``torch.func.vmap(jvp(grad))``),
+        so they cost one pass of matrix-matrix products instead of ``k`` of
+        matrix-vector ones; where torch.func cannot transform the module it
+        falls back to double backward through the graph of the gradient
+        (``torch.autograd.grad(..., is_grads_batched=True)``).
+        """
+        theta = self.check_theta(theta)
+        vectors = np.asarray(vectors, dtype=np.float64)
+        if vectors.ndim != 2 or vectors.shape[1] != self.n_params:
+            raise ValueError(f"vectors must have shape (k, {self.n_params}), got {vectors.shape}")
+        v_t = self._tensor(vectors)
+        if vectors.shape[0] > 1 and self._vectorised:
+            try:
+                with self._evaluating():
+                    products = (
+                        (self._forward_over_reverse(theta, x, y, v_t), n_b)
+                        for x, y, n_b in self.batches()
+                    )
+                    return self._mean(products, vectors)
+            except RuntimeError:
+                # torch.func cannot vmap some modules (BatchNorm updating its statistics in
+                # train mode, dropout's randomness); double backward computes the same products.
+                self._vectorised = False
+        products = (
+            (self._backward(grad, flat, v_t), n_b)
+            for grad, flat, n_b in self._gradient_graphs(theta)
+        )
+        return self._mean(products, vectors)
+
+    def _mean(
+        self, products: Iterator[tuple[torch.Tensor, int]], vectors: np.ndarray
+    ) -> np.ndarray:
+        """``Σ_b n_b Hv_b / Σ_b n_b``, summed batch by batch in ``_sum_dtype``, plus ``λ v``."""
+        total, count = None, 0
+        for product, n_b in products:
+            part = product.to(self._sum_dtype) * n_b
+            total = part if total is None else total + part
+            count += n_b
+        out = (total / count).cpu().double().numpy()
+        return out + self.weight_decay * vectors if self.weight_decay else out
+
+    def _forward_over_reverse(
+        self, theta: np.ndarray, x: Any, y: torch.Tensor, v_t: torch.Tensor
+    ) -> torch.Tensor:
+        """``H v`` for every row of ``v_t`` as ``vmap(jvp(grad ℓ_b))``: forward mode over reverse.
+
+        The tangents ride along one forward and one backward pass, batched
+        over the rows; on CPU this beat double backward through the kept graph.
+        """
+        flat = self._tensor(theta)
+        gradient = torch.func.grad(lambda p: self._batch_loss(p, x, y))
+
+        def one(v: torch.Tensor) -> torch.Tensor:
+            return torch.func.jvp(gradient, (flat,), (v,))[1]
+
+        with warnings.catch_warnings():
+            # torch's forward-mode AD scripts its decompositions on first use and warns
+            # that torch.jit.script is deprecated: torch's own affair, not the caller's.
+            warnings.filterwarnings(
+                "ignore", message=r".*torch\.jit\.script.*", category=DeprecationWarning
+            )
+            return torch.func.vmap(one)(v_t)
+
+    @staticmethod
+    def _backward(grad: torch.Tensor, flat: torch.Tensor, v_t: torch.Tensor) -> torch.Tensor:
+        if v_t.shape[0] == 1:
+            (hv,) = torch.autograd.grad(grad, flat, grad_outputs=v_t[0], retain_graph=True)
+            return hv[None, :]
+        (hv,) = torch.autograd.grad(
+            grad, flat, grad_outputs=v_t, retain_graph=True, is_grads_batched=True
+        )
+        return hv
+
+    def _gradient_graphs(
+        self, theta: np.ndarray
+    ) -> Iterator[tuple[torch.Tensor, torch.Tensor, int]]:
+        """``(∇ℓ_b, θ leaf, n_b)`` per batch, each gradient built with ``create_graph=True``.
+
+        For one batch the last graph is kept and reused while ``θ`` stays the same.
+        """
+        if self._one_batch and self._cache is not None and np.array_equal(self._cache[0], theta):
+            yield self._cache[1], self._cache[2], int(self._data[0].shape[0])
+            return
+        self._cache = None
+        with self._evaluating():
+            for x, y, n_b in self.batches():
+                flat = self._tensor(theta).requires_grad_(True)
+                (grad,) = torch.autograd.grad(self._batch_loss(flat, x, y), flat, create_graph=True)
+                if self._one_batch:
+                    self._cache = (theta.copy(), grad, flat)
+                yield grad, flat, n_b
+
+    def clear_cache(self) -> None:
+        """Drop the kept graph of the gradient (it holds the activations of one batch).
+
+        The graph is reused while ``θ`` is unchanged; call this after changing
+        what ``θ`` does not cover (buffers, frozen parameters, the data tensors).
+        """
+        self._cache = None
