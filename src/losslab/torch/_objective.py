@@ -32,7 +32,6 @@ from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch.func import functional_call
 
 __all__ = ["Objective", "torch_loss"]
@@ -51,63 +50,31 @@ def torch_loss(loss: Any) -> TorchLoss:
     """A loss ``(output, target) -> scalar mean`` in torch operations, for :class:`Objective`.
 
     A callable (``torch.nn.MSELoss()``, ``torch.nn.functional.cross_entropy``)
-    is used as is. A losslab loss name or ``Loss`` object is built from torch
-    operations where that is a one-liner with the same definition (``mse``,
-    ``mae``, ``huber``, ``bce_with_logits`` with ``pos_weight = 1``,
-    ``cross_entropy`` without class weights); any other loss needs a torch
-    callable.
+    is used as is. A losslab loss name, spec (``"huber:delta=2"``) or ``Loss``
+    object becomes :func:`losslab.torch.loss` of it, twice differentiable
+    with the loss's own gradient and Hessian; a ``(n, 1)`` output is read as
+    ``(n,)`` against ``(n,)`` targets, losslab's convention.
 
     Raises:
-        TypeError: naming ``loss``, for a loss this cannot build.
+        TypeError: naming ``loss``, for anything else.
     """
-    from losslab.train import is_loss, resolve_loss
+    from losslab.specs import parse_spec
+    from losslab.torch._loss import loss as losslab_torch_loss
+    from losslab.train import is_loss
 
     if isinstance(loss, str) or is_loss(loss):
-        # Once losslab.torch.loss exists (issue 14, point 1) this branch is
-        # `return losslab.torch.loss(name, **params)`; the table below goes.
-        resolved = resolve_loss(loss)
-        name, params = resolved.name, dict(resolved.params)
-        built = _CATALOGUE.get(name, lambda p: None)(params)
-        if built is None:
-            raise TypeError(
-                f"loss: {name!r} with {params} has no torch form here yet; pass a torch "
-                "callable (output, target) -> mean loss, e.g. torch.nn.functional.cross_entropy"
-            )
-        return built
+        if isinstance(loss, str):
+            name, params = parse_spec(loss, "loss")
+            built = losslab_torch_loss(name, **params)
+        else:
+            built = losslab_torch_loss(loss)
+        return lambda p, y: built(_squeezed(p, y), y)
     if callable(loss):
         return loss
     raise TypeError(
         f"loss must be a torch callable (output, target) -> scalar, a loss name or a Loss "
         f"object, got {type(loss).__name__}"
     )
-
-
-def _huber(params: dict[str, Any]) -> TorchLoss:
-    delta = float(params["delta"])
-    # torch's huber_loss is ½r² for |r| ≤ δ and δ(|r| − ½δ) beyond: losslab's definition.
-    return lambda p, y: F.huber_loss(_squeezed(p, y), y, delta=delta)
-
-
-def _bce_with_logits(params: dict[str, Any]) -> TorchLoss | None:
-    if float(params.get("pos_weight", 1.0)) != 1.0:
-        return None
-    return lambda p, y: F.binary_cross_entropy_with_logits(_squeezed(p, y), y)
-
-
-def _cross_entropy(params: dict[str, Any]) -> TorchLoss | None:
-    if params.get("class_weights") is not None:
-        return None
-    smoothing, ignore = float(params["label_smoothing"]), int(params["ignore_index"])
-    return lambda p, y: F.cross_entropy(p, y, label_smoothing=smoothing, ignore_index=ignore)
-
-
-_CATALOGUE: dict[str, Callable[[dict[str, Any]], TorchLoss | None]] = {
-    "mse": lambda _: lambda p, y: ((_squeezed(p, y) - y) ** 2).mean(),
-    "mae": lambda _: lambda p, y: (_squeezed(p, y) - y).abs().mean(),
-    "huber": _huber,
-    "bce_with_logits": _bce_with_logits,
-    "cross_entropy": _cross_entropy,
-}
 
 
 class Objective:
