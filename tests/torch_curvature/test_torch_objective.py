@@ -214,8 +214,10 @@ def test_bad_arguments_are_named():
         Objective(model, F.cross_entropy, (X, y[:-1]))
     with pytest.raises(TypeError, match="one-shot iterator"):
         Objective(model, F.cross_entropy, iter([(X, y)]))
-    with pytest.raises(TypeError, match="loss: 'quantile'"):
-        Objective(model, "quantile", (X, y))
+    with pytest.raises(ValueError, match="unknown loss 'no_such_loss'"):
+        Objective(model, "no_such_loss", (X, y))
+    with pytest.raises(TypeError, match="loss must be a torch callable"):
+        Objective(model, 3.0, (X, y))
     frozen = mlp()
     for p in frozen.parameters():
         p.requires_grad_(False)
@@ -228,3 +230,29 @@ def test_bad_arguments_are_named():
         obj.value(obj.theta0)
     with pytest.raises(ValueError, match=r"theta must have shape \(51,\)"):
         obj.value(np.zeros(3))
+
+
+def test_any_catalogue_loss_is_exact_through_losslab_torch() -> None:
+    """A losslab loss name goes through losslab.torch.loss: its Hessian matches autograd's."""
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1))
+    net = net.double()
+    X, y = torch.randn(20, 3, dtype=torch.float64), torch.randn(20, dtype=torch.float64)
+    objective = Objective(net, "pseudo_huber:delta=0.7", (X, y))
+    theta = objective.theta0
+    params = [p.detach().clone() for p in net.parameters()]
+    shapes = [p.shape for p in params]
+
+    def mean_loss(flat: torch.Tensor) -> torch.Tensor:
+        chunks, start = [], 0
+        for shape in shapes:
+            size = int(np.prod(shape))
+            chunks.append(flat[start : start + size].reshape(shape))
+            start += size
+        h = torch.tanh(X @ chunks[0].T + chunks[1])
+        r = (h @ chunks[2].T + chunks[3]).squeeze(-1) - y
+        return (0.49 * (torch.sqrt(1 + (r / 0.7) ** 2) - 1)).mean()
+
+    exact = torch.autograd.functional.hessian(mean_loss, torch.as_tensor(theta))
+    v = np.random.default_rng(1).normal(size=theta.size)
+    np.testing.assert_allclose(objective.hvp(theta, v), exact.numpy() @ v, rtol=1e-9, atol=1e-12)
