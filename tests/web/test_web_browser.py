@@ -73,6 +73,8 @@ def test_playground_classification_draws_a_boundary(page, screenshot):
     page.wait_for_selector(READY)
     page.click("#train")
     wait_until(page, "document.getElementById('status').textContent.startsWith('finished')", 20)
+    # The plots redraw on the next animation frame after the last update: wait for it.
+    wait_until(page, "(document.getElementById('metric-plot').data?.[0]?.y || []).length >= 150")
     kinds = page.evaluate("document.getElementById('data-plot').data.map(t => t.type)")
     assert kinds.count("contour") == 2
     assert points(page, "metric-plot") == 150

@@ -40,7 +40,8 @@ def band_panels(
             )
         ax.set_title(title)
         ax.set_xlabel("epoch")
-        if title in log_scale:
+        if title in log_scale and (frame["median"] > 0).any():
+            # A loss that reaches 0 (hinge on separable data) has nothing to draw on a log axis.
             ax.set_yscale("log")
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize="small")

@@ -139,7 +139,9 @@ def _metric_vs_lr(table: pd.DataFrame, metric: str, title: str, constants: pd.Da
     for i, row in enumerate(constants.head(_MAX_CURVES).to_dict("records")):
         style = ("--", ":", "-.")[i % 3]
         ax.axhline(row["median"], color="0.4", linestyle=style, linewidth=1, label=row["label"])
-    ax.set_xscale("log")
+    drawn = table[table["median"].notna()]
+    if (drawn["lr"] > 0).any():  # with every run diverged only the constants are drawn
+        ax.set_xscale("log")
     ax.set_xlabel("learning rate")
     ax.set_ylabel(f"final {metric} (median, IQR)")
     ax.set_title(title, fontsize=9)
