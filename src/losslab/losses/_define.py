@@ -41,7 +41,7 @@ from losslab.losses._properties import (
     Properties,
     broadcast_weights,
     minimise_constant,
-    weighted_quantile,
+    weighted_quantiles,
 )
 from losslab.losses.batch import (
     Batch,
@@ -222,8 +222,8 @@ class Elementwise(Definition):
         # loss (Tukey, Welsch) has a local minimum near each cluster of targets.
         with np.errstate(divide="ignore", invalid="ignore"):
             candidates = [
-                float(np.clip(cls.link.link(weighted_quantile(t, w, q)), low, high))
-                for q in np.linspace(0.05, 0.95, 19)
+                float(np.clip(cls.link.link(value), low, high))
+                for value in weighted_quantiles(t, w, np.linspace(0.05, 0.95, 19))
             ]
         candidates = [c for c in candidates if math.isfinite(c)] or [0.0]
         start = min(candidates, key=lambda c: objective(np.array([c])))

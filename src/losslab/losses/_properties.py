@@ -24,6 +24,7 @@ __all__ = [
     "mean_target_row",
     "minimise_constant",
     "weighted_quantile",
+    "weighted_quantiles",
 ]
 
 Smoothness = Literal["C0", "C1", "C2", "Cinf"]
@@ -99,6 +100,11 @@ def weighted_quantile(values: np.ndarray, weights: np.ndarray | None, q: float) 
     next (every point between them minimises the loss; the midpoint is the
     usual median of an even count).
     """
+    return weighted_quantiles(values, weights, [q])[0]
+
+
+def weighted_quantiles(values: np.ndarray, weights: np.ndarray | None, qs: Any) -> list[float]:
+    """:func:`weighted_quantile` at each of ``qs``, sorting ``values`` once."""
     v = np.asarray(values, dtype=np.float64).ravel()
     w = np.ones_like(v) if weights is None else np.asarray(weights, dtype=np.float64).ravel()
     order = np.argsort(v, kind="stable")
@@ -106,12 +112,15 @@ def weighted_quantile(values: np.ndarray, weights: np.ndarray | None, q: float) 
     keep = w > 0
     v, w = v[keep], w[keep]
     cumulative = np.cumsum(w)
-    target = q * cumulative[-1]
-    i = int(np.searchsorted(cumulative, target, side="left"))
-    i = min(i, v.size - 1)
-    if math.isclose(cumulative[i], target, rel_tol=1e-12) and i + 1 < v.size:
-        return float((v[i] + v[i + 1]) / 2.0)
-    return float(v[i])
+    found = []
+    for q in qs:
+        target = q * cumulative[-1]
+        i = min(int(np.searchsorted(cumulative, target, side="left")), v.size - 1)
+        if math.isclose(cumulative[i], target, rel_tol=1e-12) and i + 1 < v.size:
+            found.append(float((v[i] + v[i + 1]) / 2.0))
+        else:
+            found.append(float(v[i]))
+    return found
 
 
 def minimise_constant(
