@@ -42,7 +42,7 @@ import numpy as np
 from scipy.sparse.linalg import LinearOperator, eigsh
 
 from losslab.landscape._batched import check_data
-from losslab.landscape._params import check_trainable, flatten, set_flat
+from losslab.landscape._params import check_trainable, flat_vector, flatten, set_flat
 from losslab.landscape._spectrum import check_theta, hessian_vector_products
 from losslab.models import Linear
 from losslab.train import resolve_loss
@@ -113,23 +113,18 @@ class Objective:
 
     def check_theta(self, theta: Any, name: str = "theta") -> np.ndarray:
         """``theta`` as a float64 vector of length ``n_params``; a ValueError naming ``name``."""
-        theta = np.asarray(theta, dtype=np.float64)
-        if theta.shape != (self.n_params,):
-            raise ValueError(f"{name} must have shape ({self.n_params},), got {theta.shape}")
-        return theta
-
-    _check = check_theta
+        return flat_vector(theta, self.n_params, name)
 
     def value(self, theta: Any) -> float:
         """``L(θ)``."""
-        theta = self._check(theta)
+        theta = self.check_theta(theta)
         set_flat(self.model, theta)
         penalty = 0.5 * self.weight_decay * float(theta @ theta)
         return float(self.loss(self.model(self.X), self.y)) + penalty
 
     def value_and_gradient(self, theta: Any) -> tuple[float, np.ndarray]:
         """``L(θ)`` and ``∇L(θ)`` by the model's backward pass."""
-        theta = self._check(theta)
+        theta = self.check_theta(theta)
         set_flat(self.model, theta)
         y_pred, cache = self.model.forward(self.X)
         value, grad_pred = self.loss.value_and_grad(y_pred, self.y)
@@ -143,14 +138,14 @@ class Objective:
 
     def hvp(self, theta: Any, v: Any) -> np.ndarray:
         """``H(θ) v``: exact for identity-head linear models, else a central difference."""
-        theta, v = self._check(theta), self._check(v, "v")
+        theta, v = self.check_theta(theta), self.check_theta(v, "v")
         if self.exact_hvp:
             return self._linear_hvp(theta, v)
         return self.hvp_finite_difference(theta, v)
 
     def hvp_finite_difference(self, theta: Any, v: Any, step: float | None = None) -> np.ndarray:
         """``(∇L(θ + h v) − ∇L(θ − h v)) / (2h)``, ``h = ε^{1/3} max(1, ‖θ‖) / ‖v‖`` by default."""
-        theta, v = self._check(theta), self._check(v, "v")
+        theta, v = self.check_theta(theta), self.check_theta(v, "v")
         norm = float(np.linalg.norm(v))
         if norm == 0.0:
             return np.zeros_like(v)

@@ -32,6 +32,14 @@ def check_trainable(model: Any, argument: str = "model") -> None:
         raise ValueError(f"{argument} has no trainable parameters (its params dict is empty)")
 
 
+def flat_vector(theta: Any, n_params: int, name: str = "theta") -> np.ndarray:
+    """``theta`` as a float64 vector of length ``n_params``; a ValueError naming ``name``."""
+    theta = np.asarray(theta, dtype=np.float64)
+    if theta.shape != (n_params,):
+        raise ValueError(f"{name} must have shape ({n_params},), got {theta.shape}")
+    return theta
+
+
 def flatten(params: Mapping[str, np.ndarray]) -> np.ndarray:
     """All parameter arrays concatenated into one float64 vector, in dict order."""
     if not params:

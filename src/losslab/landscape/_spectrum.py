@@ -80,8 +80,7 @@ def _norm(a: np.ndarray) -> float:
 
 def check_theta(objective: Any, theta: Any) -> np.ndarray:
     """``theta`` checked by the objective (losslab's or torch's)."""
-    check = getattr(objective, "check_theta", None) or objective._check
-    return check(theta)
+    return objective.check_theta(theta)
 
 
 def hessian_vector_products(

@@ -34,6 +34,8 @@ import numpy as np
 import torch
 from torch.func import functional_call
 
+from losslab.landscape._params import flat_vector
+
 __all__ = ["Objective", "torch_loss"]
 
 TorchLoss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -280,12 +282,7 @@ class Objective:
 
     def check_theta(self, theta: Any, name: str = "theta") -> np.ndarray:
         """``theta`` as a float64 vector of length ``n_params``; a ValueError naming ``name``."""
-        theta = np.asarray(theta, dtype=np.float64)
-        if theta.shape != (self.n_params,):
-            raise ValueError(f"{name} must have shape ({self.n_params},), got {theta.shape}")
-        return theta
-
-    _check = check_theta
+        return flat_vector(theta, self.n_params, name)
 
     def _tensor(self, vector: np.ndarray) -> torch.Tensor:
         return torch.as_tensor(vector, dtype=self.dtype, device=self.device)
