@@ -33,7 +33,7 @@ import numpy as np
 import losslab.losses as losses
 from losslab import config
 from losslab.losses import _crossover
-from losslab.losses._define import Elementwise, SoftmaxRows
+from losslab.losses._fused import has_kernel
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "losses"))
@@ -86,15 +86,11 @@ def _per_call(fn: Callable[[], object], budget: float = 0.02, rounds: int = 3) -
 
 def fused_losses() -> list[str]:
     """Catalogue losses whose default parameters have a kernel."""
-    names = []
-    for name in losses.available():
-        definition = losses.get(name).definition
-        fused = issubclass(definition, Elementwise) or (
-            issubclass(definition, SoftmaxRows) and definition.fused(losses.parameters(name))
-        )
-        if fused:
-            names.append(name)
-    return names
+    return [
+        name
+        for name in losses.available()
+        if has_kernel(losses.get(name).definition, losses.parameters(name))
+    ]
 
 
 def _case(name: str) -> conftest.Case:

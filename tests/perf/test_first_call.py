@@ -20,7 +20,6 @@ import losslab
 import losslab.losses as losses
 from losslab import config
 from losslab.losses import _crossover, _fused
-from losslab.losses._define import Elementwise, SoftmaxRows
 
 SRC = Path(losslab.__file__).resolve().parent.parent
 
@@ -60,10 +59,7 @@ def test_a_large_call_loads_the_kernels() -> None:
 def test_every_kernel_has_a_measured_crossover() -> None:
     """A loss added without running ``benchmarks/crossover.py --write`` fails here."""
     for name in losses.available():
-        definition = losses.get(name).definition
-        kernel = issubclass(definition, Elementwise) or (
-            issubclass(definition, SoftmaxRows) and definition.fused(losses.parameters(name))
-        )
+        kernel = _fused.has_kernel(losses.get(name).definition, losses.parameters(name))
         for dtype in ("float32", "float64"):
             assert ((name, dtype) in _crossover.CROSSOVER) == kernel, (name, dtype)
 

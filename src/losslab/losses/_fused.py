@@ -72,6 +72,17 @@ def available() -> bool:
     return _load() is not None
 
 
+def has_kernel(definition: Any, params: Any) -> bool:
+    """Whether ``definition`` at ``params`` has a fused kernel.
+
+    Elementwise losses all have one; softmax-row losses when the row kernel
+    covers their options.
+    """
+    return issubclass(definition, Elementwise) or (
+        issubclass(definition, SoftmaxRows) and definition.fused(params)
+    )
+
+
 def check_out(out: Any, shape: tuple[int, ...], dtype: Any, *inputs: Any) -> np.ndarray:
     """Raise TypeError/ValueError unless ``out`` can receive a result of ``shape`` and ``dtype``."""
     if not isinstance(out, np.ndarray):
@@ -146,12 +157,12 @@ def dispatch(
     check_reduction(reduction)
     if out is not None:
         check_out(out, y_pred.shape, y_pred.dtype, y_pred, y_true, weights)
+    if not has_kernel(definition, loss.params):
+        return NotImplemented
     with config.kernel_threads(y_pred.size):
         if issubclass(definition, Elementwise):
             return _elementwise(loss, op, y_pred, y_true, weights, reduction, out)
-        if issubclass(definition, SoftmaxRows) and definition.fused(loss.params):
-            return _rows(loss, op, y_pred, y_true, weights, reduction, out)
-    return NotImplemented
+        return _rows(loss, op, y_pred, y_true, weights, reduction, out)
 
 
 def _fresh(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
