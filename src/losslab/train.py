@@ -692,11 +692,7 @@ class _Loop:
                 "the steps are too large to descend",
             )  # fmt: skip
             return True
-        stopper = next((cb for cb in self.callbacks if cb(epoch, record, self.model)), None)
-        if stopper is not None:
-            self.history.stopped_early = True
-            self.history.stop_reason = f"{type(stopper).__name__} stopped the run at epoch {epoch}"
-        return stopper is not None
+        return ask_callbacks(self.history, self.callbacks, epoch, record, self.model)
 
     def interrupt(self) -> None:
         """Ctrl-C: keep the work done so far, the model back at the last recorded epoch."""
@@ -806,6 +802,17 @@ def _eval_val(model, loss, val, cost_matrix=None) -> tuple[float, dict[str, floa
 def _restore(params: dict[str, np.ndarray], saved: dict[str, np.ndarray]) -> None:
     for name, value in saved.items():
         params[name][...] = value
+
+
+def ask_callbacks(
+    history: History, callbacks: Sequence[Callback], epoch: int, record: dict, model: Any
+) -> bool:
+    """Call the callbacks after a recorded epoch; True when one stops the run (noted in history)."""
+    stopper = next((cb for cb in callbacks if cb(epoch, record, model)), None)
+    if stopper is not None:
+        history.stopped_early = True
+        history.stop_reason = f"{type(stopper).__name__} stopped the run at epoch {epoch}"
+    return stopper is not None
 
 
 def _mark_diverged(history: History, epoch: int, reason: str) -> None:

@@ -30,7 +30,7 @@ import numpy as np
 import torch
 
 from losslab.progress import Progress
-from losslab.train import History, _task_metrics, check_targets, resolve_loss
+from losslab.train import History, _task_metrics, ask_callbacks, check_targets, resolve_loss
 
 __all__ = ["TorchModel", "fit", "load_factory", "make_optimizer"]
 
@@ -299,11 +299,7 @@ class _Loop:
         if not self.record(epoch):
             return True
         record = self.history.records[-1]
-        stopper = next((cb for cb in self.callbacks if cb(epoch, record, self.model)), None)
-        if stopper is not None:
-            self.history.stopped_early = True
-            self.history.stop_reason = f"{type(stopper).__name__} stopped the run at epoch {epoch}"
-        return stopper is not None
+        return ask_callbacks(self.history, self.callbacks, epoch, record, self.model)
 
     def interrupt(self) -> None:
         """Ctrl-C: keep the records, the module back at the last recorded epoch."""
