@@ -20,6 +20,7 @@ OPTIONAL = {
     "losslab.web": "web",
     "losslab.estimators": "sklearn",
     "losslab.torch": "torch",
+    "losslab.cli": "cli",
 }
 
 
@@ -83,18 +84,31 @@ def main() -> None:
     else:
         raise SystemExit("FAILED: expression_loss ran without sympy")
 
-    for args in (["--version"], ["losses"]):
+    done = subprocess.run(["losslab", "--version"], capture_output=True, text=True)
+    check(done.returncode == 0 and done.stdout.startswith("losslab "), f"--version: {done.stderr}")
+    for args in (["losses"], ["compare", "--dataset", "linear", "--losses", "mse"]):
         done = subprocess.run(["losslab", *args], capture_output=True, text=True)
-        check(done.returncode == 0, f"losslab {' '.join(args)}: {done.stderr}")
-    compare = ["losslab", "compare", "--dataset", "linear", "--losses", "mse"]
-    done = subprocess.run(compare, capture_output=True, text=True)
-    check(done.returncode == 2, f"losslab compare without [report] exited {done.returncode}")
-    check("losslab[report]" in done.stderr, f"losslab compare: {done.stderr}")
-    check("Traceback" not in done.stderr, "losslab compare printed a traceback")
+        check(done.returncode == 2, f"losslab {args[0]} without [cli] exited {done.returncode}")
+        check("losslab[cli]" in done.stderr, f"losslab {args[0]}: {done.stderr}")
+        check("Traceback" not in done.stderr, f"losslab {args[0]} printed a traceback")
 
     site = Path(sysconfig.get_paths()["purelib"])
-    size = sum(f.stat().st_size for f in site.rglob("*") if f.is_file())
-    print(f"core install (site-packages): {size / 2**20:.0f} MiB")
+    sizes: dict[str, int] = {}
+    for f in site.rglob("*"):
+        if f.is_file():
+            top = f.relative_to(site).parts[0].split("-")[0].split(".")[0].lower()
+            sizes[top] = sizes.get(top, 0) + f.stat().st_size
+    tools = ("pip", "setuptools", "pkg_resources", "_distutils_hack", "distutils")
+    size = sum(n for top, n in sizes.items() if top not in tools)
+    biggest = sorted(((t, n) for t, n in sizes.items() if t not in tools), key=lambda kv: -kv[1])[
+        :5
+    ]
+    print(
+        "core closure, less pip and setuptools: "
+        + f"{size / 1e6:.1f} MB ("
+        + ", ".join(f"{top} {n / 1e6:.0f}" for top, n in biggest)
+        + " MB)"
+    )
     print("core install: OK")
 
 

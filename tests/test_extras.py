@@ -23,6 +23,8 @@ FEATURES = [
     ("import losslab.estimators", "sklearn"),
     ("from losslab.landscape import contour_figure", "plot"),
     ("from losslab.custom import expression_loss", "symbolic"),
+    ("import losslab.cli", "cli"),
+    ("losslab.train.fit(LinearRegression(1), 'mse', [[0.0]], [1.0], progress=True)", "cli"),
 ]
 
 
@@ -41,7 +43,8 @@ def _hidden(*extras: str) -> str:
 def test_a_missing_extra_is_named(statement: str, extra: str) -> None:
     script = (
         f"import sys\n{_hidden(extra)}"
-        "from losslab._optional import MissingExtra\n"
+        "from losslab._optional import MissingExtra\nimport losslab.train\n"
+        "from losslab.models import LinearRegression\n"
         f"try:\n    {statement}\nexcept MissingExtra as exc:\n    print(exc)\n"
         "else:\n    print('imported')\n"
     )
@@ -55,7 +58,7 @@ def test_the_core_loads_without_any_extra() -> None:
     script = (
         f"import sys\n{hidden}"
         "import numpy as np\nimport losslab, losslab.losses, losslab.train, losslab.custom\n"
-        "import losslab.landscape, losslab.cli\n"
+        "import losslab.landscape\n"
         "print(losslab.losses.get('huber')(np.ones(3), np.zeros(3)))\n"
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
@@ -73,6 +76,32 @@ def test_the_command_line_names_the_extra() -> None:
     assert out.returncode == 2
     assert "pip install 'losslab[report]'" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def _losslab(hidden: str, *args: str) -> subprocess.CompletedProcess[str]:
+    script = (
+        f"import sys\n{hidden}sys.argv = ['losslab', *{list(args)!r}]\n"
+        "from losslab.__main__ import main\nmain()\n"
+    )
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+
+
+def test_the_command_without_its_extra_still_tells_the_version() -> None:
+    import losslab
+
+    done = _losslab(_hidden("cli"), "--version")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"losslab {losslab.__version__}"
+    done = _losslab(_hidden("cli"), "losses")
+    assert done.returncode == 2
+    assert "pip install 'losslab[cli]'" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_the_command_runs_the_command_line_when_installed() -> None:
+    done = _losslab("", "losses")
+    assert done.returncode == 0, done.stderr
+    assert "huber" in done.stdout
 
 
 def test_require_passes_when_installed(monkeypatch: pytest.MonkeyPatch) -> None:

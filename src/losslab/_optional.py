@@ -1,8 +1,8 @@
 """Optional features: which extra brings each, and one message when it is missing.
 
 ``pip install losslab`` brings the catalogue, its fast path and the training
-engine (NumPy, SciPy, array-api-compat, numba) and the command line (Typer,
-Rich). Everything else is an extra; a feature whose extra is missing raises
+engine (NumPy, SciPy, array-api-compat, numba). Everything else, the
+command line included, is an extra; a feature whose extra is missing raises
 :class:`MissingExtra` (an ImportError) naming the command that installs it,
 before any of its modules is imported.
 
@@ -17,6 +17,7 @@ __all__ = ["EXTRAS", "MissingExtra", "require"]
 
 EXTRAS: dict[str, tuple[str, ...]] = {
     "core": (),
+    "cli": ("typer", "rich"),
     "plot": ("matplotlib",),
     "report": ("pandas", "matplotlib"),
     "sklearn": ("sklearn", "pandas"),

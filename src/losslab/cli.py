@@ -20,6 +20,10 @@ import re
 import sys
 from typing import Annotated, Any, NoReturn
 
+from losslab._optional import require
+
+require("cli", "losslab's command line")
+
 import typer
 from rich.console import Console
 from rich.table import Table as RichTable

@@ -10,13 +10,15 @@ either way:
 
 With ``counters`` it also shows how many steps ended each way (a sweep's
 ``ok``, ``diverged`` and ``failed`` runs) and ``done / total``. Rich is
-imported only when a bar is shown.
+imported only when a bar is shown; it comes with the ``[cli]`` extra.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+
+from losslab._optional import require
 
 __all__ = ["Progress"]
 
@@ -76,6 +78,7 @@ class Progress:
 
     def __enter__(self) -> Progress:
         if self.enabled:
+            require("cli", "a progress bar")
             from rich.progress import Progress as RichProgress
 
             self._bar = RichProgress(*self._columns(), console=self.console)
