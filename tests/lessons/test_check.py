@@ -151,7 +151,7 @@ def test_the_expected_value_is_not_revealed():
 
 
 def test_missing_answer():
-    with pytest.raises(WrongAnswer, match="no answer yet: replace ... with your answer"):
+    with pytest.raises(WrongAnswer, match=r"no answer yet: replace \.\.\. with your answer"):
         check("housing_mse", ...)
 
 
