@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import re
+import subprocess
+import sys
 from html.parser import HTMLParser
 
 import numpy as np
@@ -108,6 +110,32 @@ def test_history_html_without_matplotlib_is_the_plain_table(classification, monk
     page = parse(classification._repr_html_())
     assert page.images == []
     assert "<table" in classification._repr_html_()
+
+
+def test_history_html_in_a_core_install_without_matplotlib():
+    # matplotlib hidden from a fresh interpreter, as if it were not installed.
+    script = (
+        "import sys\n"
+        "class _Hide:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.partition('.')[0] == 'matplotlib':\n"
+        "            raise ModuleNotFoundError(name)\n"
+        "sys.meta_path.insert(0, _Hide())\n"
+        "import numpy as np\n"
+        "from losslab.models import make_model\n"
+        "from losslab.train import fit\n"
+        "X = np.array([[0.0], [1.0], [2.0]]); y = np.array([1.0, 3.0, 5.0])\n"
+        "h = fit(make_model('mse', n_features=1, kind='linear'), 'mse', X, y, epochs=3)\n"
+        "print(h._repr_html_())\n"
+        "print('matplotlib' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    html, loaded = out.stdout.strip().rsplit("\n", 1)
+    assert loaded == "False"
+    page = parse(html)
+    assert page.images == []
+    assert "completed 3 epochs" in " ".join(page.text)
 
 
 def test_history_html_of_a_regression_run_draws_rmse():
