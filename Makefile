@@ -28,8 +28,10 @@ lint: $(VENV)/.test-installed
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 
+# Then every lesson notebook, executed: an error or a wrong checked answer fails the run.
 test: lint
 	$(BIN)/python -m pytest -n 2
+	$(BIN)/python -m pytest -n 2 --nbmake notebooks/*.ipynb
 
 # Timings against a NumPy bandwidth proxy: OpenBLAS tuning variables would slow NumPy down.
 bench: $(VENV)/.test-installed
