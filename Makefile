@@ -25,19 +25,21 @@ demo: $(VENV)/.installed
 	$(BIN)/losslab demo --out losslab-demo
 
 lint: $(VENV)/.test-installed
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests notebooks
+	$(BIN)/ruff format --check src tests notebooks
 
+# Then every lesson notebook, executed: an error or a wrong checked answer fails the run.
 test: lint
 	$(BIN)/python -m pytest -n 2
+	$(BIN)/python -m pytest -n 2 --nbmake notebooks/*.ipynb
 
 # Timings against a NumPy bandwidth proxy: OpenBLAS tuning variables would slow NumPy down.
 bench: $(VENV)/.test-installed
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN)/python benchmarks/run.py $(ARGS)
 
 format: $(VENV)/.test-installed
-	$(BIN)/ruff format src tests
-	$(BIN)/ruff check --fix src tests
+	$(BIN)/ruff format src tests notebooks
+	$(BIN)/ruff check --fix src tests notebooks
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -199,6 +199,13 @@ class History:
 
         return pd.DataFrame.from_records(self.records).set_index("epoch")
 
+    def _repr_html_(self) -> str:
+        # Jupyter's rich display: the final epoch's metrics, how the run ended, and its
+        # curves inline when matplotlib is installed (the core does not need it).
+        from losslab._display import history_html
+
+        return history_html(self)
+
 
 class EarlyStopping:
     """Callback stopping a run when ``monitor`` has not improved for ``patience`` epochs.

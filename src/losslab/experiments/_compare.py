@@ -26,6 +26,7 @@ beat"). A run that ends no better than its loss's constant is counted in
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from losslab._display import number
 from losslab.datasets import Dataset
 from losslab.experiments._baseline import CONSTANT_HINT, constant_prediction, constant_scores
 from losslab.experiments._specs import check_task, resolve_dataset, resolve_losses
@@ -154,7 +156,17 @@ class Comparison:
         )
 
     def _repr_html_(self) -> str:
-        return f"<p>{self.note}</p>" + self.summary.to_html(index=False)
+        # Jupyter's rich display: the note, the summary table and the convergence figure.
+        from losslab._display import figure_html
+        from losslab.plots import convergence
+
+        table = self.summary.to_html(index=False, float_format=number, na_rep="")
+        parts = [f"<div><p>{html.escape(self.note)}</p>", table]
+        if self.runs:
+            figure = convergence(self)
+            parts.append(figure_html(figure, f"training loss and {self.metric} per epoch"))
+        parts.append("</div>")
+        return "".join(parts)
 
 
 def dataset_spec(dataset: Dataset) -> str:

@@ -22,6 +22,9 @@ catalogue in :mod:`losslab.losses`, never typed in:
 
 :func:`lesson` returns any of them as printable :class:`Step` objects, and
 :func:`explain` works any catalogue loss through a batch the same way.
+:func:`check` tells a learner whether their answer to an exercise of the
+notebooks (``notebooks/`` in the repository) is right, comparing it with the
+numbers computed here: ``check("rainfall_mse_b", 32)``.
 
 Example:
     >>> from losslab import lessons
@@ -33,6 +36,7 @@ Example:
 
 from collections.abc import Callable
 
+from losslab.lessons._check import Exercise, Verdict, WrongAnswer, check, exercise, exercises
 from losslab.lessons._explain import Explanation, explain
 from losslab.lessons._loss_functions import (
     CorrectClassLosses,
@@ -152,6 +156,7 @@ __all__ = [
     "CorrectClassLosses",
     "CrossEntropyGradient",
     "ErrorRatio",
+    "Exercise",
     "Explanation",
     "HousingExample",
     "Match",
@@ -160,10 +165,15 @@ __all__ = [
     "RainfallSolution",
     "Step",
     "Table",
+    "Verdict",
+    "WrongAnswer",
     "available_lessons",
+    "check",
     "confidence_comparison",
     "correct_class_losses",
     "cross_entropy_gradient",
+    "exercise",
+    "exercises",
     "explain",
     "format_cell",
     "format_number",

@@ -7,6 +7,7 @@ a notebook or the web playground can render the same data.
 
 from __future__ import annotations
 
+import html
 import math
 from dataclasses import dataclass, field
 
@@ -46,6 +47,15 @@ class Table:
             raise ValueError(f"no column {header!r}; columns: {', '.join(self.headers)}") from None
         return [row[index] for row in self.rows]
 
+    def _repr_html_(self) -> str:
+        # Jupyter's rich display; numbers formatted as the command line formats them.
+        head = "".join(f"<th>{html.escape(h)}</th>" for h in self.headers)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(format_cell(c))}</td>" for c in row) + "</tr>"
+            for row in self.rows
+        )
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
 
 @dataclass(frozen=True)
 class Step:
@@ -60,6 +70,15 @@ class Step:
     title: str
     text: str = ""
     table: Table | None = field(default=None)
+
+    def _repr_html_(self) -> str:
+        # Jupyter's rich display: the title as a heading, the text, then the table.
+        parts = [f"<h4>{html.escape(self.title)}</h4>"]
+        if self.text:
+            parts.append(f"<p>{html.escape(self.text)}</p>")
+        if self.table is not None:
+            parts.append(self.table._repr_html_())
+        return "".join(parts)
 
 
 def format_number(x: float) -> str:
