@@ -264,10 +264,10 @@ def advise(
 
     Example:
         >>> rng = np.random.default_rng(0)
-        >>> X = rng.normal(size=(120, 2)); y = X @ [1.0, -2.0] + rng.normal(size=120)
-        >>> advice = advise(X, y, folds=3, seeds=1)
-        >>> advice.metric, "mse" in advice.tied
-        ('mse', True)
+        >>> X = rng.normal(size=(400, 2)); y = X @ [1.0, -2.0] + rng.normal(size=400)
+        >>> advice = advise(X, y, candidates="mae", folds=3, seeds=1)
+        >>> advice.metric, advice.rules, "mse" in advice.tied
+        ('mse', ['reference', 'user'], True)
     """
     folds = _check_count("folds", folds, 2)
     seeds = _check_count("seeds", seeds, 1)

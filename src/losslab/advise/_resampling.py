@@ -200,7 +200,7 @@ def corrected_interval(
 
     >>> mean, low, high, p = corrected_interval(np.array([1.0, 2.0, 3.0, 2.0]), 80, 20)
     >>> round(mean, 3), round(low, 3), round(high, 3)
-    (2.0, 0.763, 3.237)
+    (2.0, 0.163, 3.837)
     """
     d = np.asarray(differences, dtype=np.float64)
     j = d.size
