@@ -102,3 +102,14 @@ def test_paired_comparison_ties_and_orders():
     assert table[2]["low"] > 0
     flipped = paired_comparison(rows, ["c", "b", "a"], "max")
     assert flipped[0]["label"] == "c"
+
+
+def test_readme_rules_table_is_the_rules_data():
+    from pathlib import Path
+
+    from losslab.advise import rules_markdown
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert rules_markdown() in readme, "README's advise rules table is out of date:\n" + (
+        rules_markdown()
+    )

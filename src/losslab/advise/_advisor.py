@@ -305,7 +305,7 @@ def advise(
         extra = user_candidate(spec, task)
         if extra.label not in {c.label for c in chosen}:
             chosen.append(extra)
-    if name in PROBABILITY_METRICS - {"roc_auc"}:
+    if name in PROBABILITY_METRICS:
         improper = [c.label for c in chosen if c.rule == "user" and not is_proper(c)]
         if improper:
             raise ValueError(f"candidates {improper} are not proper losses, so they give no "

@@ -59,8 +59,9 @@ CLASSIFICATION_METRICS: dict[str, str] = {
     "log_loss": "min", "brier": "min", "expected_cost": "min",
 }  # fmt: skip
 """Classification metrics the comparison can score, and which way is better."""
-PROBABILITY_METRICS = frozenset({"log_loss", "brier", "roc_auc"})
-"""Metrics read from predicted probabilities: only proper losses give them."""
+PROBABILITY_METRICS = frozenset({"log_loss", "brier"})
+"""Metrics read from predicted probabilities: only proper losses give them (roc_auc reads
+the margin, which every loss gives)."""
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "positive",
         "regression",
-        "targets are positive, non-integer, skewed (skew > 1)",
+        "targets are positive, not counts, and skewed (skew > 1) or heteroscedastic",
         "gamma_nll, tweedie power=1.5",
         "Positive skewed targets with spread growing with the level: the Gamma deviance "
         "measures relative error.",
@@ -153,7 +154,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "probabilities",
         "classification",
-        "metric read from probabilities (log_loss, brier, roc_auc)",
+        "metric read from probabilities (log_loss, brier)",
         "proper losses only: bce_with_logits / cross_entropy, mse_probability / brier",
         "Only a proper scoring rule is minimised by the true probabilities; focal, hinge "
         "and class weights bias them.",
@@ -186,7 +187,9 @@ def rules_markdown() -> str:
     """
     lines = ["| rule | when | losses | why |", "| --- | --- | --- | --- |"]
     for rule in RULES:
-        lines.append(f"| {rule.key} | {rule.when} | {rule.losses} | {rule.why} |")
+        cells = (rule.key, rule.when, rule.losses, rule.why)
+        # A bar inside a cell (|robust z|) would end the cell; Markdown escapes it.
+        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
     return "\n".join(lines)
 
 
