@@ -133,3 +133,23 @@ def test_dask_gives_the_same_scores():
     assert [(r["label"], r["seed"], r["fold"], r["score"]) for r in synchronous.scores] == key
     assert [(r["label"], r["seed"], r["fold"], r["score"]) for r in clustered.scores] == key
     assert clustered.recommended == here.recommended
+
+
+def test_classification_report_and_terminal_output(tmp_path):
+    from conftest import imbalanced
+    from rich.console import Console
+
+    from losslab.advise import advice_report, print_advice
+
+    advice = advise(*imbalanced(), metric="f1", folds=3, seeds=1)
+    page = advice_report(advice, command="losslab advise x.csv --target y").write(tmp_path)
+    html = page.read_text(encoding="utf-8")
+    assert len(re.findall(r'src="data:image/png;base64,', html)) == 5  # 4 diagnostics + differences
+    for diagnostic in advice.diagnostics:
+        assert diagnostic.name in html
+    console = Console(record=True, width=200)
+    print_advice(advice, console)
+    text = console.export_text()
+    assert "Recommended: " in text
+    assert "imbalance" in text
+    assert "focal+balanced" in text

@@ -134,3 +134,28 @@ def test_classification_metric_errors():
         advise(X, y, metric="expected_cost", folds=2, seeds=1)
     with pytest.raises(ValueError, match="cost_matrix must be 2 x 2"):
         advise(X, y, cost_matrix=[[0, 1, 1]], folds=2, seeds=1)
+
+
+def test_noisy_multiclass_labels_call_for_a_bounded_loss():
+    rng = np.random.default_rng(0)
+    centres = np.array([[0.0, 0.0], [2.0, 0.0], [0.0, 2.0]])
+    y = rng.integers(0, 3, 300)
+    X = centres[y] + rng.normal(size=(300, 2))
+    flipped = rng.random(300) < 0.2
+    y[flipped] = rng.integers(0, 3, flipped.sum())
+    advice = advise(X, y, folds=3, seeds=1)
+    assert advice.task == "multiclass"
+    assert advice.diagnostic("label_noise").value > 0.1
+    assert "label_noise" in advice.rules
+    assert {row["label"] for row in advice.comparison} == {"cross_entropy", "brier"}
+
+
+def test_separable_classes_call_for_a_margin_loss():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(200, 2))
+    y = (X[:, 0] > 0).astype(np.int64)
+    X[:, 0] += np.where(y == 1, 1.0, -1.0)  # a gap of width 2 between the classes
+    advice = advise(X, y, folds=3, seeds=1)
+    assert advice.diagnostic("cv_auc").value > 0.995
+    assert "separable" in advice.rules
+    assert "hinge" in advice.tied  # both separate the gap perfectly

@@ -256,7 +256,9 @@ def regression_diagnostics(X: np.ndarray, y: np.ndarray) -> tuple[list[Diagnosti
             positive,
             "Every target is > 0: log-link deviances (Gamma, Tweedie) apply."
             if positive
-            else "Some targets are ≤ 0: log-link deviances do not apply.",
+            else "Targets are >= 0 with zeros: Poisson and Tweedie take them, Gamma does not."
+            if np.all(y >= 0)
+            else "Some targets are negative: log-link deviances do not apply.",
         ),
         Diagnostic(
             "target_skew",
