@@ -793,7 +793,9 @@ _ADVISE_OPTIONS = {
 def _advise_message(message: str) -> str:
     """Name the option beside the argument the library's message starts with."""
     for argument, option in _ADVISE_OPTIONS.items():
-        if message.startswith(f"{argument} ") or message.startswith(f"{argument}:"):
+        if message.startswith(f"{argument}:"):
+            return option + message[len(argument) :]
+        if message.startswith(f"{argument} "):
             return f"{option}: {message}"
     return message
 
@@ -865,6 +867,9 @@ def advise_command(
     except ValueError as exc:
         _fail(_advise_message(str(exc)))
     except OSError as exc:
+        if exc.filename is not None:
+            _fail(f"--store: {exc}" if store else str(exc))
+        # A TimeoutError: no scheduler at the address, or no worker joined it.
         _fail(f"--scheduler: cannot use {scheduler}: {exc}" if scheduler else str(exc))
     if json_:
         typer.echo(advice.to_json())

@@ -68,6 +68,9 @@ def test_cli_prints_tables_and_writes_a_self_contained_report(data_csv, tmp_path
         (["--target", "y", "--metric", "f1"], "--metric: metric 'f1' does not fit"),
         (["--target", "y", "--folds", "1"], "--folds: folds must be an integer >= 2"),
         (["--target", "y", "--cost-matrix", "0,1;1"], "--cost-matrix: every row"),
+        (["--target", "y", "--cost-matrix", "0,1;1,0"], "--cost-matrix: cost_matrix is for"),
+        (["--target", "y", "--candidates", "bce"], "--candidates: 'bce' is a binary loss"),
+        (["--target", "y", "--scheduler", "nowhere"], "--scheduler: scheduler must be one of"),
     ],
 )
 def test_cli_bad_input(data_csv, args, message):

@@ -27,6 +27,7 @@ from losslab.specs import parse_spec, split_specs
 __all__ = ["advise"]
 
 _TASKS = ("regression", "binary", "multiclass")
+_SCHEDULERS = ("synchronous", "threads", "processes")
 
 
 def _frame(X: Any, n: int) -> tuple[Any, Any]:
@@ -191,7 +192,8 @@ def _trade_off(best: dict, runner: dict, metric: str, level: float) -> str:
         if a is not None and b is not None and bool(a) != bool(b):
             differences.append(yes if a else no)
     if best.get("class_weight") != runner.get("class_weight"):
-        differences.append(f"class weights {runner.get('class_weight')}")
+        weight = runner.get("class_weight")
+        differences.append("unweighted" if weight is None else f"weighted by class ({weight})")
     ratio = runner["seconds"] / best["seconds"] if best["seconds"] > 0 else math.nan
     if differences:
         text += f"; its loss is {', '.join(differences)}"
@@ -275,6 +277,11 @@ def advise(
         raise ValueError(f"level must be in (0, 1), got {level!r}")
     if not (isinstance(margin, (int, float)) and 0 <= margin < 1):
         raise ValueError(f"margin must be a number in [0, 1), got {margin!r}")
+    if isinstance(scheduler, str) and scheduler not in _SCHEDULERS and "://" not in scheduler:
+        raise ValueError(
+            f"scheduler must be one of {_SCHEDULERS} or an address like tcp://HOST:8786, "
+            f"got {scheduler!r}"
+        )
     y_values, task, classes = _targets(y, task)
     raw, recipe = _frame(X, y_values.size)
     if preprocessing is not None:
