@@ -32,6 +32,8 @@ __all__ = [
     "RULES",
     "Candidate",
     "Rule",
+    "is_proper",
+    "metric_direction",
     "rules_markdown",
     "select",
     "user_candidate",
