@@ -9,7 +9,7 @@ from typing import Any
 
 from losslab import losses
 
-__all__ = ["LossClassifier", "LossRegressor", "__version__", "losses"]
+__all__ = ["LossClassifier", "LossRegressor", "__version__", "advise", "losses"]
 
 try:
     __version__ = metadata.version("losslab")
@@ -23,4 +23,9 @@ def __getattr__(name: str) -> Any:
         from losslab import estimators
 
         return getattr(estimators, name)
+    if name == "advise":
+        # losslab.advise imports scikit-learn and pandas: only when asked for.
+        from losslab.advise import advise
+
+        return advise
     raise AttributeError(f"module 'losslab' has no attribute {name!r}")

@@ -8,6 +8,7 @@ Commands:
     losslab losses                       the catalogue
     losslab explain LOSS --pred ... --true ... [--param k=v] [--weights ...]
     losslab lesson [NAME]                a worked lesson (rainfall, housing, ...)
+    losslab advise DATA.csv --target y   which loss for my data, with the evidence
 
 Bad input exits with status 2 and a red message naming the option.
 """
@@ -784,6 +785,108 @@ def custom_command(
         _fail(f"EXPRESSION: {exc}")
     if result["passed"] is False:
         raise typer.Exit(1)
+
+
+_ADVISE_OPTIONS = {
+    "X": "DATA", "y": "--target", "task": "--task", "metric": "--metric",
+    "candidates": "--candidates", "cost_matrix": "--cost-matrix", "folds": "--folds",
+    "seeds": "--seeds", "store": "--store", "scheduler": "--scheduler",
+}  # fmt: skip
+
+
+def _advise_message(message: str) -> str:
+    """Name the option beside the argument the library's message starts with."""
+    for argument, option in _ADVISE_OPTIONS.items():
+        if message.startswith(f"{argument}:"):
+            return option + message[len(argument) :]
+        if message.startswith(f"{argument} "):
+            return f"{option}: {message}"
+    return message
+
+
+@app.command("advise")
+def advise_command(
+    data: Annotated[str, typer.Argument(help="A CSV file with a header row.")],
+    target: Annotated[str, typer.Option("--target", help="The target column.")],
+    task: Annotated[
+        str | None,
+        typer.Option("--task", help="regression, binary or multiclass (default: guessed)."),
+    ] = None,
+    metric: Annotated[
+        str | None,
+        typer.Option(
+            "--metric",
+            help="What matters: mse, mae, r2, pinball:q=0.9, accuracy, "
+            "balanced_accuracy, f1, roc_auc, log_loss, brier, expected_cost.",
+        ),
+    ] = None,
+    candidates: Annotated[
+        str | None,
+        typer.Option("--candidates", help='More losses to compare, e.g. "mae,huber:delta=2".'),
+    ] = None,
+    cost_matrix: Annotated[
+        str | None,
+        typer.Option(
+            "--cost-matrix", help='Costs C[true, predicted], rows split by ";": "0,1;5,0".'
+        ),
+    ] = None,
+    folds: Annotated[int, typer.Option("--folds", help="Folds per seed.")] = 5,
+    seeds: Annotated[int, typer.Option("--seeds", help="Shuffles of the folds.")] = 3,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Run on Dask: synchronous, threads, processes or "
+            "tcp://HOST:8786 (default: in this process).",
+        ),
+    ] = None,
+    store: Annotated[
+        str | None, typer.Option("--store", help="Results folder; rerunning into it resumes.")
+    ] = None,
+    report: Annotated[
+        str | None, typer.Option("--report", help="Folder for a self-contained HTML report.")
+    ] = None,
+    json_: Annotated[bool, typer.Option("--json", help="Print the record as JSON only.")] = False,
+) -> None:
+    """Which loss for my data: diagnostics, candidates by readable rules, a paired comparison."""
+    import shlex
+
+    from losslab import datasets
+    from losslab.advise import advice_report, advise, print_advice
+
+    try:
+        costs = None if cost_matrix is None else _rows(cost_matrix, "--cost-matrix")
+        if report is not None:
+            from losslab.plots import check_folder
+
+            check_folder(report)
+        loaded = datasets.csv(data, target, task=task)
+        advice = advise(
+            loaded.raw, loaded.y, task=loaded.task, metric=metric, candidates=candidates,
+            cost_matrix=costs, folds=folds, seeds=seeds, scheduler=scheduler, store=store,
+            preprocessing=loaded.preprocessing,
+        )  # fmt: skip
+    except _BadInput as exc:
+        _fail(str(exc))
+    except ValueError as exc:
+        _fail(_advise_message(str(exc)))
+    except OSError as exc:
+        if exc.filename is not None:
+            _fail(f"--store: {exc}" if store else str(exc))
+        # A TimeoutError: no scheduler at the address, or no worker joined it.
+        _fail(f"--scheduler: cannot use {scheduler}: {exc}" if scheduler else str(exc))
+    if json_:
+        typer.echo(advice.to_json())
+    else:
+        print_advice(advice, _console())
+    if report is not None:
+        words = ["losslab", "advise", data, "--target", target]
+        for option, value in (("--task", task), ("--metric", metric), ("--candidates", candidates),
+                              ("--cost-matrix", cost_matrix), ("--folds", folds),
+                              ("--seeds", seeds)):  # fmt: skip
+            words += [option, str(value)] if value is not None else []
+        page = advice_report(advice, command=shlex.join(words)).write(report)
+        _console(stderr=json_).print(Text(f"report: {page}", style="bold green"))
 
 
 def main() -> None:
