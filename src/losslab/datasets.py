@@ -49,6 +49,7 @@ __all__ = [
     "circles",
     "csv",
     "diabetes",
+    "guess_task",
     "heavy_tailed",
     "heteroscedastic",
     "imbalanced",
@@ -755,7 +756,7 @@ def _check_missing(frame: Any, target: str, impute: str | None) -> None:
         )
 
 
-def _guess_task(column: Any) -> Task:
+def guess_task(column: Any) -> Task:
     """Classification for a non-numeric target or one of at most 10 integer values."""
     import pandas as pd
 
@@ -850,7 +851,7 @@ def csv(
     X, names = _prepared(raw, recipe)
     column = frame[target]
     if task is None:
-        task = _guess_task(column)
+        task = guess_task(column)
     if task not in ("regression", "binary", "multiclass"):
         raise ValueError(f"task must be 'regression', 'binary' or 'multiclass', got {task!r}")
     params = {

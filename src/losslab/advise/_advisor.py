@@ -71,7 +71,7 @@ def _frame(X: Any, n: int) -> tuple[Any, Any]:
 def _targets(y: ArrayLike, task: str | None) -> tuple[np.ndarray, str, tuple[str, ...]]:
     import pandas as pd
 
-    from losslab.datasets import _guess_task
+    from losslab.datasets import guess_task
 
     column = pd.Series(np.asarray(y))
     if column.ndim != 1 or column.size == 0:
@@ -81,7 +81,7 @@ def _targets(y: ArrayLike, task: str | None) -> tuple[np.ndarray, str, tuple[str
     if column.nunique() < 2:
         raise ValueError("y is constant (one distinct value): there is nothing to predict")
     if task is None:
-        task = _guess_task(column)
+        task = guess_task(column)
     if task not in _TASKS:
         raise ValueError(f"task must be one of {_TASKS} or None, got {task!r}")
     if task == "regression":

@@ -272,9 +272,9 @@ def _execute(
             done(futures[future], future.result())
 
     if isinstance(scheduler, str):
-        from losslab.sweep._runner import _client
+        from losslab.sweep._runner import dask_client
 
-        with _client(scheduler, None) as client:
+        with dask_client(scheduler, None) as client:
             drive(client)
     else:
         drive(scheduler)

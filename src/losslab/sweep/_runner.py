@@ -39,6 +39,7 @@ __all__ = [
     "batch_size_for",
     "calibrate",
     "cluster_threads",
+    "dask_client",
     "estimate",
     "run_sweep",
 ]
@@ -203,7 +204,11 @@ class _Signals:
 
 
 @contextlib.contextmanager
-def _client(scheduler: str | None, n_workers: int | None) -> Iterator[Any]:
+def dask_client(scheduler: str | None, n_workers: int | None) -> Iterator[Any]:
+    """A Dask client on ``scheduler`` (an address), or on a local cluster of ``n_workers``.
+
+    The client (and a local cluster) is closed when the block ends.
+    """
     import logging
 
     from distributed import Client, LocalCluster
@@ -235,7 +240,7 @@ def _client(scheduler: str | None, n_workers: int | None) -> Iterator[Any]:
 
 def cluster_threads(scheduler: str) -> int:
     """Worker threads of the running cluster at ``scheduler`` (waits for one worker)."""
-    with _client(scheduler, None) as client:
+    with dask_client(scheduler, None) as client:
         return _threads(client)
 
 
@@ -294,7 +299,7 @@ def run_sweep(
         on_start(len(todo), outcome.already_done)
     if not todo:
         return outcome
-    connection = contextlib.nullcontext(client) if client else _client(scheduler, n_workers)
+    connection = contextlib.nullcontext(client) if client else dask_client(scheduler, n_workers)
     with Progress(progress, total=len(todo), description="[bold]sweep", counters=_COUNTERS) as bar:
 
         def count(result: RunResult, outcome: SweepOutcome) -> None:
