@@ -8,6 +8,7 @@ the repository root (mkdocs-jupyter renders them) instead of being copied into
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from mkdocs.plugins import event_priority
@@ -25,6 +26,20 @@ def _loss_names() -> list[str]:
 
 def _notebooks() -> list[Path]:
     return sorted(NOTEBOOKS.glob("*.ipynb")) if NOTEBOOKS.is_dir() else []
+
+
+def notebook_title(path: Path) -> str:
+    """The first Markdown heading of a notebook, or its file name without the extension."""
+    cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+    for cell in cells:
+        if cell.get("cell_type") != "markdown":
+            continue
+        source = cell.get("source", "")
+        text = "".join(source) if isinstance(source, list) else source
+        for line in text.splitlines():
+            if line.startswith("# "):
+                return line[2:].strip()
+    return path.stem.replace("_", " ")
 
 
 def _yes(flag: bool | None) -> str:
@@ -81,7 +96,7 @@ def on_config(config):
     """Add the "Lessons" and "Losses" sections to the navigation."""
     nav = config["nav"]
     position = next(i for i, item in enumerate(nav) if item == "generated/gallery") + 1
-    lessons = [f"notebooks/{path.name}" for path in _notebooks()]
+    lessons = [{notebook_title(path): f"notebooks/{path.name}"} for path in _notebooks()]
     losses = [{name: f"reference/losses/{name}.md"} for name in _loss_names()]
     sections = [{"Losses": losses}]
     if lessons:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import subprocess
 import sys
 import threading
@@ -27,6 +28,7 @@ sys.path.insert(0, str(ROOT / "tests" / "web"))
 from browser_support import CHROMIUM, browser_missing, skip_or_fail  # noqa: E402
 
 ARTIFACTS = ROOT / "test-artifacts"
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
@@ -133,6 +135,14 @@ def test_no_page_needs_the_network(site: Path) -> None:
         for kind, url in parser.links:
             if kind in ("src", "stylesheet"):
                 assert not urlsplit(url).netloc, f"{path.relative_to(site)} loads {url}"
+
+
+def test_lesson_notebooks_are_pages(site: Path) -> None:
+    """Every notebooks/*.ipynb is a page of the site; without notebooks there is no section."""
+    built = sorted(path.parent.name for path in (site / "notebooks").glob("*/index.html"))
+    assert built == [path.stem for path in NOTEBOOKS]
+    landing = (site / "index.html").read_text(encoding="utf-8")
+    assert ('href="notebooks/' in landing) == bool(NOTEBOOKS)
 
 
 # ---------------------------------------------------------------- internal links
@@ -242,6 +252,24 @@ def test_gallery_page_shows_its_figure(page) -> None:
     assert width > 300
     assert page.locator("h1", has_text="MSE, MAE and Huber").count() == 1
     _screenshot(page, "gallery-robust-regression")
+    assert page.errors == []
+
+
+def test_lesson_notebook_renders(page) -> None:
+    if not NOTEBOOKS:
+        pytest.skip("no notebooks/*.ipynb to render")
+    notebook = NOTEBOOKS[0]
+    page.goto(f"{page.base}/notebooks/{notebook.stem}/")
+    page.wait_for_load_state("networkidle")
+    assert page.locator(".jupyter-wrapper .jp-Cell").count() > 0
+    markdown = "".join(
+        "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+        if cell["cell_type"] == "markdown"
+    )
+    if "$" in markdown:  # the notebook's math is typeset, not left as $...$ text
+        assert page.locator(".jp-RenderedMarkdown .katex").count() > 0
+    _screenshot(page, f"lesson-{notebook.stem}")
     assert page.errors == []
 
 

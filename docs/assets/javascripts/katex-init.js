@@ -1,4 +1,6 @@
-// Render the math that pymdownx.arithmatex wraps in .arithmatex spans and divs with the vendored KaTeX.
+// Typeset the math with the vendored KaTeX: the spans and divs pymdownx.arithmatex makes
+// of the pages' and docstrings' $...$ and $$...$$, and the $-delimited math of the lesson
+// notebooks' Markdown cells (mkdocs-jupyter leaves it as text for MathJax, which is not loaded).
 function renderLosslabMath() {
   document.querySelectorAll(".arithmatex").forEach(function (element) {
     renderMathInElement(element, {
@@ -7,6 +9,17 @@ function renderLosslabMath() {
         { left: "\\[", right: "\\]", display: true },
       ],
       throwOnError: true,
+    });
+  });
+  document.querySelectorAll(".jupyter-wrapper .jp-RenderedMarkdown").forEach(function (element) {
+    renderMathInElement(element, {
+      delimiters: [
+        { left: "$$", right: "$$", display: true },
+        { left: "$", right: "$", display: false },
+        { left: "\\(", right: "\\)", display: false },
+        { left: "\\[", right: "\\]", display: true },
+      ],
+      throwOnError: false,
     });
   });
 }
