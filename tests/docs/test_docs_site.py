@@ -9,9 +9,11 @@ except with LOSSLAB_REQUIRE_BROWSER=1 (CI), where they fail.
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import http.server
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -38,9 +40,24 @@ BUILD_SECONDS = 300
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The site built with ``mkdocs build --strict`` into a temporary folder."""
+    """The site built with ``mkdocs build --strict`` into a temporary folder.
+
+    Built once per session: under pytest-xdist the workers share the folder and
+    take a lock, as the build also writes the gallery into docs/generated.
+    """
     pytest.importorskip("mkdocs", reason="the docs extra is not installed")
-    out = tmp_path_factory.mktemp("site")
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent
+    out = shared / "docs-site"
+    with open(shared / "docs-site.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (out / "index.html").is_file():
+            _build(out)
+    return out
+
+
+def _build(out: Path) -> None:
     started = time.monotonic()
     build = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
@@ -52,7 +69,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     assert build.returncode == 0, f"mkdocs build --strict failed:\n{build.stderr[-6000:]}"
     print(f"docs built in {time.monotonic() - started:.1f} s")
-    return out
 
 
 @pytest.fixture(scope="module")
