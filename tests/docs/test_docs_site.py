@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import fcntl
 import functools
+import html
 import http.server
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -257,6 +259,38 @@ def test_api_page_renders_formulas_as_mathematics(page) -> None:
     assert page.locator("article h1").first.inner_text().rstrip("¶") == "huber"
     _screenshot(page, "api-huber")
     assert page.errors == []
+
+
+_MATH = re.compile(
+    r'<div class="arithmatex">\\\[(.*?)\\\]</div>|<span class="arithmatex">\\\((.*?)\\\)</span>',
+    re.DOTALL,
+)
+
+
+def test_every_formula_of_the_site_typesets(page, site: Path) -> None:
+    """Each formula of every page goes through KaTeX without an error (one page, many calls)."""
+    formulas = sorted(
+        {
+            (html.unescape(display or inline), bool(display))
+            for path in site.rglob("*.html")
+            for display, inline in _MATH.findall(path.read_text(encoding="utf-8"))
+        }
+    )
+    assert sum(display for _, display in formulas) >= 40  # one display block per loss at least
+    page.goto(page.base + "/reference/losses/huber/")
+    page.wait_for_load_state("networkidle")
+    failures = page.evaluate(
+        """formulas => formulas.flatMap(([tex, display]) => {
+            try {
+                katex.renderToString(tex, {displayMode: display, throwOnError: true});
+                return [];
+            } catch (error) {
+                return [tex + ": " + error.message];
+            }
+        })""",
+        [list(formula) for formula in formulas],
+    )
+    assert failures == []
 
 
 def test_gallery_page_shows_its_figure(page) -> None:
