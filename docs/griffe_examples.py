@@ -1,9 +1,11 @@
-"""A Griffe extension: losslab's ``Example:`` sections render as examples.
+"""A Griffe extension: losslab's docstrings, written for Sphinx habits, read well in MkDocs.
 
-The docstrings head their doctests ``Example:`` or ``Example (what it shows):``;
-Griffe's Google parser knows only ``Examples:``, and would render the others as
-an admonition of Markdown text. This turns each into an ``Examples:`` section
-whose first line is the parenthesis, so the doctests render as code.
+- The docstrings head their doctests ``Example:`` or ``Example (what it shows):``;
+  Griffe's Google parser knows only ``Examples:``, and would render the others as
+  an admonition of Markdown text. Each becomes an ``Examples:`` section whose
+  first line is the parenthesis, so the doctests render as code.
+- Sphinx roles (``:class:`Loss```, ``:func:`~losslab.losses.quantile```) would
+  show as text; each becomes inline code of the name (the last part with ``~``).
 """
 
 from __future__ import annotations
@@ -13,12 +15,19 @@ import re
 import griffe
 
 _HEADING = re.compile(r"^(?P<indent>\s*)Example(?: \((?P<what>.*)\))?:\s*$")
+_ROLE = re.compile(r":(?:class|func|mod|meth|attr|data|exc|obj):`(?P<tilde>~?)(?P<name>[^`]+)`")
+
+
+def _role(match: re.Match[str]) -> str:
+    name = match["name"]
+    return f"`{name.rsplit('.', 1)[-1] if match['tilde'] else name}`"
 
 
 def rewrite(text: str) -> str:
     """The docstring with each ``Example...:`` heading made an ``Examples:`` section.
 
-    A doctest outside any section (``>>>`` at the left margin) becomes one too.
+    A doctest outside any section (``>>>`` at the left margin) becomes one too, and
+    each Sphinx role becomes inline code.
     """
     lines: list[str] = []
     in_doctest = False
@@ -38,11 +47,11 @@ def rewrite(text: str) -> str:
         lines.append(f"{indent}Examples:")
         if what:
             lines.extend([f"{indent}    {what[0].upper()}{what[1:]}:", ""])
-    return "\n".join(lines)
+    return _ROLE.sub(_role, "\n".join(lines))
 
 
-class ExampleSections(griffe.Extension):
-    """Rewrite the ``Example:`` headings of every docstring Griffe loads."""
+class SphinxHabits(griffe.Extension):
+    """Rewrite the examples and roles of every docstring Griffe loads."""
 
     def on_instance(self, *, obj: griffe.Object, **kwargs: object) -> None:
         """Rewrite ``obj``'s docstring, if it has one."""

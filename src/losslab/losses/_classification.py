@@ -58,8 +58,11 @@ class BCE(Elementwise):
     labels or soft labels), same shape.
 
     $$
-    \ell(p) = -\left[y \log p + (1 - y) \log(1 - p)\right], \qquad \ell'(p) = -\frac{y}{p} +
-    \frac{1 - y}{1 - p}, \qquad \ell''(p) = \frac{y}{p^2} + \frac{1 - y}{(1 - p)^2}.
+    \begin{gathered}
+    \ell(p) = -\left[y \log p + (1 - y) \log(1 - p)\right], \\
+    \ell'(p) = -\frac{y}{p} + \frac{1 - y}{1 - p}, \qquad \ell''(p) = \frac{y}{p^2} + \frac{1 -
+    y}{(1 - p)^2}.
+    \end{gathered}
     $$
 
     Formula: l = -[y log p + (1 - y) log(1 - p)], gradient
@@ -194,10 +197,12 @@ class BCEWithLogits(Elementwise):
     labels), same shape; ``pos_weight > 0`` multiplies the positive term.
 
     $$
-    \ell(z) = w\, y \operatorname{softplus}(-z) + (1 - y) \operatorname{softplus}(z), \qquad
-    \frac{\partial \ell}{\partial z} = -w\, y\, \sigma(-z) + (1 - y)\, \sigma(z),
-    \frac{\partial^2 \ell}{\partial z^2} = (w y + 1 - y)\, \sigma(z)\, \sigma(-z), \qquad
+    \begin{gathered}
+    \ell(z) = w\, y \operatorname{softplus}(-z) + (1 - y) \operatorname{softplus}(z), \\
+    \frac{\partial \ell}{\partial z} = -w\, y\, \sigma(-z) + (1 - y)\, \sigma(z), \qquad
+    \frac{\partial^2 \ell}{\partial z^2} = (w y + 1 - y)\, \sigma(z)\, \sigma(-z), \\
     \operatorname{softplus}(x) = \log(1 + e^x),\ \sigma(x) = \frac{1}{1 + e^{-x}}.
+    \end{gathered}
     $$
 
     Formula, with w = pos_weight and softplus(x) = log(1 + e^x):
@@ -289,11 +294,14 @@ class Focal(Elementwise):
     ``gamma >= 0``; ``alpha`` in [0, 1] or None for no class weighting.
 
     $$
+    \begin{gathered}
     \ell(z) = -\alpha_t (1 - p_t)^\gamma \log p_t, \qquad \frac{\partial \ell}{\partial z} =
-    -\alpha_t\, s\, u^\gamma \left(\gamma\, \sigma(m) \operatorname{softplus}(-m) + u\right),
+    -\alpha_t\, s\, u^\gamma \left(\gamma\, \sigma(m) \operatorname{softplus}(-m) + u\right), \\
     \frac{\partial^2 \ell}{\partial z^2} = \alpha_t\, u^\gamma\, \sigma(m) \left(\gamma
     \operatorname{softplus}(-m) \left(\gamma\, \sigma(m) - u\right) + (2 \gamma + 1)\, u\right),
+    \\
     s = 2y - 1,\ m = s z,\ p_t = \sigma(m),\ u = 1 - p_t.
+    \end{gathered}
     $$
 
     Formula, with p_t = sigmoid(z) for y = 1 and 1 - sigmoid(z) for y = 0,
@@ -553,10 +561,12 @@ class CrossEntropy(SoftmaxRows):
     uniform distribution.
 
     $$
+    \begin{gathered}
     \ell(z) = -\sum_c a_c \log \operatorname{softmax}(z)_c = A \operatorname{logsumexp}(z) -
-    \sum_c a_c z_c, \qquad A = \sum_c a_c,
+    \sum_c a_c z_c, \qquad A = \sum_c a_c, \\
     \nabla_z \ell = A\, p - a, \qquad \nabla_z^2 \ell = A \left(\operatorname{diag}(p) - p
     p^\top\right), \qquad p = \operatorname{softmax}(z).
+    \end{gathered}
     $$
 
     Formula, per row, with target weights a (see below) and A = sum_c a_c:
@@ -708,8 +718,11 @@ class KLDiv(SoftmaxRows):
     of the same shape, each summing to 1.
 
     $$
-    \ell(z) = \sum_c t_c \left(\log t_c - \log p_c\right), \qquad \nabla_z \ell = p - t, \qquad
-    \nabla_z^2 \ell = \operatorname{diag}(p) - p p^\top, \qquad p = \operatorname{softmax}(z).
+    \begin{gathered}
+    \ell(z) = \sum_c t_c \left(\log t_c - \log p_c\right), \qquad p = \operatorname{softmax}(z),
+    \\
+    \nabla_z \ell = p - t, \qquad \nabla_z^2 \ell = \operatorname{diag}(p) - p p^\top.
+    \end{gathered}
     $$
 
     With ``log_target=True``, ``y_true`` holds the rows' log-probabilities

@@ -33,9 +33,11 @@ class Tweedie(Elementwise):
     ``y_true`` non-negative; ``1 < power < 2`` (compound Poisson-Gamma).
 
     $$
+    \begin{gathered}
     \ell(z) = \frac{e^{(2-p) z}}{2 - p} + \frac{y\, e^{(1-p) z}}{p - 1}, \qquad \frac{\partial
-    \ell}{\partial z} = e^{(2-p) z} - y\, e^{(1-p) z},
+    \ell}{\partial z} = e^{(2-p) z} - y\, e^{(1-p) z}, \\
     \frac{\partial^2 \ell}{\partial z^2} = (2 - p)\, e^{(2-p) z} + (p - 1)\, y\, e^{(1-p) z}.
+    \end{gathered}
     $$
 
     Formula: l = e^((2-p) z) / (2-p) + y e^((1-p) z) / (p-1), gradient
@@ -154,10 +156,13 @@ class MSLE(Elementwise):
     them); ``y_true`` non-negative.
 
     $$
+    \begin{gathered}
     \ell = d^2, \qquad \frac{\partial \ell}{\partial \hat y} = \frac{2 d}{1 + \hat y}, \qquad
-    \frac{\partial^2 \ell}{\partial \hat y^2} = \frac{2 (1 - d)}{(1 + \hat y)^2}, \qquad d =
-    \log(1 + \hat y) - \log(1 + y) \quad (\hat y \ge 0);
+    \frac{\partial^2 \ell}{\partial \hat y^2} = \frac{2 (1 - d)}{(1 + \hat y)^2} \quad (\hat y
+    \ge 0), \\
+    d = \log(1 + \hat y) - \log(1 + y); \\
     \ell = \log^2(1 + y),\ \text{gradient and Hessian } 0 \quad (\hat y < 0).
+    \end{gathered}
     $$
 
     Formula, with d = log1p(y_pred) - log1p(y_true) for y_pred >= 0:

@@ -56,10 +56,12 @@ class GaussianNLL(Rows):
     log-variance s = log sigma²; ``y_true`` one real value per row, ``(...)``.
 
     $$
+    \begin{gathered}
     \ell(\mu, s) = \frac{s + r^2 e^{-s}}{2}, \qquad \nabla \ell = \begin{pmatrix} r e^{-s} \\
-    \frac12 (1 - r^2 e^{-s}) \end{pmatrix}, \qquad
+    \frac12 (1 - r^2 e^{-s}) \end{pmatrix}, \\
     \nabla^2 \ell = \begin{pmatrix} e^{-s} & -r e^{-s} \\ -r e^{-s} & \frac12 r^2 e^{-s}
     \end{pmatrix}, \qquad r = \mu - y.
+    \end{gathered}
     $$
 
     Formula, with r = mu - y:
@@ -164,10 +166,12 @@ class MultiQuantile(Rows):
     a tuple of levels in (0, 1) (default (0.1, 0.5, 0.9)), Q = len(qs).
 
     $$
+    \begin{gathered}
     \ell = \sum_j \rho_{q_j}(r_j), \qquad \rho_q(r) = \begin{cases} (1 - q)\, r & r \ge 0 \\
-    -q\, r & r < 0 \end{cases}, \qquad
+    -q\, r & r < 0 \end{cases}, \\
     \frac{\partial \ell}{\partial \hat y_j} = \begin{cases} 1 - q_j & r_j > 0 \\ 0 & r_j = 0 \\
     -q_j & r_j < 0 \end{cases}, \qquad \nabla^2 \ell = 0, \qquad r_j = \hat y_j - y.
+    \end{gathered}
     $$
 
     Formula, with r_j = y_pred_j - y_true: l = sum_j pinball_{q_j}(r_j), the

@@ -116,10 +116,12 @@ class ModifiedHuber(Elementwise):
     (0 is read as -1), same shape.
 
     $$
-    \ell(z) = \begin{cases} \max(0, 1 - m)^2 & m \ge -1 \\ -4 m & m < -1 \end{cases}, \qquad
+    \begin{gathered}
+    \ell(z) = \begin{cases} \max(0, 1 - m)^2 & m \ge -1 \\ -4 m & m < -1 \end{cases}, \\
     \frac{\partial \ell}{\partial z} = \begin{cases} -2 s \max(0, 1 - m) & m \ge -1 \\ -4 s & m
     < -1 \end{cases}, \qquad \frac{\partial^2 \ell}{\partial z^2} = 2\, [\,-1 \le m < 1\,],
     \qquad m = s z.
+    \end{gathered}
     $$
 
     Formula, with the margin m = s z and s = ±1:

@@ -108,10 +108,13 @@ class Poly1(Rows):
     (...) in 0..K-1 or probability rows (..., K); ``epsilon >= -1``.
 
     $$
-    \ell(z) = \sum_c t_c \left(-\log p_c + \epsilon (1 - p_c)\right), \qquad \nabla_z \ell = A\,
-    p - t + \epsilon\, p \odot (q - t), \qquad A = \sum_c t_c,\ q = \sum_c t_c p_c,
+    \begin{gathered}
+    \ell(z) = \sum_c t_c \left(-\log p_c + \epsilon (1 - p_c)\right), \qquad A = \sum_c t_c,\ q
+    = \sum_c t_c p_c, \\
+    \nabla_z \ell = A\, p - t + \epsilon\, p \odot (q - t), \\
     \nabla_z^2 \ell = (A + \epsilon q) \left(\operatorname{diag}(p) - p p^\top\right) - \epsilon
     \sum_c t_c p_c\, v_c v_c^\top, \qquad v_c = e_c - p.
+    \end{gathered}
     $$
 
     Formula, per row, with p = softmax(z):
@@ -237,12 +240,15 @@ class SoftmaxFocal(Rows):
     probability rows (..., K); ``gamma >= 0``.
 
     $$
+    \begin{gathered}
     \ell(z) = \sum_c t_c\, u_c^g \left(-\log p_c\right), \qquad \nabla_z \ell = W p - t \odot a,
-    \qquad u_c = 1 - p_c,\ a_c = u_c^g (1 + g\, p_c r_c),\ r_c = \frac{-\log p_c}{u_c},\ W =
-    \sum_c t_c a_c,
+    \\
+    u_c = 1 - p_c,\ a_c = u_c^g (1 + g\, p_c r_c),\ r_c = \frac{-\log p_c}{u_c},\ W = \sum_c t_c
+    a_c, \\
     \nabla_z^2 \ell = W \left(\operatorname{diag}(p) - p p^\top\right) - \sum_c t_c b_c\, v_c
-    v_c^\top, \qquad b_c = g\, p_c u_c^{g-1} \left(-\log p_c - 2 - (g - 1)\, p_c r_c\right),\
-    v_c = e_c - p.
+    v_c^\top, \qquad v_c = e_c - p, \\
+    b_c = g\, p_c u_c^{g-1} \left(-\log p_c - 2 - (g - 1)\, p_c r_c\right).
+    \end{gathered}
     $$
 
     Formula, per row, with p = softmax(z), u_c = 1 - p_c, g = gamma:
@@ -336,10 +342,12 @@ class Brier(Rows):
     probability rows (..., K).
 
     $$
+    \begin{gathered}
     \ell(z) = \sum_c (p_c - t_c)^2, \qquad \nabla_z \ell = 2 J^\top e, \qquad J =
-    \operatorname{diag}(p) - p p^\top,\ e = p - t,
+    \operatorname{diag}(p) - p p^\top,\ e = p - t, \\
     \nabla_z^2 \ell = 2 \sum_c p_c (2 p_c - t_c)\, v_c v_c^\top - 2\, (p \cdot e)\, J, \qquad
     v_c = e_c - p.
+    \end{gathered}
     $$
 
     Formula, per row, with p = softmax(z) and e = p - t: l = sum_c e_c².
@@ -422,11 +430,14 @@ class MultiMargin(Rows):
     probability rows (..., K); ``margin > 0``; ``p`` 1 or 2.
 
     $$
+    \begin{gathered}
     \ell(z) = \frac{1}{K} \sum_{i \ne y} \max(0, s_i)^p, \qquad s_i = \mathrm{margin} - z_y +
-    z_i,
+    z_i, \\
     \frac{\partial \ell}{\partial z_i} = \frac{p}{K}\, s_i^{p-1} [\,s_i > 0\,] = -\frac{\partial
-    \ell}{\partial z_y} \text{ per pair}, \qquad \nabla_z^2 \ell = \begin{cases} 0 & p = 1 \\
-    \frac{2}{K} \sum_{s_i > 0} (e_i - e_y)(e_i - e_y)^\top & p = 2. \end{cases}
+    \ell}{\partial z_y} \text{ per pair}, \\
+    \nabla_z^2 \ell = \begin{cases} 0 & p = 1 \\ \frac{2}{K} \sum_{s_i > 0} (e_i - e_y)(e_i -
+    e_y)^\top & p = 2. \end{cases}
+    \end{gathered}
     $$
 
     Formula, for a label y, with the slack s_i = margin - z_y + z_i:
@@ -563,11 +574,14 @@ class Sparsemax(Rows):
     probability rows (..., K).
 
     $$
+    \begin{gathered}
     \ell(z) = -t^\top z + \frac12 \sum_{j \in S} \left(z_j^2 - \tau^2\right) + \frac12 \|t\|^2,
-    \qquad \nabla_z \ell = p - t, \qquad \nabla_z^2 \ell = \operatorname{diag}(s) - \frac{s
-    s^\top}{|S|},
+    \\
+    \nabla_z \ell = p - t, \qquad \nabla_z^2 \ell = \operatorname{diag}(s) - \frac{s
+    s^\top}{|S|}, \\
     p = \operatorname{sparsemax}(z),\ p_j = \max(z_j - \tau, 0),\ S = \{j : z_j > \tau\},\ s =
     \mathbb{1}_S.
+    \end{gathered}
     $$
 
     With p = sparsemax(z), the Euclidean projection of z onto the simplex

@@ -107,10 +107,12 @@ class Dice(Whole):
     loss of the batch; ``"none"`` is refused (there are no per-example values).
 
     $$
+    \begin{gathered}
     \ell = 1 - \frac{2 \sum w p t + \mathrm{smooth}}{D}, \qquad D = \sum w p + \sum w t +
-    \mathrm{smooth},
+    \mathrm{smooth}, \\
     g = \nabla_p \ell = \frac{a - \ell\, d}{D}, \qquad \nabla_p^2 \ell = -\frac{g d^\top + d
     g^\top}{D}, \qquad a_i = w_i (1 - 2 t_i),\ d_i = w_i.
+    \end{gathered}
     $$
 
     Formula, over every element of the batch (the batch is the unit):
@@ -165,9 +167,11 @@ class Tversky(Whole):
     ``smooth >= 0`` (default 1.0).
 
     $$
+    \begin{gathered}
     \ell = 1 - \frac{\mathrm{TP} + \mathrm{smooth}}{D}, \qquad D = \mathrm{TP} + \alpha\,
-    \mathrm{FP} + \beta\, \mathrm{FN} + \mathrm{smooth},
+    \mathrm{FP} + \beta\, \mathrm{FN} + \mathrm{smooth}, \\
     \mathrm{TP} = \sum w p t,\ \mathrm{FP} = \sum w p (1 - t),\ \mathrm{FN} = \sum w (1 - p) t.
+    \end{gathered}
     $$
 
     Formula, with TP = sum w p t, FP = sum w p (1 - t), FN = sum w (1 - p) t:

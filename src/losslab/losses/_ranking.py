@@ -35,12 +35,14 @@ class PairwiseLogistic(Rows):
     relevance of the same shape, non-negative (0/1 or grades 0..4).
 
     $$
-    \ell(s) = \sum_{\mathrm{rel}_i > \mathrm{rel}_j} \log\left(1 + e^{-(s_i - s_j)}\right),
-    \qquad \frac{\partial \ell}{\partial s_k} = \sum_i G_{ik} - \sum_j G_{kj}, \qquad G_{ij} =
-    [\,\mathrm{rel}_i > \mathrm{rel}_j\,]\, \sigma(-(s_i - s_j)),
+    \begin{gathered}
+    \ell(s) = \sum_{\mathrm{rel}_i > \mathrm{rel}_j} \log\left(1 + e^{-(s_i - s_j)}\right), \\
+    \frac{\partial \ell}{\partial s_k} = \sum_i G_{ik} - \sum_j G_{kj}, \qquad G_{ij} =
+    [\,\mathrm{rel}_i > \mathrm{rel}_j\,]\, \sigma(-(s_i - s_j)), \\
     \nabla_s^2 \ell = \operatorname{diag}\Big(\sum_j C_{kj} + \sum_i C_{ik}\Big) - C - C^\top,
-    \qquad C_{ij} = [\,\mathrm{rel}_i > \mathrm{rel}_j\,]\, \sigma(s_i - s_j)\, \sigma(-(s_i -
-    s_j)).
+    \\
+    C_{ij} = [\,\mathrm{rel}_i > \mathrm{rel}_j\,]\, \sigma(s_i - s_j)\, \sigma(-(s_i - s_j)).
+    \end{gathered}
     $$
 
     Formula: the plain sum over the pairs (i, j) of a list with rel_i > rel_j
@@ -112,9 +114,12 @@ class SoftmaxRanking(Rows):
     relevance of the same shape.
 
     $$
-    \ell(s) = -\sum_i \mathrm{rel}_i \log p_i, \qquad \nabla_s \ell = A\, p - \mathrm{rel},
-    \qquad \nabla_s^2 \ell = A \left(\operatorname{diag}(p) - p p^\top\right), \qquad p =
-    \operatorname{softmax}(s),\ A = \sum_i \mathrm{rel}_i.
+    \begin{gathered}
+    \ell(s) = -\sum_i \mathrm{rel}_i \log p_i, \qquad p = \operatorname{softmax}(s),\ A = \sum_i
+    \mathrm{rel}_i, \\
+    \nabla_s \ell = A\, p - \mathrm{rel}, \qquad \nabla_s^2 \ell = A
+    \left(\operatorname{diag}(p) - p p^\top\right).
+    \end{gathered}
     $$
 
     Formula, with p = softmax(s) over the list and A = sum_i rel_i:

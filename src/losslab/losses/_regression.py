@@ -142,10 +142,12 @@ class Huber(Elementwise):
     Domain: ``y_pred`` and ``y_true`` real, of the same shape; ``delta > 0``.
 
     $$
+    \begin{gathered}
     \ell(r) = \begin{cases} \tfrac12 r^2 & |r| \le \delta \\ \delta \left(|r| - \tfrac12
-    \delta\right) & |r| > \delta \end{cases}, \qquad
+    \delta\right) & |r| > \delta \end{cases}, \\
     \frac{\partial \ell}{\partial \hat y} = \operatorname{clip}(r, -\delta, \delta), \qquad
     \frac{\partial^2 \ell}{\partial \hat y^2} = [\,|r| \le \delta\,].
+    \end{gathered}
     $$
 
     Formula: l(r) = r²/2 for |r| <= delta and delta (|r| - delta/2) beyond.
@@ -313,9 +315,11 @@ class Quantile(Elementwise):
     Domain: ``y_pred`` and ``y_true`` real, of the same shape; ``0 < q < 1``.
 
     $$
-    \ell(r) = \begin{cases} (1 - q)\, r & r \ge 0 \\ -q\, r & r < 0 \end{cases}, \qquad
+    \begin{gathered}
+    \ell(r) = \begin{cases} (1 - q)\, r & r \ge 0 \\ -q\, r & r < 0 \end{cases}, \\
     \frac{\partial \ell}{\partial \hat y} = \begin{cases} 1 - q & r > 0 \\ 0 & r = 0 \\ -q & r <
     0 \end{cases}, \qquad \frac{\partial^2 \ell}{\partial \hat y^2} = 0.
+    \end{gathered}
     $$
 
     Formula, with r = y_pred - y_true: l = (1 - q) r for r >= 0 (over-
@@ -606,10 +610,12 @@ class Barron(Elementwise):
     real number or ``-inf``; ``scale > 0``.
 
     $$
+    \begin{gathered}
     \rho(x) = \frac{k}{\alpha} \left(b^{\alpha/2} - 1\right), \qquad \rho'(x) = \frac{x}{c^2}\,
-    b^{\alpha/2 - 1}, \qquad
+    b^{\alpha/2 - 1}, \\
     \rho''(x) = \frac{b^{\alpha/2 - 2}\, (b + s z^2)}{c^2}, \qquad z = \frac{x}{c},\ k = |\alpha
     - 2|,\ b = \frac{z^2}{k} + 1,\ s = \operatorname{sign}(\alpha - 2).
+    \end{gathered}
     $$
 
     Formula, with x = y_pred - y_true, z = x / c and k = |alpha - 2|:

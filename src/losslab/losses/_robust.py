@@ -210,10 +210,12 @@ class Tukey(Elementwise):
     Domain: ``y_pred`` and ``y_true`` real, of the same shape; ``c > 0``.
 
     $$
+    \begin{gathered}
     \ell(r) = \begin{cases} \frac{c^2}{6} \left(1 - (1 - s)^3\right) & |r| \le c \\
-    \frac{c^2}{6} & |r| > c \end{cases}, \qquad
+    \frac{c^2}{6} & |r| > c \end{cases}, \\
     \frac{\partial \ell}{\partial \hat y} = r (1 - s)^2, \qquad \frac{\partial^2 \ell}{\partial
     \hat y^2} = (1 - s)(1 - 5 s) \quad (|r| \le c;\ 0 \text{ beyond}), \qquad s = (r / c)^2.
+    \end{gathered}
     $$
 
     Formula, with r = y_pred - y_true and s = (r/c)²: l = (c²/6)(1 - (1 - s)³)
