@@ -37,7 +37,7 @@ bench: $(VENV)/.test-installed
 
 # The documentation site into site/ (warnings are errors; the gallery's scripts run).
 docs: $(VENV)/.test-installed
-	$(BIN)/mkdocs build --strict --site-dir site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 format: $(VENV)/.test-installed
 	$(BIN)/ruff format src tests
