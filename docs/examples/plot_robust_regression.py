@@ -1,11 +1,13 @@
 """MSE, MAE and Huber on data with outliers
 ========================================
 
-A straight line fitted to 200 points, 15% of which are pushed far above it.
-MSE's gradient grows with the residual, so the outliers pull its line up;
-MAE and Huber give every large residual the same bounded pull
+A straight line fitted to 200 points, 30 of which (15%) are moved 10 to 20
+units above or below it. MSE's gradient grows with the residual, so these
+outliers pull its line away from the bulk of the data; MAE and Huber give every
+large residual the same bounded pull
 ($|\\partial \\ell / \\partial \\hat y| \\le 1$), and their lines stay with the bulk
-of the data. Each fit is `LossRegressor`, L-BFGS on the loss's exact gradient.
+(and with each other). Each fit is `LossRegressor`, L-BFGS on the loss's exact
+gradient.
 """
 
 import matplotlib.pyplot as plt
