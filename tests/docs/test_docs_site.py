@@ -47,7 +47,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     Built once per session: under pytest-xdist the workers share the folder and
     take a lock, as the build also writes the gallery into docs/generated.
     """
-    pytest.importorskip("mkdocs", reason="the docs extra is not installed")
+    try:
+        import mkdocs  # noqa: F401
+    except ImportError as exc:
+        skip_or_fail(f"mkdocs cannot be imported ({exc}); pip install -e '.[docs]'")
     shared = tmp_path_factory.getbasetemp()
     if os.environ.get("PYTEST_XDIST_WORKER"):
         shared = shared.parent
