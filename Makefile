@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # A CPU build of PyTorch (the [torch] extra would otherwise let pip choose a CUDA build).
 TORCH ?= torch==2.13.0
 
-.PHONY: demo test lint format bench clean
+.PHONY: demo test lint format bench docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,9 +37,13 @@ test: lint
 bench: $(VENV)/.test-installed
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN)/python benchmarks/run.py $(ARGS)
 
+# The documentation site into site/ (warnings are errors; the gallery's scripts run).
+docs: $(VENV)/.test-installed
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
 format: $(VENV)/.test-installed
 	$(BIN)/ruff format src tests notebooks
 	$(BIN)/ruff check --fix src tests notebooks
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis site docs/generated .cache

@@ -52,10 +52,18 @@ def _focal_force(gamma: float) -> float:
 
 
 class BCE(Elementwise):
-    """Binary cross-entropy on probabilities: -[y log p + (1 - y) log(1 - p)].
+    r"""Binary cross-entropy on probabilities: -[y log p + (1 - y) log(1 - p)].
 
     Domain: ``y_pred`` probabilities p in [0, 1]; ``y_true`` in [0, 1] (0/1
     labels or soft labels), same shape.
+
+    $$
+    \begin{gathered}
+    \ell(p) = -\left[y \log p + (1 - y) \log(1 - p)\right], \\
+    \ell'(p) = -\frac{y}{p} + \frac{1 - y}{1 - p}, \qquad \ell''(p) = \frac{y}{p^2} + \frac{1 -
+    y}{(1 - p)^2}.
+    \end{gathered}
+    $$
 
     Formula: l = -[y log p + (1 - y) log(1 - p)], gradient
     -y / p + (1 - y) / (1 - p), Hessian y / p² + (1 - y) / (1 - p)².
@@ -132,10 +140,14 @@ class BCE(Elementwise):
 
 
 class MSEProbability(Elementwise):
-    """Squared error of a predicted probability: the seeds' "MSE applied to classification outputs".
+    r"""Squared error of a probability: the seeds' "MSE applied to classification outputs".
 
     Domain: ``y_pred`` probabilities in [0, 1] (a model puts a sigmoid in front,
     the link's head); ``y_true`` labels 0/1 or soft labels in [0, 1].
+
+    $$
+    \ell(p) = (p - y)^2, \qquad \ell'(p) = 2 (p - y), \qquad \ell''(p) = 2.
+    $$
 
     Formula: l = (p - y)², gradient 2 (p - y), Hessian 2: :func:`mse`'s element
     functions, read on a probability. It is the binary Brier score
@@ -179,10 +191,19 @@ class MSEProbability(Elementwise):
 
 
 class BCEWithLogits(Elementwise):
-    """Binary cross-entropy on a logit z: bce(sigmoid(z), y), computed without the sigmoid.
+    r"""Binary cross-entropy on a logit z: bce(sigmoid(z), y), computed without the sigmoid.
 
     Domain: ``y_pred`` real logits z; ``y_true`` in [0, 1] (0/1 or soft
     labels), same shape; ``pos_weight > 0`` multiplies the positive term.
+
+    $$
+    \begin{gathered}
+    \ell(z) = w\, y \operatorname{softplus}(-z) + (1 - y) \operatorname{softplus}(z), \\
+    \frac{\partial \ell}{\partial z} = -w\, y\, \sigma(-z) + (1 - y)\, \sigma(z), \qquad
+    \frac{\partial^2 \ell}{\partial z^2} = (w y + 1 - y)\, \sigma(z)\, \sigma(-z), \\
+    \operatorname{softplus}(x) = \log(1 + e^x),\ \sigma(x) = \frac{1}{1 + e^{-x}}.
+    \end{gathered}
+    $$
 
     Formula, with w = pos_weight and softplus(x) = log(1 + e^x):
 
@@ -267,10 +288,21 @@ def _focal_parts(z, t, gamma):
 
 
 class Focal(Elementwise):
-    """Binary focal loss (Lin et al. 2017) on a logit z: cross-entropy scaled down when right.
+    r"""Binary focal loss (Lin et al. 2017) on a logit z: cross-entropy scaled down when right.
 
     Domain: ``y_pred`` real logits; ``y_true`` 0/1 labels, same shape;
     ``gamma >= 0``; ``alpha`` in [0, 1] or None for no class weighting.
+
+    $$
+    \begin{gathered}
+    \ell(z) = -\alpha_t (1 - p_t)^\gamma \log p_t, \qquad \frac{\partial \ell}{\partial z} =
+    -\alpha_t\, s\, u^\gamma \left(\gamma\, \sigma(m) \operatorname{softplus}(-m) + u\right), \\
+    \frac{\partial^2 \ell}{\partial z^2} = \alpha_t\, u^\gamma\, \sigma(m) \left(\gamma
+    \operatorname{softplus}(-m) \left(\gamma\, \sigma(m) - u\right) + (2 \gamma + 1)\, u\right),
+    \\
+    s = 2y - 1,\ m = s z,\ p_t = \sigma(m),\ u = 1 - p_t.
+    \end{gathered}
+    $$
 
     Formula, with p_t = sigmoid(z) for y = 1 and 1 - sigmoid(z) for y = 0,
     and alpha_t = alpha y + (1 - alpha)(1 - y):
@@ -359,10 +391,15 @@ def _slack(z, t):
 
 
 class Hinge(Elementwise):
-    """Hinge loss of a support vector machine on a score z: max(0, 1 - s z).
+    r"""Hinge loss of a support vector machine on a score z: max(0, 1 - s z).
 
     Domain: ``y_pred`` real scores (logits); ``y_true`` labels 0/1 or -1/+1
     (0 is mapped to -1), same shape.
+
+    $$
+    \ell(z) = \max(0, 1 - s z), \qquad \frac{\partial \ell}{\partial z} = -s\, [\,s z < 1\,],
+    \qquad \frac{\partial^2 \ell}{\partial z^2} = 0, \qquad s = \pm 1.
+    $$
 
     Formula, with s = ±1: l = max(0, 1 - s z), gradient -s where s z < 1 and
     0 elsewhere (the subgradient 0 at the kink s z = 1), Hessian 0. Same as
@@ -414,9 +451,14 @@ class Hinge(Elementwise):
 
 
 class SquaredHinge(Elementwise):
-    """Squared hinge loss on a score z: max(0, 1 - s z)².
+    r"""Squared hinge loss on a score z: max(0, 1 - s z)².
 
     Domain: as :func:`hinge`.
+
+    $$
+    \ell(z) = \max(0, 1 - s z)^2, \qquad \frac{\partial \ell}{\partial z} = -2 s \max(0, 1 - s
+    z), \qquad \frac{\partial^2 \ell}{\partial z^2} = 2\, [\,s z < 1\,].
+    $$
 
     Formula: l = max(0, 1 - s z)², gradient -2 s max(0, 1 - s z), Hessian 2
     where s z < 1 and 0 elsewhere. Differentiable everywhere, unlike the
@@ -510,13 +552,22 @@ def _index(value: Any) -> int:
 
 
 class CrossEntropy(SoftmaxRows):
-    """Multiclass cross-entropy on rows of logits: -log softmax(z)_y.
+    r"""Multiclass cross-entropy on rows of logits: -log softmax(z)_y.
 
     Domain: ``y_pred`` logits of shape (..., K); ``y_true`` integer labels of
     shape (...) in 0..K-1 (rows equal to ``ignore_index`` are left out), or
     probability rows of shape (..., K). ``class_weights`` K non-negative
     numbers; ``label_smoothing`` eps in [0, 1] mixes the target with the
     uniform distribution.
+
+    $$
+    \begin{gathered}
+    \ell(z) = -\sum_c a_c \log \operatorname{softmax}(z)_c = A \operatorname{logsumexp}(z) -
+    \sum_c a_c z_c, \qquad A = \sum_c a_c, \\
+    \nabla_z \ell = A\, p - a, \qquad \nabla_z^2 \ell = A \left(\operatorname{diag}(p) - p
+    p^\top\right), \qquad p = \operatorname{softmax}(z).
+    \end{gathered}
+    $$
 
     Formula, per row, with target weights a (see below) and A = sum_c a_c:
 
@@ -661,10 +712,18 @@ class CrossEntropy(SoftmaxRows):
 
 
 class KLDiv(SoftmaxRows):
-    """Kullback-Leibler divergence KL(t || softmax(z)) of target rows t from logits z.
+    r"""Kullback-Leibler divergence KL(t || softmax(z)) of target rows t from logits z.
 
     Domain: ``y_pred`` logits of shape (..., K); ``y_true`` probability rows
     of the same shape, each summing to 1.
+
+    $$
+    \begin{gathered}
+    \ell(z) = \sum_c t_c \left(\log t_c - \log p_c\right), \qquad p = \operatorname{softmax}(z),
+    \\
+    \nabla_z \ell = p - t, \qquad \nabla_z^2 \ell = \operatorname{diag}(p) - p p^\top.
+    \end{gathered}
+    $$
 
     With ``log_target=True``, ``y_true`` holds the rows' log-probabilities
     log t (as in PyTorch's and optax's ``log_target``), which may be -inf.

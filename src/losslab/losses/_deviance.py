@@ -27,10 +27,18 @@ def _times_exp(k, u):
 
 
 class Tweedie(Elementwise):
-    """Half Tweedie deviance with power p in (1, 2), on a log-mean z = y_pred.
+    r"""Half Tweedie deviance with power p in (1, 2), on a log-mean z = y_pred.
 
     Domain: ``y_pred`` a real log-mean (the mean is mu = exp(y_pred));
     ``y_true`` non-negative; ``1 < power < 2`` (compound Poisson-Gamma).
+
+    $$
+    \begin{gathered}
+    \ell(z) = \frac{e^{(2-p) z}}{2 - p} + \frac{y\, e^{(1-p) z}}{p - 1}, \qquad \frac{\partial
+    \ell}{\partial z} = e^{(2-p) z} - y\, e^{(1-p) z}, \\
+    \frac{\partial^2 \ell}{\partial z^2} = (2 - p)\, e^{(2-p) z} + (p - 1)\, y\, e^{(1-p) z}.
+    \end{gathered}
+    $$
 
     Formula: l = e^((2-p) z) / (2-p) + y e^((1-p) z) / (p-1), gradient
     e^((2-p) z) - y e^((1-p) z) = mu^(1-p) (mu - y), Hessian
@@ -89,10 +97,15 @@ class Tweedie(Elementwise):
 
 
 class GammaNLL(Elementwise):
-    """Gamma negative log-likelihood (half Gamma deviance) on a log-mean z = y_pred.
+    r"""Gamma negative log-likelihood (half Gamma deviance) on a log-mean z = y_pred.
 
     Domain: ``y_pred`` a real log-mean (the mean is exp(y_pred)); ``y_true``
     positive.
+
+    $$
+    \ell(z) = z + y\, e^{-z}, \qquad \frac{\partial \ell}{\partial z} = 1 - y\, e^{-z}, \qquad
+    \frac{\partial^2 \ell}{\partial z^2} = y\, e^{-z}.
+    $$
 
     Formula: l = z + y e^(-z), gradient 1 - y e^(-z), Hessian y e^(-z) > 0:
     convex in z, minimal at z = log y with value log y + 1. Same as
@@ -137,10 +150,20 @@ class GammaNLL(Elementwise):
 
 
 class MSLE(Elementwise):
-    """Mean squared logarithmic error, (log1p(max(y_pred, 0)) - log1p(y_true))².
+    r"""Mean squared logarithmic error, (log1p(max(y_pred, 0)) - log1p(y_true))².
 
     Domain: ``y_pred`` real (negative predictions count as 0, as Keras clips
     them); ``y_true`` non-negative.
+
+    $$
+    \begin{gathered}
+    \ell = d^2, \qquad \frac{\partial \ell}{\partial \hat y} = \frac{2 d}{1 + \hat y}, \qquad
+    \frac{\partial^2 \ell}{\partial \hat y^2} = \frac{2 (1 - d)}{(1 + \hat y)^2} \quad (\hat y
+    \ge 0), \\
+    d = \log(1 + \hat y) - \log(1 + y); \\
+    \ell = \log^2(1 + y),\ \text{gradient and Hessian } 0 \quad (\hat y < 0).
+    \end{gathered}
+    $$
 
     Formula, with d = log1p(y_pred) - log1p(y_true) for y_pred >= 0:
     l = d², gradient 2 d / (1 + y_pred), Hessian 2 (1 - d) / (1 + y_pred)².

@@ -50,10 +50,19 @@ def _gaussian_force(xp: Any, a: Any, e: Any, zero: Any) -> Any:
 
 
 class GaussianNLL(Rows):
-    """Gaussian negative log-likelihood of a predicted mean and log-variance.
+    r"""Gaussian negative log-likelihood of a predicted mean and log-variance.
 
     Domain: ``y_pred`` rows ``(mu, s)`` of shape ``(..., 2)``: the mean and the
     log-variance s = log sigma²; ``y_true`` one real value per row, ``(...)``.
+
+    $$
+    \begin{gathered}
+    \ell(\mu, s) = \frac{s + r^2 e^{-s}}{2}, \qquad \nabla \ell = \begin{pmatrix} r e^{-s} \\
+    \frac12 (1 - r^2 e^{-s}) \end{pmatrix}, \\
+    \nabla^2 \ell = \begin{pmatrix} e^{-s} & -r e^{-s} \\ -r e^{-s} & \frac12 r^2 e^{-s}
+    \end{pmatrix}, \qquad r = \mu - y.
+    \end{gathered}
+    $$
 
     Formula, with r = mu - y:
 
@@ -150,11 +159,20 @@ def _pinball(xp: Any, which: str, z: Any, t: Any, qs: tuple[float, ...]) -> Any:
 
 
 class MultiQuantile(Rows):
-    """The pinball loss of several quantile predictions at once, summed over the levels.
+    r"""The pinball loss of several quantile predictions at once, summed over the levels.
 
     Domain: ``y_pred`` rows of Q predictions ``(..., Q)``, column j the
     prediction of the qs[j]-quantile; ``y_true`` one real value per row; ``qs``
     a tuple of levels in (0, 1) (default (0.1, 0.5, 0.9)), Q = len(qs).
+
+    $$
+    \begin{gathered}
+    \ell = \sum_j \rho_{q_j}(r_j), \qquad \rho_q(r) = \begin{cases} (1 - q)\, r & r \ge 0 \\
+    -q\, r & r < 0 \end{cases}, \\
+    \frac{\partial \ell}{\partial \hat y_j} = \begin{cases} 1 - q_j & r_j > 0 \\ 0 & r_j = 0 \\
+    -q_j & r_j < 0 \end{cases}, \qquad \nabla^2 \ell = 0, \qquad r_j = \hat y_j - y.
+    \end{gathered}
+    $$
 
     Formula, with r_j = y_pred_j - y_true: l = sum_j pinball_{q_j}(r_j), the
     pinball loss of :func:`~losslab.losses.quantile` (the same element

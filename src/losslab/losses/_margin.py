@@ -34,10 +34,15 @@ def _margin(z, t):
 
 
 class Exponential(Elementwise):
-    """Exponential loss of AdaBoost on a score z: exp(-s z).
+    r"""Exponential loss of AdaBoost on a score z: exp(-s z).
 
     Domain: ``y_pred`` real scores (logits); ``y_true`` labels 0/1 or -1/+1
     (0 is read as -1), same shape.
+
+    $$
+    \ell(z) = e^{-m}, \qquad \frac{\partial \ell}{\partial z} = -s\, e^{-m}, \qquad
+    \frac{\partial^2 \ell}{\partial z^2} = e^{-m}, \qquad m = s z.
+    $$
 
     Formula, with the margin m = s z and s = ±1: l = exp(-m), gradient
     -s exp(-m), Hessian exp(-m). The value overflows to inf exactly where
@@ -105,10 +110,19 @@ class Exponential(Elementwise):
 
 
 class ModifiedHuber(Elementwise):
-    """Modified Huber loss of a score z (Zhang 2004; scikit-learn's SGD ``"modified_huber"``).
+    r"""Modified Huber loss of a score z (Zhang 2004; scikit-learn's SGD ``"modified_huber"``).
 
     Domain: ``y_pred`` real scores (logits); ``y_true`` labels 0/1 or -1/+1
     (0 is read as -1), same shape.
+
+    $$
+    \begin{gathered}
+    \ell(z) = \begin{cases} \max(0, 1 - m)^2 & m \ge -1 \\ -4 m & m < -1 \end{cases}, \\
+    \frac{\partial \ell}{\partial z} = \begin{cases} -2 s \max(0, 1 - m) & m \ge -1 \\ -4 s & m
+    < -1 \end{cases}, \qquad \frac{\partial^2 \ell}{\partial z^2} = 2\, [\,-1 \le m < 1\,],
+    \qquad m = s z.
+    \end{gathered}
+    $$
 
     Formula, with the margin m = s z and s = ±1:
 

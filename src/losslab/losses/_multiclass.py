@@ -102,10 +102,20 @@ def _surprisal(xp: Any, z: Array, t: Array, log_p: Array) -> Array:
 
 
 class Poly1(Rows):
-    """Poly-1 loss (Leng et al. 2022): cross-entropy plus epsilon (1 - p_t).
+    r"""Poly-1 loss (Leng et al. 2022): cross-entropy plus epsilon (1 - p_t).
 
     Domain: ``y_pred`` logits of shape (..., K); ``y_true`` integer labels
     (...) in 0..K-1 or probability rows (..., K); ``epsilon >= -1``.
+
+    $$
+    \begin{gathered}
+    \ell(z) = \sum_c t_c \left(-\log p_c + \epsilon (1 - p_c)\right), \qquad A = \sum_c t_c,\ q
+    = \sum_c t_c p_c, \\
+    \nabla_z \ell = A\, p - t + \epsilon\, p \odot (q - t), \\
+    \nabla_z^2 \ell = (A + \epsilon q) \left(\operatorname{diag}(p) - p p^\top\right) - \epsilon
+    \sum_c t_c p_c\, v_c v_c^\top, \qquad v_c = e_c - p.
+    \end{gathered}
+    $$
 
     Formula, per row, with p = softmax(z):
 
@@ -224,10 +234,22 @@ def _focal_pieces(xp, z, t, gamma):
 
 
 class SoftmaxFocal(Rows):
-    """Multiclass focal loss (Lin et al. 2017) on a row of logits: sum_c -t_c (1 - p_c)^g log p_c.
+    r"""Multiclass focal loss (Lin et al. 2017) on a row of logits: sum_c -t_c (1 - p_c)^g log p_c.
 
     Domain: ``y_pred`` logits (..., K); ``y_true`` integer labels (...) or
     probability rows (..., K); ``gamma >= 0``.
+
+    $$
+    \begin{gathered}
+    \ell(z) = \sum_c t_c\, u_c^g \left(-\log p_c\right), \qquad \nabla_z \ell = W p - t \odot a,
+    \\
+    u_c = 1 - p_c,\ a_c = u_c^g (1 + g\, p_c r_c),\ r_c = \frac{-\log p_c}{u_c},\ W = \sum_c t_c
+    a_c, \\
+    \nabla_z^2 \ell = W \left(\operatorname{diag}(p) - p p^\top\right) - \sum_c t_c b_c\, v_c
+    v_c^\top, \qquad v_c = e_c - p, \\
+    b_c = g\, p_c u_c^{g-1} \left(-\log p_c - 2 - (g - 1)\, p_c r_c\right).
+    \end{gathered}
+    $$
 
     Formula, per row, with p = softmax(z), u_c = 1 - p_c, g = gamma:
 
@@ -314,10 +336,19 @@ def _brier_error(xp, z, t):
 
 
 class Brier(Rows):
-    """Multiclass Brier score of softmax(z): sum_c (p_c - t_c)².
+    r"""Multiclass Brier score of softmax(z): sum_c (p_c - t_c)².
 
     Domain: ``y_pred`` logits (..., K); ``y_true`` integer labels (...) or
     probability rows (..., K).
+
+    $$
+    \begin{gathered}
+    \ell(z) = \sum_c (p_c - t_c)^2, \qquad \nabla_z \ell = 2 J^\top e, \qquad J =
+    \operatorname{diag}(p) - p p^\top,\ e = p - t, \\
+    \nabla_z^2 \ell = 2 \sum_c p_c (2 p_c - t_c)\, v_c v_c^\top - 2\, (p \cdot e)\, J, \qquad
+    v_c = e_c - p.
+    \end{gathered}
+    $$
 
     Formula, per row, with p = softmax(z) and e = p - t: l = sum_c e_c².
     Gradient J^T 2 e with J = diag(p) - p p^T, that is 2 p (e - p.e)
@@ -393,10 +424,21 @@ def _power(value: Any) -> int:
 
 
 class MultiMargin(Rows):
-    """Multiclass margin loss of Weston and Watkins, as ``torch.nn.functional.multi_margin_loss``.
+    r"""Multiclass margin loss of Weston and Watkins, as ``torch.nn.functional.multi_margin_loss``.
 
     Domain: ``y_pred`` scores (..., K); ``y_true`` integer labels (...) or
     probability rows (..., K); ``margin > 0``; ``p`` 1 or 2.
+
+    $$
+    \begin{gathered}
+    \ell(z) = \frac{1}{K} \sum_{i \ne y} \max(0, s_i)^p, \qquad s_i = \mathrm{margin} - z_y +
+    z_i, \\
+    \frac{\partial \ell}{\partial z_i} = \frac{p}{K}\, s_i^{p-1} [\,s_i > 0\,] = -\frac{\partial
+    \ell}{\partial z_y} \text{ per pair}, \\
+    \nabla_z^2 \ell = \begin{cases} 0 & p = 1 \\ \frac{2}{K} \sum_{s_i > 0} (e_i - e_y)(e_i -
+    e_y)^\top & p = 2. \end{cases}
+    \end{gathered}
+    $$
 
     Formula, for a label y, with the slack s_i = margin - z_y + z_i:
 
@@ -526,10 +568,21 @@ def _sparsemax_error(xp, z, t):
 
 
 class Sparsemax(Rows):
-    """Sparsemax loss (Martins and Astudillo 2016): the Fenchel-Young loss of sparsemax.
+    r"""Sparsemax loss (Martins and Astudillo 2016): the Fenchel-Young loss of sparsemax.
 
     Domain: ``y_pred`` scores (..., K); ``y_true`` integer labels (...) or
     probability rows (..., K).
+
+    $$
+    \begin{gathered}
+    \ell(z) = -t^\top z + \frac12 \sum_{j \in S} \left(z_j^2 - \tau^2\right) + \frac12 \|t\|^2,
+    \\
+    \nabla_z \ell = p - t, \qquad \nabla_z^2 \ell = \operatorname{diag}(s) - \frac{s
+    s^\top}{|S|}, \\
+    p = \operatorname{sparsemax}(z),\ p_j = \max(z_j - \tau, 0),\ S = \{j : z_j > \tau\},\ s =
+    \mathbb{1}_S.
+    \end{gathered}
+    $$
 
     With p = sparsemax(z), the Euclidean projection of z onto the simplex
     (p_j = max(z_j - tau, 0), support S where z_j > tau), the loss is

@@ -25,10 +25,19 @@ def _binary(xp: Any, which: str, z: Any, t: Any) -> Any:
 
 
 class Coral(Rows):
-    """CORAL ordinal loss (Cao, Mirjalili and Raschka 2020): one logistic question per threshold.
+    r"""CORAL ordinal loss (Cao, Mirjalili and Raschka 2020): one logistic question per threshold.
 
     Domain: ``y_pred`` rows of K - 1 threshold logits ``(..., K - 1)``; ``y_true``
     ordinal labels ``(...)`` in 0..K-1 (integers, or whole floats).
+
+    $$
+    \begin{gathered}
+    \ell(z) = \sum_k b_k \operatorname{softplus}(-z_k) + (1 - b_k) \operatorname{softplus}(z_k),
+    \qquad b_k = [\,y > k\,], \\
+    \frac{\partial \ell}{\partial z_k} = \sigma(z_k) - b_k, \qquad \nabla_z^2 \ell =
+    \operatorname{diag}\left(\sigma(z_k)\, \sigma(-z_k)\right).
+    \end{gathered}
+    $$
 
     Formula: with the binary targets b_k = [y > k] for k = 0..K-2,
 

@@ -98,13 +98,22 @@ def _no_constant(name: str) -> NotImplementedError:
 
 
 class Dice(Whole):
-    """Soft Dice loss (Milletari et al. 2016), over the whole batch.
+    r"""Soft Dice loss (Milletari et al. 2016), over the whole batch.
 
     Domain: ``y_pred`` probabilities in [0, 1]; ``y_true`` targets in [0, 1]
     (binary masks, or soft), same shape; ``smooth >= 0`` (default 1.0);
     ``weights`` (optional, broadcast to ``y_pred``'s shape) weigh every
     element in every sum. Reductions ``"mean"`` and ``"sum"`` both give the
     loss of the batch; ``"none"`` is refused (there are no per-example values).
+
+    $$
+    \begin{gathered}
+    \ell = 1 - \frac{2 \sum w p t + \mathrm{smooth}}{D}, \qquad D = \sum w p + \sum w t +
+    \mathrm{smooth}, \\
+    g = \nabla_p \ell = \frac{a - \ell\, d}{D}, \qquad \nabla_p^2 \ell = -\frac{g d^\top + d
+    g^\top}{D}, \qquad a_i = w_i (1 - 2 t_i),\ d_i = w_i.
+    \end{gathered}
+    $$
 
     Formula, over every element of the batch (the batch is the unit):
 
@@ -152,10 +161,18 @@ class Dice(Whole):
 
 
 class Tversky(Whole):
-    """Tversky loss (Salehi et al. 2017): Dice with false positives and negatives weighed apart.
+    r"""Tversky loss (Salehi et al. 2017): Dice with false positives and negatives weighed apart.
 
     Domain: as :func:`dice`; ``alpha, beta >= 0`` (defaults 0.5, 0.5) and
     ``smooth >= 0`` (default 1.0).
+
+    $$
+    \begin{gathered}
+    \ell = 1 - \frac{\mathrm{TP} + \mathrm{smooth}}{D}, \qquad D = \mathrm{TP} + \alpha\,
+    \mathrm{FP} + \beta\, \mathrm{FN} + \mathrm{smooth}, \\
+    \mathrm{TP} = \sum w p t,\ \mathrm{FP} = \sum w p (1 - t),\ \mathrm{FN} = \sum w (1 - p) t.
+    \end{gathered}
+    $$
 
     Formula, with TP = sum w p t, FP = sum w p (1 - t), FN = sum w (1 - p) t:
 

@@ -29,10 +29,21 @@ def _pairs(xp: Any, z: Any, t: Any) -> tuple[Any, Any, Any]:
 
 
 class PairwiseLogistic(Rows):
-    """RankNet's pairwise logistic loss (Burges et al. 2005): every ordered pair, one logistic.
+    r"""RankNet's pairwise logistic loss (Burges et al. 2005): every ordered pair, one logistic.
 
     Domain: ``y_pred`` rows of L scores ``(..., L)``; ``y_true`` graded
     relevance of the same shape, non-negative (0/1 or grades 0..4).
+
+    $$
+    \begin{gathered}
+    \ell(s) = \sum_{\mathrm{rel}_i > \mathrm{rel}_j} \log\left(1 + e^{-(s_i - s_j)}\right), \\
+    \frac{\partial \ell}{\partial s_k} = \sum_i G_{ik} - \sum_j G_{kj}, \qquad G_{ij} =
+    [\,\mathrm{rel}_i > \mathrm{rel}_j\,]\, \sigma(-(s_i - s_j)), \\
+    \nabla_s^2 \ell = \operatorname{diag}\Big(\sum_j C_{kj} + \sum_i C_{ik}\Big) - C - C^\top,
+    \\
+    C_{ij} = [\,\mathrm{rel}_i > \mathrm{rel}_j\,]\, \sigma(s_i - s_j)\, \sigma(-(s_i - s_j)).
+    \end{gathered}
+    $$
 
     Formula: the plain sum over the pairs (i, j) of a list with rel_i > rel_j
 
@@ -97,10 +108,19 @@ class PairwiseLogistic(Rows):
 
 
 class SoftmaxRanking(Rows):
-    """ListNet's softmax cross-entropy of a list (Cao et al. 2007), as optax defines it.
+    r"""ListNet's softmax cross-entropy of a list (Cao et al. 2007), as optax defines it.
 
     Domain: ``y_pred`` rows of L scores ``(..., L)``; ``y_true`` non-negative
     relevance of the same shape.
+
+    $$
+    \begin{gathered}
+    \ell(s) = -\sum_i \mathrm{rel}_i \log p_i, \qquad p = \operatorname{softmax}(s),\ A = \sum_i
+    \mathrm{rel}_i, \\
+    \nabla_s \ell = A\, p - \mathrm{rel}, \qquad \nabla_s^2 \ell = A
+    \left(\operatorname{diag}(p) - p p^\top\right).
+    \end{gathered}
+    $$
 
     Formula, with p = softmax(s) over the list and A = sum_i rel_i:
 

@@ -33,9 +33,14 @@ _E_700, _E_MINUS_700 = math.exp(700.0), math.exp(-700.0)
 
 
 class MSE(Elementwise):
-    """Mean squared error, the mean of r² with r = y_pred - y_true.
+    r"""Mean squared error, the mean of r² with r = y_pred - y_true.
 
     Domain: ``y_pred`` and ``y_true`` real, of the same shape.
+
+    $$
+    \ell(r) = r^2, \qquad \frac{\partial \ell}{\partial \hat y} = 2r, \qquad \frac{\partial^2
+    \ell}{\partial \hat y^2} = 2, \qquad r = \hat y - y.
+    $$
 
     Formula: l(r) = r², gradient 2r, Hessian 2. MSE is the mean of squared
     errors, not half of it: scikit-learn's ``HalfSquaredError`` is mse / 2;
@@ -80,9 +85,14 @@ class MSE(Elementwise):
 
 
 class MAE(Elementwise):
-    """Mean absolute error, the mean of |y_pred - y_true|.
+    r"""Mean absolute error, the mean of |y_pred - y_true|.
 
     Domain: ``y_pred`` and ``y_true`` real, of the same shape.
+
+    $$
+    \ell(r) = |r|, \qquad \frac{\partial \ell}{\partial \hat y} = \operatorname{sign}(r), \qquad
+    \frac{\partial^2 \ell}{\partial \hat y^2} = 0.
+    $$
 
     Formula: l(r) = |r|, gradient sign(r), Hessian 0. At the kink r = 0 the
     gradient is the subgradient 0 (as in PyTorch's ``l1_loss``), so a perfect
@@ -127,9 +137,18 @@ class MAE(Elementwise):
 
 
 class Huber(Elementwise):
-    """Huber loss: quadratic for |r| <= delta, linear beyond, r = y_pred - y_true.
+    r"""Huber loss: quadratic for |r| <= delta, linear beyond, r = y_pred - y_true.
 
     Domain: ``y_pred`` and ``y_true`` real, of the same shape; ``delta > 0``.
+
+    $$
+    \begin{gathered}
+    \ell(r) = \begin{cases} \tfrac12 r^2 & |r| \le \delta \\ \delta \left(|r| - \tfrac12
+    \delta\right) & |r| > \delta \end{cases}, \\
+    \frac{\partial \ell}{\partial \hat y} = \operatorname{clip}(r, -\delta, \delta), \qquad
+    \frac{\partial^2 \ell}{\partial \hat y^2} = [\,|r| \le \delta\,].
+    \end{gathered}
+    $$
 
     Formula: l(r) = r²/2 for |r| <= delta and delta (|r| - delta/2) beyond.
     Gradient clip(r, -delta, delta); Hessian 1 for |r| <= delta, else 0.
@@ -177,9 +196,15 @@ class Huber(Elementwise):
 
 
 class PseudoHuber(Elementwise):
-    """Pseudo-Huber loss, a smooth Huber: delta² (sqrt(1 + (r/delta)²) - 1).
+    r"""Pseudo-Huber loss, a smooth Huber: delta² (sqrt(1 + (r/delta)²) - 1).
 
     Domain: ``y_pred`` and ``y_true`` real, of the same shape; ``delta > 0``.
+
+    $$
+    \ell = \delta^2 (h - 1), \qquad \frac{\partial \ell}{\partial \hat y} = \frac{r}{h}, \qquad
+    \frac{\partial^2 \ell}{\partial \hat y^2} = \frac{1}{h^3}, \qquad h = \sqrt{1 +
+    (r/\delta)^2}.
+    $$
 
     Formula, with a = r / delta and h = sqrt(1 + a²): l = delta² (h - 1),
     gradient r / h, Hessian 1 / h³. Near 0 it is r²/2, far out delta |r|.
@@ -226,9 +251,14 @@ class PseudoHuber(Elementwise):
 
 
 class LogCosh(Elementwise):
-    """Log-cosh loss, log(cosh(y_pred - y_true)).
+    r"""Log-cosh loss, log(cosh(y_pred - y_true)).
 
     Domain: ``y_pred`` and ``y_true`` real, of the same shape.
+
+    $$
+    \ell(r) = \log \cosh r, \qquad \frac{\partial \ell}{\partial \hat y} = \tanh r, \qquad
+    \frac{\partial^2 \ell}{\partial \hat y^2} = 1 - \tanh^2 r = \operatorname{sech}^2 r.
+    $$
 
     Formula: l(r) = log cosh r, gradient tanh r, Hessian 1 - tanh² r =
     sech² r. About r²/2 near 0 and |r| - log 2 far out. Keras' ``LogCosh``
@@ -280,9 +310,17 @@ def _log_cosh_parts(p, t):
 
 
 class Quantile(Elementwise):
-    """Quantile (pinball) loss at level q, minimised by the q-th quantile of y_true.
+    r"""Quantile (pinball) loss at level q, minimised by the q-th quantile of y_true.
 
     Domain: ``y_pred`` and ``y_true`` real, of the same shape; ``0 < q < 1``.
+
+    $$
+    \begin{gathered}
+    \ell(r) = \begin{cases} (1 - q)\, r & r \ge 0 \\ -q\, r & r < 0 \end{cases}, \\
+    \frac{\partial \ell}{\partial \hat y} = \begin{cases} 1 - q & r > 0 \\ 0 & r = 0 \\ -q & r <
+    0 \end{cases}, \qquad \frac{\partial^2 \ell}{\partial \hat y^2} = 0.
+    \end{gathered}
+    $$
 
     Formula, with r = y_pred - y_true: l = (1 - q) r for r >= 0 (over-
     prediction) and -q r for r < 0 (under-prediction). Gradient 1 - q for
@@ -334,9 +372,15 @@ class Quantile(Elementwise):
 
 
 class Expectile(Elementwise):
-    """Expectile loss at level tau, the asymmetric squared error minimised by the tau-expectile.
+    r"""Expectile loss at level tau, the asymmetric squared error minimised by the tau-expectile.
 
     Domain: ``y_pred`` and ``y_true`` real, of the same shape; ``0 < tau < 1``.
+
+    $$
+    \ell(r) = w\, r^2, \qquad \frac{\partial \ell}{\partial \hat y} = 2 w r, \qquad
+    \frac{\partial^2 \ell}{\partial \hat y^2} = 2 w, \qquad w = \begin{cases} \tau & r < 0 \\ 1
+    - \tau & r \ge 0. \end{cases}
+    $$
 
     Formula, with r = y_pred - y_true and w = tau for r < 0 (under-prediction),
     1 - tau for r >= 0 (over-prediction): l = w r², gradient 2 w r, Hessian
@@ -560,10 +604,19 @@ _BARRON_SPECIAL = {
 
 
 class Barron(Elementwise):
-    """Barron's general and adaptive robust loss (CVPR 2019), shape alpha and scale c.
+    r"""Barron's general and adaptive robust loss (CVPR 2019), shape alpha and scale c.
 
     Domain: ``y_pred`` and ``y_true`` real, of the same shape; ``alpha`` any
     real number or ``-inf``; ``scale > 0``.
+
+    $$
+    \begin{gathered}
+    \rho(x) = \frac{k}{\alpha} \left(b^{\alpha/2} - 1\right), \qquad \rho'(x) = \frac{x}{c^2}\,
+    b^{\alpha/2 - 1}, \\
+    \rho''(x) = \frac{b^{\alpha/2 - 2}\, (b + s z^2)}{c^2}, \qquad z = \frac{x}{c},\ k = |\alpha
+    - 2|,\ b = \frac{z^2}{k} + 1,\ s = \operatorname{sign}(\alpha - 2).
+    \end{gathered}
+    $$
 
     Formula, with x = y_pred - y_true, z = x / c and k = |alpha - 2|:
 
@@ -646,10 +699,15 @@ class Barron(Elementwise):
 
 
 class PoissonNLL(Elementwise):
-    """Poisson negative log-likelihood on a log-rate z = y_pred: exp(z) - y z.
+    r"""Poisson negative log-likelihood on a log-rate z = y_pred: exp(z) - y z.
 
     Domain: ``y_pred`` a real log-rate (the rate is exp(y_pred));
     ``y_true`` non-negative counts (or rates).
+
+    $$
+    \ell(z) = e^z - y z, \qquad \frac{\partial \ell}{\partial z} = e^z - y, \qquad
+    \frac{\partial^2 \ell}{\partial z^2} = e^z.
+    $$
 
     Formula: l = exp(z) - y z, gradient exp(z) - y, Hessian exp(z). The
     constant log(y!) is left out, so the minimum, at z = log y, is

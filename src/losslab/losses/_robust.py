@@ -45,9 +45,14 @@ class _BarronMember(Elementwise):
 
 
 class Cauchy(_BarronMember):
-    """Cauchy (Lorentzian) loss: log(1 + z²/2) with z = (y_pred - y_true) / scale.
+    r"""Cauchy (Lorentzian) loss: log(1 + z²/2) with z = (y_pred - y_true) / scale.
 
     Domain: ``y_pred`` and ``y_true`` real, of the same shape; ``scale > 0``.
+
+    $$
+    \ell(x) = \log\left(1 + \frac{x^2}{2 c^2}\right), \qquad \ell'(x) = \frac{2 x}{x^2 + 2 c^2},
+    \qquad \ell''(x) = \frac{2 (2 c^2 - x^2)}{(x^2 + 2 c^2)^2}.
+    $$
 
     Formula, with x = y_pred - y_true, c = scale: l = log(1 + x²/(2c²)),
     gradient 2x / (x² + 2c²), Hessian 2 (2c² - x²) / (x² + 2c²)². It is
@@ -82,9 +87,14 @@ class Cauchy(_BarronMember):
 
 
 class Welsch(_BarronMember):
-    """Welsch (Leclerc) loss: 1 - exp(-z²/2) with z = (y_pred - y_true) / scale.
+    r"""Welsch (Leclerc) loss: 1 - exp(-z²/2) with z = (y_pred - y_true) / scale.
 
     Domain: ``y_pred`` and ``y_true`` real, of the same shape; ``scale > 0``.
+
+    $$
+    \ell(x) = 1 - e^{-z^2/2}, \qquad \ell'(x) = \frac{x}{c^2}\, e^{-z^2/2}, \qquad \ell''(x) =
+    \frac{(1 - z^2)\, e^{-z^2/2}}{c^2}, \qquad z = \frac{x}{c}.
+    $$
 
     Formula, with x = y_pred - y_true, c = scale: l = 1 - e^(-z²/2), gradient
     (x / c²) e^(-z²/2), Hessian (1 - z²) e^(-z²/2) / c². It is
@@ -118,9 +128,14 @@ class Welsch(_BarronMember):
 
 
 class GemanMcClure(_BarronMember):
-    """Geman-McClure loss: 2 z² / (z² + 4) with z = (y_pred - y_true) / scale.
+    r"""Geman-McClure loss: 2 z² / (z² + 4) with z = (y_pred - y_true) / scale.
 
     Domain: ``y_pred`` and ``y_true`` real, of the same shape; ``scale > 0``.
+
+    $$
+    \ell(x) = \frac{2 z^2}{z^2 + 4}, \qquad \ell'(x) = \frac{16 z}{c\, (z^2 + 4)^2}, \qquad
+    \ell''(x) = \frac{16 (4 - 3 z^2)}{c^2 (z^2 + 4)^3}, \qquad z = \frac{x}{c}.
+    $$
 
     Formula, with x = y_pred - y_true, c = scale: l = 2 z² / (z² + 4),
     gradient 16 z / (c (z² + 4)²), Hessian 16 (4 - 3 z²) / (c² (z² + 4)³).
@@ -155,9 +170,14 @@ class GemanMcClure(_BarronMember):
 
 
 class Charbonnier(_BarronMember):
-    """Charbonnier loss: sqrt(z² + 1) - 1 with z = (y_pred - y_true) / scale.
+    r"""Charbonnier loss: sqrt(z² + 1) - 1 with z = (y_pred - y_true) / scale.
 
     Domain: ``y_pred`` and ``y_true`` real, of the same shape; ``scale > 0``.
+
+    $$
+    \ell(x) = h - 1, \qquad \ell'(x) = \frac{x}{c^2 h}, \qquad \ell''(x) = \frac{1}{c^2 h^3},
+    \qquad h = \sqrt{z^2 + 1},\ z = \frac{x}{c}.
+    $$
 
     Formula, with x = y_pred - y_true, c = scale and h = sqrt(z² + 1):
     l = h - 1, gradient x / (c² h), Hessian 1 / (c² h³). It is
@@ -185,9 +205,18 @@ class Charbonnier(_BarronMember):
 
 
 class Tukey(Elementwise):
-    """Tukey's biweight (bisquare) loss with tuning constant c.
+    r"""Tukey's biweight (bisquare) loss with tuning constant c.
 
     Domain: ``y_pred`` and ``y_true`` real, of the same shape; ``c > 0``.
+
+    $$
+    \begin{gathered}
+    \ell(r) = \begin{cases} \frac{c^2}{6} \left(1 - (1 - s)^3\right) & |r| \le c \\
+    \frac{c^2}{6} & |r| > c \end{cases}, \\
+    \frac{\partial \ell}{\partial \hat y} = r (1 - s)^2, \qquad \frac{\partial^2 \ell}{\partial
+    \hat y^2} = (1 - s)(1 - 5 s) \quad (|r| \le c;\ 0 \text{ beyond}), \qquad s = (r / c)^2.
+    \end{gathered}
+    $$
 
     Formula, with r = y_pred - y_true and s = (r/c)²: l = (c²/6)(1 - (1 - s)³)
     for |r| <= c and c²/6 beyond; gradient r (1 - s)² inside, 0 beyond;
@@ -265,9 +294,15 @@ def _tukey_parts(p, t, c):
 
 
 class EpsilonInsensitive(Elementwise):
-    """Epsilon-insensitive loss of support vector regression: max(0, |r| - epsilon).
+    r"""Epsilon-insensitive loss of support vector regression: max(0, |r| - epsilon).
 
     Domain: ``y_pred`` and ``y_true`` real, of the same shape; ``epsilon >= 0``.
+
+    $$
+    \ell(r) = \max(0, |r| - \epsilon), \qquad \frac{\partial \ell}{\partial \hat y} =
+    \operatorname{sign}(r)\, [\,|r| > \epsilon\,], \qquad \frac{\partial^2 \ell}{\partial \hat
+    y^2} = 0.
+    $$
 
     Formula, with r = y_pred - y_true: l = max(0, |r| - epsilon), gradient
     sign(r) outside the tube |r| > epsilon and 0 inside (the subgradient 0 at
