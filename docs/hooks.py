@@ -58,6 +58,12 @@ def loss_page(name: str) -> str:
     path = f"{definition.__module__}.{definition.__qualname__}"
     return "\n".join(
         [
+            # A search for a loss's name finds its own page first, before pages that use it.
+            "---",
+            "search:",
+            "  boost: 4",
+            "---",
+            "",
             f"# {name}",
             "",
             entry["summary"],
