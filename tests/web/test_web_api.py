@@ -466,3 +466,96 @@ def test_openapi_schema_names_every_endpoint(client):
                  "/api/jobs/{job_id}/pause", "/api/landscape", "/api/custom/check",
                  "/api/lessons/check", "/api/limits"):  # fmt: skip
         assert path in paths
+
+
+# ---------------------------------------------------------------- playground controls
+
+
+def _epochs(client, job_id: str) -> list[int]:
+    return client.get(f"/api/jobs/{job_id}").json()["epochs"]
+
+
+def _wait(predicate, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        time.sleep(0.02)
+
+
+def test_step_trains_exactly_one_epoch_of_a_paused_job(client):
+    body = {**QUICK_JOB, "epochs": None, "start_paused": True}
+    job_id = client.post("/api/jobs", json=body).json()["job_id"]
+    time.sleep(0.2)
+    assert _epochs(client, job_id) == [0, 0]
+    for n in (1, 2, 3):
+        assert client.post(f"/api/jobs/{job_id}/step").json()["state"] == "paused"
+        _wait(lambda n=n: _epochs(client, job_id) == [n, n])
+    time.sleep(0.2)
+    assert _epochs(client, job_id) == [3, 3]
+    client.post(f"/api/jobs/{job_id}/stop")
+
+
+def test_without_a_cap_a_job_trains_past_one_segment(client):
+    body = {**QUICK_JOB, "epochs": None, "epochs_per_second": None}
+    job_id = client.post("/api/jobs", json=body).json()["job_id"]
+    _wait(lambda: min(_epochs(client, job_id)) > limits.SEGMENT_EPOCHS + 10, timeout=60)
+    assert client.get(f"/api/jobs/{job_id}").json()["state"] == "running"
+    client.post(f"/api/jobs/{job_id}/stop")
+    stream = events(client, job_id)
+    epochs = [r["epoch"] for n, u in stream if n == "update" for run in u["runs"]
+              if run["index"] == 0 for r in run.get("records", [])]  # fmt: skip
+    # Numbered on across segments, without gaps or repeats.
+    assert epochs == list(range(1, len(epochs) + 1))
+
+
+def test_settings_changed_while_paused_take_effect_on_resume(client):
+    body = {"losses": [{"name": "huber", "params": {"delta": 1.0}}], "epochs": None,
+            "epochs_per_second": 200, "optimizer": "gd", "lr": 0.05}  # fmt: skip
+    job_id = client.post("/api/jobs", json=body).json()["job_id"]
+    _wait(lambda: _epochs(client, job_id)[0] >= 5)
+    client.post(f"/api/jobs/{job_id}/pause")
+    huber = {"name": "huber", "params": {"delta": 0.3}}
+    change = {"lr": 0.01, "weight_decay": 0.5, "losses": [huber]}
+    assert client.post(f"/api/jobs/{job_id}/settings", json=change).status_code == 200
+    paused_at = _epochs(client, job_id)[0]
+    client.post(f"/api/jobs/{job_id}/resume")
+    _wait(lambda: _epochs(client, job_id)[0] >= paused_at + 5)
+    client.post(f"/api/jobs/{job_id}/stop")
+    stream = events(client, job_id)
+    records = [r for n, u in stream if n == "update" for run in u["runs"]
+               for r in run.get("records", [])]  # fmt: skip
+    before = [r for r in records if r["epoch"] <= paused_at]
+    after = [r for r in records if r["epoch"] > paused_at]
+    assert {r["lr"] for r in before} == {0.05}
+    assert {r["lr"] for r in after} == {0.01}
+    # Huber with delta 0.3 is below Huber with delta 1 at the same parameters.
+    assert after[0]["train_loss"] < before[-1]["train_loss"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"lr": 0}, "body.lr"),
+        ({"losses": [{"name": "mse"}]}, "body.losses.0.name"),
+        ({"losses": [{"name": "huber"}, {"name": "huber"}]}, "body.losses"),
+        ({"losses": [{"name": "huber", "params": {"delta": -1}}]}, "body.losses.0.params"),
+    ],
+)
+def test_bad_settings_are_422_naming_the_field(client, change, field):
+    body = {"losses": [{"name": "huber"}], "epochs": None, "start_paused": True}
+    job_id = client.post("/api/jobs", json=body).json()["job_id"]
+    response = client.post(f"/api/jobs/{job_id}/settings", json=change)
+    assert response.status_code == 422
+    assert any(f.startswith(field) for f in field_of(response)), field_of(response)
+    client.post(f"/api/jobs/{job_id}/stop")
+
+
+def test_hidden_layers_are_limited(client):
+    too_many = {"losses": [{"name": "mse"}], "model": "mlp", "hidden": [4, 4, 4, 4, 4]}
+    assert client.post("/api/jobs", json=too_many).status_code == 422
+    too_wide = {**too_many, "hidden": [4, limits.MAX_HIDDEN_UNITS + 1]}
+    assert client.post("/api/jobs", json=too_wide).status_code == 422
+    job = client.post("/api/jobs", json={**too_many, "hidden": [3, 5], "epochs": 2})
+    assert job.status_code == 201
+    assert sum(job.json()["data"]["val"]) == 50  # a quarter of 200 rows held out
+    events(client, job.json()["job_id"])

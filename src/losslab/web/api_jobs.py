@@ -12,6 +12,7 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -29,6 +30,7 @@ from losslab.web.schemas import (
     DatasetList,
     ErrorResponse,
     JobCreated,
+    JobSettings,
     JobStatus,
     LossSpec,
     RunInfo,
@@ -146,11 +148,12 @@ def _label(spec: LossSpec) -> str:
 
 
 def job_spec(body: TrainRequest, data: Dataset, loss: Any, label: str) -> RunSpec:
-    """The run a job trains for one loss: every row of ``data``, no validation split."""
+    """The run a job trains for one loss (``epochs`` is the cap, or one segment without one)."""
     return RunSpec(
-        data, loss, model=body.model, hidden=(body.hidden,), activation=body.activation,
-        optimizer=body.optimizer, lr=body.lr, epochs=body.epochs, seed=body.seed,
-        val_fraction=None, label=label,
+        data, loss, model=body.model, hidden=body.layers(), activation=body.activation,
+        optimizer=body.optimizer, lr=body.lr, weight_decay=body.weight_decay,
+        epochs=body.epochs or limits.SEGMENT_EPOCHS, seed=body.seed,
+        val_fraction=body.val_fraction, label=label,
     )  # fmt: skip
 
 
@@ -176,7 +179,10 @@ def start_job(body: TrainRequest, request: Request) -> JobCreated:
     manager.admit(client)
     view = _data.view_of(data)
     rows = _data.display_rows(data.n_samples, body.seed)
-    job = Job(client, runs, make_drawer(data.X, view, rows))
+    X = _data.features(runs[0].run)
+    val = _data.validation_mask(runs[0].run)
+    drawer = make_drawer(X, view, rows)
+    job = Job(client, runs, drawer, epochs=body.epochs, paused=body.start_paused)
     manager.add(job)
     job.start(body.epochs_per_second)
     return JobCreated(
@@ -187,7 +193,7 @@ def start_job(body: TrainRequest, request: Request) -> JobCreated:
         n_features=data.n_features,
         n_classes=data.n_classes,
         metrics=["loss", *metric_names(data.task)],
-        data=_data.points(data, rows),
+        data=_data.points(X, data.y, rows, val),
         stream=f"/api/jobs/{job.id}/stream",
     )
 
@@ -220,6 +226,52 @@ def resume_job(job_id: str, request: Request) -> JobStatus:
     """Resume a paused job."""
     job = _manager(request).get(job_id)
     job.resume.set()
+    return _status(job)
+
+
+@router.post("/jobs/{job_id}/step", response_model=JobStatus, responses=_ERRORS)
+def step_job(job_id: str, request: Request) -> JobStatus:
+    """Train one more epoch of every run of a paused job, then pause again.
+
+    A running job is not changed (pause it first).
+    """
+    job = _manager(request).get(job_id)
+    if not job.resume.is_set():
+        job.step()
+    return _status(job)
+
+
+@router.post("/jobs/{job_id}/settings", response_model=JobStatus, responses=_ERRORS)
+def change_job(job_id: str, body: JobSettings, request: Request) -> JobStatus:
+    """Change the learning rate, the L2 rate or the losses' parameters from the next epoch.
+
+    A paused job takes them when it resumes (or steps). The optimizer's state
+    (momentum, Adam's moments) starts afresh; the model keeps its parameters.
+    """
+    job = _manager(request).get(job_id)
+    if body.losses is not None and len(body.losses) != len(job.runs):
+        raise FieldError("losses", f"the job trains {len(job.runs)} losses; list each once")
+    specs = []
+    for job_run in job.runs:
+        spec = job_run.next_spec or job_run.run.spec
+        changes: dict[str, Any] = {}
+        if body.lr is not None:
+            changes["lr"] = body.lr
+        if body.weight_decay is not None:
+            changes["weight_decay"] = body.weight_decay
+        if body.losses is not None:
+            given = body.losses[job_run.index]
+            if given.name != job_run.loss.name and not (
+                given.name == "custom" and job_run.label.startswith("custom")
+            ):
+                raise FieldError(
+                    f"losses.{job_run.index}.name",
+                    f"run {job_run.index} trains {job_run.loss.name!r}; only parameters change",
+                )
+            changes["loss"] = request_loss(given, job_run.index, job_run.run.dataset.task)
+            changes["label"] = _label(given)
+        specs.append(replace(spec, **changes))
+    job.change(specs)
     return _status(job)
 
 
