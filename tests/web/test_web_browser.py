@@ -59,8 +59,53 @@ def test_playground_trains_live_and_keeps_state_in_the_url(page, screenshot):
     page.click("#stop")
     wait_until(page, "document.getElementById('status').textContent.startsWith('stopped')")
     assert "losses=mse%2Chuber%3Adelta%3D1" in page.url or "losses=mse,huber" in page.url
+    # Reset re-initialises: a new job at epoch 0, paused, ready to step or resume.
     page.click("#reset")
-    wait_until(page, "(document.getElementById('loss-plot').data || []).length === 0")
+    wait_until(page, "document.getElementById('status').textContent.startsWith('Reset')")
+    assert points(page, "loss-plot") == 0
+    assert not page.is_disabled("#step")
+    page.click("#step")
+    wait_until(page, "document.getElementById('loss-plot').data[0].y.length === 1")
+    assert not page.errors
+
+
+VALIDATION = (
+    "document.getElementById('metric-plot').data.filter(t => t.name.endsWith('(validation)'))"
+)
+
+
+def press(page, selector: str) -> None:
+    """Operate a control from the keyboard: focus it, press Enter."""
+    page.focus(selector)
+    page.keyboard.press("Enter")
+
+
+def test_playground_defaults_learn_moons_then_pause_step_and_change_the_rate(page, screenshot):
+    page.goto(page.base + "/?dataset=moons")
+    page.wait_for_selector(READY)
+    # The dataset's defaults: the MLP, no epoch cap (play until paused).
+    assert page.input_value("#model") == "mlp"
+    assert page.input_value("#hidden") == "8,8"
+    assert not page.is_checked("#cap")
+    press(page, "#train")
+    best = f"{VALIDATION}.map(t => Math.max(...t.y.filter(v => v !== null)))"
+    wait_until(page, f"{VALIDATION}.length === 2 && {best}.every(v => v >= 0.95)", 30)
+    press(page, "#pause")
+    wait_until(page, "document.getElementById('status').textContent.startsWith('paused')")
+    wait_until(page, "!document.getElementById('step').disabled")
+    held = points(page, "loss-plot")
+    # Change the rate while paused; one Step trains one epoch under it.
+    page.fill("#lr", "0.001")
+    page.keyboard.press("Tab")  # the change event sends it
+    wait_until(page, "document.getElementById('status').textContent.includes('new settings')")
+    assert points(page, "loss-plot") == held
+    press(page, "#step")
+    wait_until(page, f"document.getElementById('loss-plot').data[0].y.length === {held + 1}")
+    wait_until(page, "document.getElementById('status').textContent.includes('lr 0.001')")
+    assert page.inner_text("#status").startswith("paused")
+    screenshot(page, "playground-moons-defaults")
+    press(page, "#stop")
+    wait_until(page, "document.getElementById('status').textContent.startsWith('stopped')")
     assert not page.errors
 
 

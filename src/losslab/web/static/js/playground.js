@@ -5,13 +5,16 @@ import {
 
 const $ = (id) => document.getElementById(id);
 const FIELDS = ["dataset", "n", "seed", "noise", "outliers", "ratio", "flip", "model", "hidden",
-  "opt", "lr", "epochs", "speed", "metric"];
+  "activation", "opt", "lr", "l2", "epochs", "speed", "metric"];
+// Knobs of the dataset the page offers, by input id, and the request field each sets.
+const KNOBS = { n: "n_samples", noise: "noise", outliers: "outlier_fraction", ratio: "ratio",
+  flip: "flip_fraction", seed: "seed" };
 const PARAM_STEP = { delta: 0.1, q: 0.05, gamma: 0.5, alpha: 0.1, scale: 0.1, pos_weight: 0.5,
   label_smoothing: 0.05 };
 const HIDDEN_PARAMS = new Set(["class_weights", "ignore_index"]);
 
 const state = { catalogue: [], datasets: [], job: null, source: null, runs: [], info: null,
-  upload: null, pending: false };
+  upload: null, pending: false, separation: null };
 
 function datasetTask() {
   if (state.upload) return state.upload.task;
@@ -94,9 +97,36 @@ function syncOutputs() {
 function saveQuery() {
   const params = {};
   for (const f of FIELDS) params[f] = $(f).value;
+  params.cap = $("cap").checked ? "1" : "0";
   params.losses = formatLosses(selectedLosses());
   if ($("loss-custom").checked) params.expr = $("custom-expr").value;
   writeQuery(params);
+}
+
+/** The hidden layers typed as "8,8": a list of one to four unit counts (the server checks them). */
+function hiddenLayers() {
+  const units = $("hidden").value.split(",").map((t) => t.trim()).filter(Boolean).map(Number);
+  return units.length ? units : [8];
+}
+
+/** Fill the form with the server's setup for the chosen dataset. */
+function applyDefaults(name) {
+  const setup = state.datasets.find((d) => d.name === name)?.defaults;
+  if (!setup) return;
+  for (const [id, key] of Object.entries(KNOBS)) {
+    if (setup.dataset[key] !== undefined && setup.dataset[key] !== null) $(id).value = setup.dataset[key];
+  }
+  state.separation = setup.dataset.separation ?? null;
+  $("model").value = setup.model;
+  $("hidden").value = (Array.isArray(setup.hidden) ? setup.hidden : [setup.hidden]).join(",");
+  $("activation").value = setup.activation;
+  $("opt").value = setup.optimizer;
+  $("lr").value = setup.lr;
+  $("l2").value = setup.weight_decay;
+  $("speed").value = setup.epochs_per_second ?? 100;
+  $("cap").checked = setup.epochs !== null;
+  if (setup.epochs !== null) $("epochs").value = setup.epochs;
+  renderLossList(setup.losses);
 }
 
 function requestBody() {
@@ -107,18 +137,48 @@ function requestBody() {
       name: $("dataset").value, n_samples: Number($("n").value), seed: Number($("seed").value),
       noise: Number($("noise").value), outlier_fraction: Number($("outliers").value),
       ratio: Number($("ratio").value), flip_fraction: Number($("flip").value),
-      upload_id: state.upload ? state.upload.upload_id : null,
+      upload_id: state.upload ? state.upload.upload_id : null, separation: state.separation,
     },
-    losses, model: $("model").value, hidden: Number($("hidden").value), optimizer: $("opt").value,
-    lr: Number($("lr").value), epochs: Number($("epochs").value),
+    losses, model: $("model").value, hidden: hiddenLayers(), activation: $("activation").value,
+    optimizer: $("opt").value, lr: Number($("lr").value), weight_decay: Number($("l2").value) || 0,
+    epochs: $("cap").checked ? Number($("epochs").value) : null,
     epochs_per_second: Number($("speed").value) || null, seed: Number($("seed").value),
   };
+}
+
+/** What may change while training: rate, L2 rate and each run's loss parameters, as now set. */
+function settingsBody() {
+  const losses = state.info.runs.map((run) => (run.loss === "custom"
+    ? { name: "custom", params: {}, expression: $("custom-expr").value }
+    : { name: run.loss, params: paramsOf(run.loss) }));
+  return { lr: Number($("lr").value), weight_decay: Number($("l2").value) || 0, losses };
+}
+
+/** The parameters typed for loss ``name`` (its inputs are ``loss-<name>-<param>``). */
+function paramsOf(name) {
+  const params = {};
+  for (const input of document.querySelectorAll(`input[data-param][id^="loss-${name}-"]`)) {
+    if (input.value !== "") params[input.dataset.param] = Number(input.value);
+  }
+  return params;
+}
+
+async function sendSettings() {
+  const id = state.job;
+  if (!id || !state.info) return;
+  try {
+    const s = await api(`/api/jobs/${id}/settings`, { method: "POST", body: settingsBody() });
+    if (state.job === id) status(`${s.state}: new settings apply from the next epoch.`);
+  } catch (error) {
+    status(`Settings refused: ${error.message}`);
+  }
 }
 
 function setButtons(mode) {
   $("train").disabled = mode === "running" || mode === "paused";
   $("pause").disabled = mode !== "running";
   $("resume").disabled = mode !== "paused";
+  $("step").disabled = mode !== "paused";
   $("stop").disabled = !(mode === "running" || mode === "paused");
 }
 
@@ -171,8 +231,10 @@ function redraw() {
   Plotly.react("loss-plot", curve("train_loss"),
     layout("Training loss (each in its own units)", "epoch", "loss", { yaxis: { type: "log", title: { text: "loss (log)" } } }),
     PLOT_CONFIG);
-  Plotly.react("metric-plot", curve(`train_${metric}`),
-    layout(`Common metric: ${metric}`, "epoch", metric), PLOT_CONFIG);
+  const validation = curve(`val_${metric}`).map((t) => ({ ...t, name: `${t.name} (validation)`,
+    line: { ...t.line, dash: "dot" } })).filter((t) => t.y.some((v) => v !== undefined && v !== null));
+  Plotly.react("metric-plot", [...curve(`train_${metric}`), ...validation],
+    layout(`Common metric: ${metric} (dotted: validation)`, "epoch", metric), PLOT_CONFIG);
 }
 
 function scheduleRedraw() {
@@ -203,15 +265,22 @@ async function discardJob() {
   }
 }
 
-async function train(event) {
-  event?.preventDefault();
+function epochText(message, epochs) {
+  const cap = state.cap ? ` of ${state.cap}` : "";
+  return `${message}: epoch ${epochs}${cap}`;
+}
+
+async function train(event, { paused = false } = {}) {
+  event?.preventDefault?.();
   saveQuery();
   await discardJob();
   if (selectedLosses().length === 0) { status("Choose at least one loss."); return; }
   status("Starting…");
   let info;
   try {
-    info = await api("/api/jobs", { method: "POST", body: requestBody() });
+    const body = { ...requestBody(), start_paused: paused };
+    state.cap = body.epochs;
+    info = await api("/api/jobs", { method: "POST", body });
   } catch (error) {
     status(`Could not start: ${error.message}`);
     return;
@@ -219,8 +288,9 @@ async function train(event) {
   state.info = info;
   state.job = info.job_id;
   state.runs = info.runs.map((r) => ({ ...r, records: [], epochs: [], snapshot: null, state: "running" }));
-  setButtons("running");
-  status(`Training ${info.runs.map((r) => r.label).join(", ")} on ${info.task} data…`);
+  setButtons(paused ? "paused" : "running");
+  status(paused ? "Reset: new weights, epoch 0, paused. Press Resume or Step."
+    : `Training ${info.runs.map((r) => r.label).join(", ")} on ${info.task} data…`);
   redraw();
   const source = new EventSource(info.stream);
   state.source = source;
@@ -238,7 +308,8 @@ async function train(event) {
     if (message.state === "paused") setButtons("paused");
     else if (message.state === "running") setButtons("running");
     const epochs = state.runs.map((r) => r.epochs.at(-1) ?? 0);
-    status(`${message.state}: epoch ${Math.max(...epochs)} of ${$("epochs").value}`);
+    const lr = state.runs[0].records.at(-1)?.lr;
+    status(epochText(message.state, Math.max(...epochs)) + (lr === undefined ? "" : ` · lr ${lr}`));
     scheduleRedraw();
   });
   source.addEventListener("done", (e) => {
@@ -271,13 +342,14 @@ async function control(action) {
   }
 }
 
+/** Re-initialise: a fresh job with new weights at epoch 0, paused (Resume plays, Step steps). */
 async function reset() {
   await discardJob();
   state.info = null;
   state.runs = [];
   setButtons("idle");
   clearPlots();
-  status("Reset. Choose a setup and press Train.");
+  await train(null, { paused: true });
 }
 
 async function upload() {
@@ -309,12 +381,15 @@ async function init() {
   state.datasets = datasets.datasets;
   $("dataset").replaceChildren(...state.datasets.map((d) => new Option(`${d.name} (${d.task})`, d.name)));
   const query = readQuery();
+  $("dataset").value = query.dataset && state.datasets.some((d) => d.name === query.dataset)
+    ? query.dataset : "moons";
+  applyDefaults($("dataset").value);
   for (const f of FIELDS) if (query[f] !== undefined && f !== "metric") $(f).value = query[f];
-  if (!query.dataset) $("dataset").value = "linear_outliers";
+  // A link with an epoch count but no cap setting (older links) trains to that count.
+  if (query.cap !== undefined) $("cap").checked = query.cap === "1";
+  else if (query.epochs !== undefined) $("cap").checked = true;
   if (query.expr) $("custom-expr").value = query.expr;
-  const selected = query.losses ? parseLosses(query.losses)
-    : (datasetTask() === "regression" ? parseLosses("mse,mae") : parseLosses("bce_with_logits,hinge"));
-  renderLossList(selected);
+  if (query.losses) renderLossList(parseLosses(query.losses));
   renderMetrics(datasetTask(), query.metric);
   syncOutputs();
   clearPlots();
@@ -325,14 +400,18 @@ async function init() {
   $("dataset").addEventListener("change", () => {
     state.upload = null;
     const task = datasetTask();
-    const defaults = task === "regression" ? "mse,mae" : task === "binary" ? "bce_with_logits,hinge" : "cross_entropy";
-    renderLossList(parseLosses(defaults));
+    applyDefaults($("dataset").value);
     renderMetrics(task, $("metric").value);
     syncOutputs();
     saveQuery();
   });
   $("pause").addEventListener("click", () => control("pause"));
   $("resume").addEventListener("click", () => control("resume"));
+  $("step").addEventListener("click", () => control("step"));
+  // Rate, L2 and loss parameters reach a running or paused job from its next epoch.
+  $("setup").addEventListener("change", (e) => {
+    if (e.target.id === "lr" || e.target.id === "l2" || e.target.dataset?.param) sendSettings();
+  });
   $("stop").addEventListener("click", () => control("stop"));
   $("reset").addEventListener("click", reset);
   $("csv-upload").addEventListener("click", upload);
