@@ -98,7 +98,9 @@ def screenshot():
     def save(tab, name: str, *, full_page: bool = False) -> Path:
         ARTIFACTS.mkdir(exist_ok=True)
         path = ARTIFACTS / f"{name}.png"
-        tab.screenshot(path=str(path), full_page=full_page)
+        # A page or one element (a Locator, which has no full_page).
+        options = {"full_page": True} if full_page else {}
+        tab.screenshot(path=str(path), **options)
         return path
 
     return save

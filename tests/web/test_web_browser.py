@@ -53,8 +53,10 @@ def test_playground_trains_live_and_keeps_state_in_the_url(page, screenshot):
     assert points(page, "loss-plot") == held
     page.click("#resume")
     wait_until(page, f"document.getElementById('loss-plot').data[0].y.length > {held}")
-    data_traces = page.evaluate("document.getElementById('data-plot').data.length")
-    assert data_traces == 3  # the data and one fitted line per loss
+    fits = page.evaluate(
+        "document.getElementById('data-plot').data.filter(t => t.line?.width === 3).length"
+    )
+    assert fits == 2  # one fitted line per loss
     screenshot(page, "playground")
     page.click("#stop")
     wait_until(page, "document.getElementById('status').textContent.startsWith('stopped')")
@@ -222,3 +224,70 @@ def test_keyboard_reaches_the_train_button(page):
             break
     else:
         pytest.fail("Tab never reached the Train button")
+
+
+def colours_of(page, selector: str, name: str, screenshot) -> dict[str, int]:
+    """What a person sees in an element: its screenshot's pixels, counted by hue family."""
+    import numpy as np
+    from PIL import Image
+
+    path = screenshot(page.locator(selector), name)
+    pixels = np.asarray(Image.open(path).convert("RGB"), dtype=int).reshape(-1, 3)
+    r, g, b = pixels.T
+    return {
+        "distinct": len(np.unique(pixels, axis=0)),
+        "blue": int(np.sum((b > r + 40) & (b > g + 20))),
+        "orange": int(np.sum((r > b + 60) & (r > g + 20))),
+        "green": int(np.sum((g > r + 30) & (g > b + 10))),
+    }
+
+
+def test_each_run_shows_what_it_believes(page, screenshot):
+    # Binary: a probability heatmap per run, the 0.5 line, training and validation points.
+    page.goto(page.base + "/?dataset=moons")
+    page.wait_for_selector(READY)
+    press(page, "#train")
+    learned = f"{VALIDATION}.length === 2 && {VALIDATION}.every(t => Math.max(...t.y) >= 0.9)"
+    wait_until(page, learned, 30)
+    wait_until(page, "document.getElementById('panel-1')?.data?.[0]?.type === 'heatmap'")
+    press(page, "#pause")
+    wait_until(page, "document.getElementById('status').textContent.startsWith('paused')")
+    names = page.evaluate("document.getElementById('panel-0').data.map(t => t.name)")
+    assert names[:2] == ["P(class 1)", "p = 0.5"]
+    assert {"training", "validation"} <= set(names)
+    z = page.evaluate("document.getElementById('panel-0').data[0].z.flat()")
+    assert min(z) < 0.1  # confident on both sides
+    assert max(z) > 0.9
+    seen = colours_of(page, "#panel-0", "playground-heatmap-binary", screenshot)
+    assert seen["distinct"] > 50, seen
+    assert seen["blue"] > 2000, seen
+    assert seen["orange"] > 2000, seen
+    # Multiclass: the winning class's colour, its probability as intensity.
+    page.goto(page.base + "/?dataset=spirals")
+    page.wait_for_selector(READY)
+    press(page, "#train")
+    wait_until(page, f"{VALIDATION}.length === 1 && Math.max(...{VALIDATION}[0].y) >= 0.9", 30)
+    press(page, "#pause")
+    wait_until(page, "document.getElementById('status').textContent.startsWith('paused')")
+    wait_until(page, "document.getElementById('panel-0')?.data?.[0]?.name === 'winning class'")
+    seen = colours_of(page, "#panel-0", "playground-heatmap-multiclass", screenshot)
+    for hue in ("blue", "orange", "green"):
+        assert seen[hue] > 1000, seen
+    # Regression with one feature: the fitted curves and the band where they disagree.
+    page.goto(page.base + "/?dataset=linear_outliers&losses=mse,mae")
+    page.wait_for_selector(READY)
+    press(page, "#train")
+    band = (
+        "document.getElementById('data-plot').data"
+        ".find(t => t.name === 'where the losses disagree')"
+    )
+    wait_until(page, f"{band}?.y?.length === 101", 20)
+    gap = page.evaluate(
+        f"(() => {{ const d = document.getElementById('data-plot').data;"
+        f" const lo = {band}.y, hi = d[d.indexOf({band}) - 1].y;"
+        f" return Math.max(...hi.map((v, j) => v - lo[j])); }})()"
+    )
+    assert gap > 0  # MSE and MAE fit the outliers differently
+    screenshot(page, "playground-band")
+    press(page, "#stop")
+    assert not page.errors

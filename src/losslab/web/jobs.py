@@ -344,7 +344,8 @@ def make_drawer(X: np.ndarray, view: str, rows: np.ndarray) -> Drawer:
     """The function that turns a model into what the page draws for ``view``.
 
     ``line``: predictions along the feature's range; ``boundary``: the
-    probability of class 1 (or the predicted class) on a 41 x 41 grid;
+    probability of class 1 on a 41 x 41 grid (``z``), or with more classes the
+    winning class (``z``) and its probability (``p``);
     ``parity``: predictions for the drawn rows.
     """
     pad = 0.05 * (X.max(axis=0) - X.min(axis=0) + 1e-9)
@@ -360,14 +361,23 @@ def make_drawer(X: np.ndarray, view: str, rows: np.ndarray) -> Drawer:
     def draw(model: Model, link: Link) -> dict[str, Any]:
         with np.errstate(all="ignore"):
             prediction = link.inverse(model(grid))
+        winning = None
         if prediction.ndim == 2:
-            # Rows of class probabilities: class 1's probability for two classes, else the class.
+            # Rows of class probabilities: class 1's probability for two classes, else the
+            # winning class with its probability.
             k = prediction.shape[1]
-            prediction = prediction[:, 1] if k == 2 else prediction.argmax(axis=1).astype(float)
+            if k == 2:
+                prediction = prediction[:, 1]
+            else:
+                winning = prediction.max(axis=1)
+                prediction = prediction.argmax(axis=1).astype(float)
         if view == "line":
             return {"x": finite(grid[:, 0]), "y": finite(prediction)}
         if view == "boundary":
-            return {"x": finite(gx), "y": finite(gy), "z": finite(prediction.reshape(41, 41))}
+            picture = {"x": finite(gx), "y": finite(gy), "z": finite(prediction.reshape(41, 41))}
+            if winning is not None:
+                picture["p"] = finite(winning.reshape(41, 41), 4)
+            return picture
         return {"y": finite(prediction)}
 
     return draw

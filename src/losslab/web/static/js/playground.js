@@ -186,6 +186,99 @@ function status(text) { $("status").textContent = text; }
 
 // ---------------------------------------------------------------- drawing
 
+// Binary maps: class 0's blue through white (p = 0.5) to class 1's orange, as the points.
+const PROB_SCALE = [[0, COLORS[0]], [0.5, "#ffffff"], [1, COLORS[1]]];
+
+function classColor(c) { return COLORS[Math.round(c) % COLORS.length]; }
+
+/** A colour between white and ``hex`` at ``t`` in [0, 1]. */
+function tint(hex, t) {
+  const rgb = [1, 3, 5].map((k) => parseInt(hex.slice(k, k + 2), 16));
+  return `rgb(${rgb.map((v) => Math.round(255 + (v - 255) * t)).join(",")})`;
+}
+
+/**
+ * Multiclass maps: the value ``class + intensity`` on a scale with one band per class, from
+ * nearly white (probability 1/K, a tie) to the class's full colour (probability 1).
+ */
+function classScale(k) {
+  const stops = [];
+  for (let c = 0; c < k; c += 1) {
+    stops.push([c / k, tint(classColor(c), 0.08)]);
+    stops.push([(c + 1) / k - 1e-6, classColor(c)]);
+  }
+  stops[stops.length - 1][0] = 1;
+  return stops;
+}
+
+/** The drawn points, training and validation rows apart, coloured by class. */
+function pointTraces() {
+  const { x, y, val } = state.info.data;
+  const part = (isVal) => {
+    const rows = y.map((_, r) => r).filter((r) => Boolean(val?.[r]) === isVal);
+    return { x: rows.map((r) => x[r][0]), y: rows.map((r) => x[r][1]), mode: "markers",
+      type: "scatter", name: isVal ? "validation" : "training", hoverinfo: "skip",
+      marker: { color: rows.map((r) => classColor(y[r])), size: isVal ? 8 : 6,
+        symbol: isVal ? "diamond" : "circle",
+        line: { width: isVal ? 1.5 : 1, color: isVal ? "#111" : "#fff" } } };
+  };
+  return [part(false), part(true)];
+}
+
+/** What one run believes: its probability map, its boundary and the points. */
+function panelTraces(run) {
+  const snap = run.snapshot;
+  const k = state.info.n_classes;
+  if (!snap) return pointTraces();
+  const traces = [];
+  if (snap.p) {
+    const z = snap.z.map((row, i) => row.map((c, j) => {
+      const p = snap.p[i][j];
+      if (c === null || p === null) return null;
+      return c + Math.min(Math.max((p - 1 / k) / (1 - 1 / k), 0), 0.999);
+    }));
+    traces.push({ type: "heatmap", x: snap.x, y: snap.y, z, zmin: 0, zmax: k,
+      colorscale: classScale(k), showscale: false, name: "winning class", hoverinfo: "skip" });
+    traces.push({ type: "contour", x: snap.x, y: snap.y, z: snap.z, showscale: false,
+      contours: { coloring: "none", start: 0.5, end: k - 1.5, size: 1 }, hoverinfo: "skip",
+      line: { color: "#111", width: 2 }, name: "boundaries", showlegend: true });
+  } else {
+    traces.push({ type: "heatmap", x: snap.x, y: snap.y, z: snap.z, zmin: 0, zmax: 1,
+      colorscale: PROB_SCALE, name: "P(class 1)", hovertemplate: "P(class 1) = %{z:.2f}<extra></extra>",
+      colorbar: { title: { text: "P(1)" }, thickness: 12, len: 0.8 } });
+    traces.push({ type: "contour", x: snap.x, y: snap.y, z: snap.z, showscale: false,
+      contours: { coloring: "none", start: 0.5, end: 0.5, size: 1 }, hoverinfo: "skip",
+      line: { color: "#111", width: 2 }, name: "p = 0.5", showlegend: true });
+  }
+  return [...traces, ...pointTraces()];
+}
+
+function buildPanels() {
+  const box = $("run-panels");
+  for (const div of box.querySelectorAll(".plot")) Plotly.purge(div);
+  box.replaceChildren();
+  if (!state.info || state.info.view !== "boundary") return;
+  state.runs.forEach((run, i) => {
+    const div = document.createElement("div");
+    Object.assign(div, { id: `panel-${i}`, className: "plot" });
+    div.setAttribute("role", "img");
+    div.setAttribute("aria-label", `What ${run.label} believes over the input plane`);
+    box.append(div);
+  });
+}
+
+/** Where the losses' fitted curves disagree: the band between their lowest and highest. */
+function bandTraces() {
+  const snaps = state.runs.map((r) => r.snapshot).filter(Boolean);
+  if (snaps.length < 2) return [];
+  const x = snaps[0].x;
+  const pick = (f) => x.map((_, j) => f(...snaps.map((s) => s.y[j] ?? NaN)));
+  const edge = { mode: "lines", type: "scatter", line: { width: 0 }, hoverinfo: "skip" };
+  return [{ ...edge, x, y: pick(Math.max), showlegend: false, name: "upper" },
+    { ...edge, x, y: pick(Math.min), fill: "tonexty", fillcolor: "rgba(120,120,140,0.25)",
+      name: "where the losses disagree" }];
+}
+
 function dataTraces() {
   const info = state.info;
   const { x, y } = info.data;
@@ -193,11 +286,7 @@ function dataTraces() {
     return [{ x: x.map((r) => r[0]), y, mode: "markers", type: "scatter", name: "data",
       marker: { color: "#888", size: 5, opacity: 0.7 } }];
   }
-  if (info.view === "boundary") {
-    return [{ x: x.map((r) => r[0]), y: x.map((r) => r[1]), mode: "markers", type: "scatter",
-      name: "data", marker: { color: y, colorscale: "Portland", size: 6, opacity: 0.8,
-        line: { width: 0.5, color: "#333" } } }];
-  }
+  if (info.view === "boundary") return pointTraces();
   return [{ x: y, y: y, mode: "lines", name: "perfect", line: { color: "#aaa", dash: "dot" } }];
 }
 
@@ -221,7 +310,17 @@ function redraw() {
   if (!state.info) return;
   const view = state.info.view;
   const traces = dataTraces();
+  if (view === "line") traces.push(...bandTraces());
   state.runs.forEach((run, i) => { const t = fitTrace(run, i); if (t) traces.push(t); });
+  if (view === "boundary") {
+    state.runs.forEach((run, i) => {
+      const div = document.getElementById(`panel-${i}`);
+      if (!div) return;
+      const title = `${run.label}: ${state.info.n_classes > 2 ? "winning class, its probability as intensity" : "P(class 1)"}`;
+      Plotly.react(div, panelTraces(run), layout(title, "x0", "x1",
+        { legend: { orientation: "h", y: -0.25 } }), PLOT_CONFIG);
+    });
+  }
   const titles = { line: ["feature x", "target y"], boundary: ["x0", "x1"], parity: ["true", "predicted"] };
   Plotly.react("data-plot", traces, layout("Data and each loss's fit", ...titles[view]), PLOT_CONFIG);
   const metric = $("metric").value;
@@ -244,6 +343,9 @@ function scheduleRedraw() {
 }
 
 function clearPlots() {
+  const box = $("run-panels");
+  for (const div of box.querySelectorAll(".plot")) Plotly.purge(div);
+  box.replaceChildren();
   for (const id of ["data-plot", "loss-plot", "metric-plot"]) Plotly.purge(id);
   Plotly.newPlot("data-plot", [], layout("Data and each loss's fit", "", ""), PLOT_CONFIG);
   Plotly.newPlot("loss-plot", [], layout("Training loss", "epoch", "loss"), PLOT_CONFIG);
@@ -288,6 +390,7 @@ async function train(event, { paused = false } = {}) {
   state.info = info;
   state.job = info.job_id;
   state.runs = info.runs.map((r) => ({ ...r, records: [], epochs: [], snapshot: null, state: "running" }));
+  buildPanels();
   setButtons(paused ? "paused" : "running");
   status(paused ? "Reset: new weights, epoch 0, paused. Press Resume or Step."
     : `Training ${info.runs.map((r) => r.label).join(", ")} on ${info.task} data…`);
