@@ -495,7 +495,8 @@ def test_step_trains_exactly_one_epoch_of_a_paused_job(client):
     client.post(f"/api/jobs/{job_id}/stop")
 
 
-def test_without_a_cap_a_job_trains_past_one_segment(client):
+def test_without_a_cap_a_job_trains_past_one_segment(client, monkeypatch):
+    monkeypatch.setattr(limits, "SEGMENT_EPOCHS", 300)
     body = {**QUICK_JOB, "epochs": None, "epochs_per_second": None}
     job_id = client.post("/api/jobs", json=body).json()["job_id"]
     _wait(lambda: min(_epochs(client, job_id)) > limits.SEGMENT_EPOCHS + 10, timeout=60)
@@ -559,3 +560,46 @@ def test_hidden_layers_are_limited(client):
     assert job.status_code == 201
     assert sum(job.json()["data"]["val"]) == 50  # a quarter of 200 rows held out
     events(client, job.json()["job_id"])
+
+
+# ---------------------------------------------------------------- copy as Python
+
+
+def test_copied_script_prints_what_the_job_recorded(client):
+    import contextlib
+    import io
+
+    body = {"dataset": {"name": "heavy_tailed", "n_samples": 120}, "epochs": 30,
+            "losses": [{"name": "huber", "params": {"delta": 0.5}},
+                       {"name": "custom", "expression": "abs(y_pred - y_true)**1.5"}],
+            "model": "mlp", "hidden": [4, 3], "optimizer": "adam", "lr": 0.05,
+            "weight_decay": 0.01, "epochs_per_second": None}  # fmt: skip
+    job = client.post("/api/jobs", json=body).json()
+    stream = events(client, job["job_id"])
+    last = {}
+    for name, update in stream:
+        for run in update.get("runs", []) if name == "update" else []:
+            if run.get("records"):
+                last[run["index"]] = run["records"][-1]
+    script = client.post("/api/script", json={**body, "run_epochs": [30, 30]}).json()["script"]
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(script, "setup.py", "exec"), {"__name__": "__main__"})
+    lines = out.getvalue().strip().splitlines()
+    assert len(lines) == 2
+    for i, line in enumerate(lines):
+        printed = dict(item.split("=", 1) for item in line.split() if "=" in item and "_" in item)
+        assert {"train_loss", "val_loss", "val_mse", "val_r2"} <= set(printed)
+        for key, value in printed.items():
+            assert float(value) == pytest.approx(last[i][key], rel=1e-5, abs=1e-9), key
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [({"epochs": None}, "body.epochs"), ({"run_epochs": [3]}, "body.run_epochs")],
+)
+def test_script_needs_its_epochs(client, extra, field):
+    body = {"losses": [{"name": "mse"}, {"name": "mae"}], "epochs": 5, **extra}
+    response = client.post("/api/script", json=body)
+    assert response.status_code == 422
+    assert field in field_of(response)

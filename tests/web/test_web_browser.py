@@ -291,3 +291,61 @@ def test_each_run_shows_what_it_believes(page, screenshot):
     screenshot(page, "playground-band")
     press(page, "#stop")
     assert not page.errors
+
+
+def test_copy_as_python_prints_the_numbers_the_page_shows(page, screenshot, tmp_path):
+    import csv
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    page.goto(page.base + "/?dataset=moons")
+    page.wait_for_selector(READY)
+    press(page, "#train")
+    wait_until(page, "document.getElementById('loss-plot').data?.[0]?.y?.length >= 60", 20)
+    press(page, "#pause")
+    wait_until(page, "!document.getElementById('step').disabled")
+    wait_until(page, "!document.getElementById('download-csv').disabled")
+    # Each run settles at the end of its epoch (the runs train in threads of their own).
+    trs = "[...document.querySelectorAll('#results tbody tr')]"
+    wait_until(page, f"{trs}.length === 2 && {trs}.every(tr => tr.dataset.state === 'paused')")
+    table = page.evaluate(
+        """[...document.querySelectorAll('#results tbody tr')].map(tr => Object.fromEntries(
+        [...tr.querySelectorAll('td')].map(td => [td.dataset.key, td.textContent])))"""
+    )
+    assert len(table) == 2
+    assert int(table[0]["epoch"]) >= 60
+    press(page, "#copy-python")
+    wait_until(page, "document.getElementById('python-script').value.includes('execute(spec)')")
+    script = page.input_value("#python-script")
+    path = tmp_path / "setup.py"
+    path.write_text(script)
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    env = {**os.environ, "PYTHONPATH": src + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    done = subprocess.run(
+        [sys.executable, str(path)], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    printed = []
+    for line in done.stdout.strip().splitlines():
+        fields = dict(item.split("=", 1) for item in line.split() if "=" in item)
+        printed.append({k: v for k, v in fields.items() if k == "epoch" or "_" in k})
+    assert len(printed) == 2
+    for shown, again in zip(table, printed, strict=True):
+        # Each run's epochs are its own: the script trains each as far as the page shows.
+        assert again["epoch"] == shown["epoch"]
+        for key in ("train_loss", "val_loss", "train_accuracy", "val_accuracy"):
+            assert float(again[key]) == pytest.approx(float(shown[key]), rel=1e-5), key
+    # Download results: every epoch of both runs, the last rows the table's numbers.
+    with page.expect_download() as download:
+        press(page, "#download-csv")
+    with open(download.value.path(), newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    epochs = int(table[0]["epoch"])
+    assert [int(r["epoch"]) for r in rows if r["run"] == "0"] == list(range(1, epochs + 1))
+    assert len(rows) == epochs + int(table[1]["epoch"])
+    last = [r for r in rows if r["run"] == "1"][-1]
+    assert float(last["val_loss"]) == pytest.approx(float(table[1]["val_loss"]), rel=1e-5)
+    screenshot(page, "playground-python", full_page=True)
+    assert not page.errors

@@ -34,9 +34,12 @@ from losslab.web.schemas import (
     JobStatus,
     LossSpec,
     RunInfo,
+    ScriptRequest,
+    ScriptResponse,
     TrainRequest,
     UploadResponse,
 )
+from losslab.web.script import python_script
 
 router = APIRouter(prefix="/api", tags=["training"])
 
@@ -167,6 +170,24 @@ def _prepare(body: TrainRequest, data: Dataset, i: int) -> JobRun:
         field = f"losses.{i}.name" if exc.argument == "loss" else exc.argument
         raise FieldError(field, exc.reason) from exc
     return JobRun(index=i, run=run)
+
+
+@router.post("/script", response_model=ScriptResponse, responses={404: {"model": ErrorResponse}})
+def copy_as_python(body: ScriptRequest, request: Request) -> ScriptResponse:
+    """Copy as Python: a script that trains this setup with losslab and prints its numbers.
+
+    Each run trains ``run_epochs[i]`` epochs (the epochs the page reached), or
+    ``epochs``; the script prints each run's last record as the playground's
+    results table shows it.
+    """
+    if body.run_epochs is not None and len(body.run_epochs) != len(body.losses):
+        raise FieldError("run_epochs", "give one epoch count per loss")
+    if body.run_epochs is None and body.epochs is None:
+        raise FieldError("epochs", "name the epochs to train (or run_epochs, one per loss)")
+    data = _data.build(body.dataset, _store(request))
+    for i in range(len(body.losses)):
+        _prepare(body, data, i)  # the same checks as a job: a script that cannot run is refused
+    return ScriptResponse(script=python_script(body, data.task))
 
 
 @router.post("/jobs", response_model=JobCreated, status_code=201, responses=_ERRORS)

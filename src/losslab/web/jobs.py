@@ -177,15 +177,28 @@ class Job:
                 run.next_spec = spec
 
     def _gate(self, run: JobRun) -> bool:
-        """Wait while paused (a step lets one epoch through); False when the job stops."""
-        while not self.resume.is_set():
-            with self.lock:
-                if run.steps > 0:
-                    run.steps -= 1
-                    return not self.stop.is_set()
-            if self.stop.wait(0.05):
-                return False
-        return not self.stop.is_set()
+        """Wait while paused (a step lets one epoch through); False when the job stops.
+
+        While it waits the run's state is ``paused`` (sent on the stream), so a
+        client knows each run has settled after a pause.
+        """
+        waiting = False
+        try:
+            while not self.resume.is_set():
+                with self.lock:
+                    if run.steps > 0:
+                        run.steps -= 1
+                        return not self.stop.is_set()
+                    if not waiting:
+                        run.state, waiting = "paused", True
+                        run.version += 1  # resend the snapshot with the new state
+                if self.stop.wait(0.05):
+                    return False
+            return not self.stop.is_set()
+        finally:
+            if waiting:
+                with self.lock:
+                    run.state = "running"
 
     def _work(self, job_run: JobRun, pace: float | None) -> None:
         """Train ``job_run`` in segments of :func:`losslab.train.fit` calls.

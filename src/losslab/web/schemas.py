@@ -232,6 +232,20 @@ class JobSettings(Request):
     losses: list[LossSpec] | None = Field(None, min_length=1, max_length=limits.MAX_LOSSES_PER_JOB)
 
 
+class ScriptRequest(TrainRequest):
+    """A setup to write as a Python script, with the epochs each run reached."""
+
+    run_epochs: list[Annotated[int, Field(ge=1, le=10**8)]] | None = Field(
+        None, max_length=limits.MAX_LOSSES_PER_JOB, description="epochs per run (else epochs)"
+    )
+
+
+class ScriptResponse(BaseModel):
+    """Copy as Python: a script reproducing the setup with losslab."""
+
+    script: str
+
+
 class Point(BaseModel):
     """Data points for drawing: features (first two at most) and targets."""
 

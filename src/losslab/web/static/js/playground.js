@@ -167,7 +167,11 @@ async function sendSettings() {
   const id = state.job;
   if (!id || !state.info) return;
   try {
-    const s = await api(`/api/jobs/${id}/settings`, { method: "POST", body: settingsBody() });
+    const change = settingsBody();
+    const s = await api(`/api/jobs/${id}/settings`, { method: "POST", body: change });
+    state.body = { ...state.body, lr: change.lr, weight_decay: change.weight_decay,
+      losses: change.losses };
+    state.changed = true;
     if (state.job === id) status(`${s.state}: new settings apply from the next epoch.`);
   } catch (error) {
     status(`Settings refused: ${error.message}`);
@@ -334,6 +338,97 @@ function redraw() {
     line: { ...t.line, dash: "dot" } })).filter((t) => t.y.some((v) => v !== undefined && v !== null));
   Plotly.react("metric-plot", [...curve(`train_${metric}`), ...validation],
     layout(`Common metric: ${metric} (dotted: validation)`, "epoch", metric), PLOT_CONFIG);
+  renderResults();
+}
+
+const RESULT_KEYS = ["loss", "accuracy", "f1", "roc_auc", "log_loss", "mse", "mae", "r2"];
+
+/** A number as Python's ``format(v, ".6g")`` writes it (the script prints that). */
+function g6(v) {
+  if (v === null || v === undefined) return "";
+  return String(Number(v.toPrecision(6)));
+}
+
+function resultColumns() {
+  const last = state.runs.map((r) => r.records.at(-1)).filter(Boolean);
+  const cols = [];
+  for (const part of ["train", "val"]) {
+    for (const key of RESULT_KEYS) if (last.some((r) => `${part}_${key}` in r)) cols.push(`${part}_${key}`);
+  }
+  return cols;
+}
+
+function renderResults() {
+  const table = $("results");
+  const cols = resultColumns();
+  const head = document.createElement("tr");
+  for (const name of ["run", "epoch", ...cols]) {
+    const th = document.createElement("th");
+    th.scope = "col";
+    th.textContent = name;
+    head.append(th);
+  }
+  table.tHead.replaceChildren(head);
+  table.tBodies[0].replaceChildren(...state.runs.map((run, i) => {
+    const last = run.records.at(-1) || {};
+    const tr = document.createElement("tr");
+    tr.dataset.run = String(i);
+    tr.dataset.state = run.state;
+    const cells = [run.label, last.epoch ?? 0, ...cols.map((c) => g6(last[c]))];
+    cells.forEach((text, j) => {
+      const td = document.createElement(j === 0 ? "th" : "td");
+      if (j === 0) td.scope = "row";
+      if (j > 0) td.dataset.key = j === 1 ? "epoch" : cols[j - 2];
+      td.textContent = text;
+      tr.append(td);
+    });
+    return tr;
+  }));
+  $("download-csv").disabled = !state.runs.some((r) => r.records.length);
+}
+
+/** Every recorded epoch of every run as CSV: run, label, then the record's fields. */
+function resultsCsv() {
+  const keys = [...new Set(state.runs.flatMap((r) => r.records.flatMap((rec) => Object.keys(rec))))]
+    .filter((k) => k !== "theta" && k !== "epoch");
+  const quote = (text) => `"${String(text).replaceAll('"', '""')}"`;
+  const lines = [["run", "label", "epoch", ...keys].join(",")];
+  state.runs.forEach((run, i) => {
+    for (const rec of run.records) {
+      lines.push([i, quote(run.label), rec.epoch, ...keys.map((k) => rec[k] ?? "")].join(","));
+    }
+  });
+  return `${lines.join("\n")}\n`;
+}
+
+function downloadResults() {
+  const blob = new Blob([resultsCsv()], { type: "text/csv" });
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(blob);
+  link.download = `losslab-${$("dataset").value}-results.csv`;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+}
+
+/** Copy as Python: the setup the runs started from, for the epochs they reached. */
+async function copyPython() {
+  const body = state.body ? { ...state.body } : requestBody();
+  const reached = state.runs.map((r) => r.records.at(-1)?.epoch ?? 0);
+  if (reached.length && reached.every((n) => n > 0)) body.run_epochs = reached;
+  else body.epochs = body.epochs || 100;
+  delete body.start_paused;
+  try {
+    const { script } = await api("/api/script", { method: "POST", body });
+    $("python-script").value = script;
+    $("python-box").open = true;
+    const note = state.changed ? " Settings changed during the run: the script trains the current ones from epoch 0." : "";
+    try { await navigator.clipboard.writeText(script); status(`Python script copied.${note}`); }
+    catch { status(`The Python script is below.${note}`); }
+  } catch (error) {
+    status(`Could not write the script: ${error.message}`);
+  }
 }
 
 function scheduleRedraw() {
@@ -350,6 +445,7 @@ function clearPlots() {
   Plotly.newPlot("data-plot", [], layout("Data and each loss's fit", "", ""), PLOT_CONFIG);
   Plotly.newPlot("loss-plot", [], layout("Training loss", "epoch", "loss"), PLOT_CONFIG);
   Plotly.newPlot("metric-plot", [], layout("Common metric", "epoch", ""), PLOT_CONFIG);
+  renderResults();
 }
 
 // ---------------------------------------------------------------- training
@@ -382,6 +478,8 @@ async function train(event, { paused = false } = {}) {
   try {
     const body = { ...requestBody(), start_paused: paused };
     state.cap = body.epochs;
+    state.body = body;
+    state.changed = false;
     info = await api("/api/jobs", { method: "POST", body });
   } catch (error) {
     status(`Could not start: ${error.message}`);
@@ -518,6 +616,8 @@ async function init() {
   $("stop").addEventListener("click", () => control("stop"));
   $("reset").addEventListener("click", reset);
   $("csv-upload").addEventListener("click", upload);
+  $("copy-python").addEventListener("click", copyPython);
+  $("download-csv").addEventListener("click", downloadResults);
   $("copy-link").addEventListener("click", async () => {
     saveQuery();
     try { await navigator.clipboard.writeText(location.href); status("Link copied."); }
