@@ -349,3 +349,86 @@ def test_copy_as_python_prints_the_numbers_the_page_shows(page, screenshot, tmp_
     assert float(last["val_loss"]) == pytest.approx(float(table[1]["val_loss"]), rel=1e-5)
     screenshot(page, "playground-python", full_page=True)
     assert not page.errors
+
+
+RESULTS = """Object.fromEntries([...document.querySelectorAll('#results tbody tr')].map(tr =>
+  [tr.querySelector('th').textContent, Object.fromEntries([...tr.querySelectorAll('td')].map(
+  td => [td.dataset.key, Number(td.textContent)]))]))"""
+
+
+def curve(page, plot: str, name: str) -> list[float]:
+    """The y values of the trace called ``name`` in a plot, as the page draws them."""
+    return page.evaluate(f"document.getElementById('{plot}').data.find(t => t.name === {name!r}).y")
+
+
+def first_epoch(values: list[float], threshold: float) -> int:
+    return next((i + 1 for i, v in enumerate(values) if v is not None and v >= threshold), 10**9)
+
+
+def check_outliers(page):
+    table = page.evaluate(RESULTS)
+    assert table["mse"]["val_mae"] > table["mae"]["val_mae"]
+    assert table["mse"]["val_mae"] > table["huber(delta=1)"]["val_mae"]
+
+
+def check_saturation(page):
+    ce = curve(page, "metric-plot", "bce_with_logits(pos_weight=1) (validation)")
+    mse = curve(page, "metric-plot", "mse_probability (validation)")
+    assert first_epoch(ce, 0.8) < first_epoch(mse, 0.8)
+
+
+def check_calibration(page):
+    accuracy = curve(page, "metric-plot", "bce_with_logits(pos_weight=1) (validation)")
+    loss = curve(page, "loss-plot", "bce_with_logits(pos_weight=1)")
+    assert max(accuracy[19:]) - min(accuracy[19:]) <= 0.02
+    assert loss[-1] < loss[19]
+
+
+def check_pos_weight(page):
+    table = page.evaluate(RESULTS)
+    plain, weighted = table["bce"], table["bce_with_logits(pos_weight=5)"]
+    assert weighted["val_recall"] > plain["val_recall"]
+    assert weighted["val_precision"] < plain["val_precision"]
+
+
+def check_overfitting(page):
+    train = curve(page, "metric-plot", "mse")
+    val = curve(page, "metric-plot", "mse (validation)")
+    best = min(range(len(val)), key=val.__getitem__)
+    assert best < len(val) - 100
+    assert val[-1] >= 1.2 * val[best]
+    assert train[-1] < train[best]
+
+
+CHECKS = {
+    "outliers": check_outliers, "saturation": check_saturation,
+    "calibration": check_calibration, "pos_weight": check_pos_weight,
+    "overfitting": check_overfitting,
+}  # fmt: skip
+
+
+def test_each_preset_runs_and_its_caption_holds(page, screenshot):
+    from losslab.web.presets import PRESETS
+
+    assert [p["name"] for p in PRESETS] == list(CHECKS)
+    # The lessons page links every preset.
+    page.goto(page.base + "/lessons")
+    page.wait_for_selector(READY)
+    linked = page.evaluate(
+        "[...document.querySelectorAll('#preset-links a')].map(a => a.dataset.preset)"
+    )
+    assert linked == list(CHECKS)
+    for preset in PRESETS:
+        page.goto(page.base + "/")
+        page.wait_for_selector(READY)
+        press(
+            page, f"#preset-list button[data-preset={preset['name']}]"
+        )  # one click: set up, train
+        page.wait_for_selector(READY)
+        wait_until(page, "document.getElementById('status').textContent.startsWith('finished')", 30)
+        wait_until(page, "document.querySelectorAll('#results tbody tr').length > 0")
+        assert page.inner_text("#preset-watch").endswith(preset["watch"])
+        assert page.inner_text("#preset-setup") == preset["setup"]
+        CHECKS[preset["name"]](page)
+        screenshot(page, f"preset-{preset['name']}")
+    assert not page.errors

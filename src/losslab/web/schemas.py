@@ -323,6 +323,22 @@ class Exercises(BaseModel):
     lessons: list[Lesson]
 
 
+class Preset(BaseModel):
+    """A playground setup for one headline experiment, with its two-line caption."""
+
+    name: str
+    title: str
+    setup: str = Field(description="the caption's first line: what is set up")
+    watch: str = Field(description="the caption's second line: what to watch")
+    link: str = Field(description="the playground URL of the setup")
+
+
+class PresetList(BaseModel):
+    """Every preset, in the page's order."""
+
+    presets: list[Preset]
+
+
 class CheckRequest(Request):
     """An answer to one exercise.
 

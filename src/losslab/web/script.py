@@ -17,7 +17,9 @@ from losslab import datasets
 from losslab.web.data import _KNOBS
 from losslab.web.schemas import LossSpec, ScriptRequest
 
-RESULT_KEYS = ("loss", "accuracy", "f1", "roc_auc", "log_loss", "mse", "mae", "r2")
+RESULT_KEYS = (
+    "loss", "accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "mse", "mae", "r2",
+)  # fmt: skip
 """The results the page's table shows and the script prints, for training and validation."""
 
 

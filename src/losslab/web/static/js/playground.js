@@ -14,7 +14,7 @@ const PARAM_STEP = { delta: 0.1, q: 0.05, gamma: 0.5, alpha: 0.1, scale: 0.1, po
 const HIDDEN_PARAMS = new Set(["class_weights", "ignore_index"]);
 
 const state = { catalogue: [], datasets: [], job: null, source: null, runs: [], info: null,
-  upload: null, pending: false, separation: null };
+  upload: null, pending: false, separation: null, preset: null };
 
 function datasetTask() {
   if (state.upload) return state.upload.task;
@@ -98,6 +98,8 @@ function saveQuery() {
   const params = {};
   for (const f of FIELDS) params[f] = $(f).value;
   params.cap = $("cap").checked ? "1" : "0";
+  if (state.separation !== null) params.sep = state.separation;
+  if (state.preset) params.preset = state.preset;
   params.losses = formatLosses(selectedLosses());
   if ($("loss-custom").checked) params.expr = $("custom-expr").value;
   writeQuery(params);
@@ -341,7 +343,7 @@ function redraw() {
   renderResults();
 }
 
-const RESULT_KEYS = ["loss", "accuracy", "f1", "roc_auc", "log_loss", "mse", "mae", "r2"];
+const RESULT_KEYS = ["loss", "accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "mse", "mae", "r2"];
 
 /** A number as Python's ``format(v, ".6g")`` writes it (the script prints that). */
 function g6(v) {
@@ -464,6 +466,7 @@ async function discardJob() {
 }
 
 function epochText(message, epochs) {
+  if (message === "paused" && epochs === 0) return "Reset: new weights, epoch 0, paused. Press Resume or Step.";
   const cap = state.cap ? ` of ${state.cap}` : "";
   return `${message}: epoch ${epochs}${cap}`;
 }
@@ -574,6 +577,30 @@ async function upload() {
   }
 }
 
+// ---------------------------------------------------------------- presets
+
+/** The preset buttons (each one click: load the setup and train), and the caption of ``chosen``. */
+async function showPresets(chosen) {
+  const { presets } = await api("/api/lessons/presets");
+  $("preset-list").replaceChildren(...presets.map((p) => {
+    const button = document.createElement("button");
+    Object.assign(button, { type: "button", textContent: p.title, title: `${p.setup} ${p.watch}` });
+    button.dataset.preset = p.name;
+    button.addEventListener("click", () => {
+      location.assign(`${p.link}&preset=${encodeURIComponent(p.name)}&play=1`);
+    });
+    return button;
+  }));
+  const preset = presets.find((p) => p.name === chosen);
+  state.preset = preset ? preset.name : null;
+  $("preset-caption").hidden = !preset;
+  if (preset) {
+    $("preset-title").textContent = preset.title;
+    $("preset-setup").textContent = preset.setup;
+    $("preset-watch").textContent = `Watch: ${preset.watch}`;
+  }
+}
+
 // ---------------------------------------------------------------- start
 
 async function init() {
@@ -587,10 +614,12 @@ async function init() {
   applyDefaults($("dataset").value);
   for (const f of FIELDS) if (query[f] !== undefined && f !== "metric") $(f).value = query[f];
   // A link with an epoch count but no cap setting (older links) trains to that count.
+  if (query.sep !== undefined) state.separation = Number(query.sep);
   if (query.cap !== undefined) $("cap").checked = query.cap === "1";
   else if (query.epochs !== undefined) $("cap").checked = true;
   if (query.expr) $("custom-expr").value = query.expr;
   if (query.losses) renderLossList(parseLosses(query.losses));
+  await showPresets(query.preset);
   renderMetrics(datasetTask(), query.metric);
   syncOutputs();
   clearPlots();
@@ -600,6 +629,8 @@ async function init() {
   $("setup").addEventListener("change", (e) => { if (e.target.id === "metric") scheduleRedraw(); saveQuery(); });
   $("dataset").addEventListener("change", () => {
     state.upload = null;
+    state.preset = null;
+    $("preset-caption").hidden = true;
     const task = datasetTask();
     applyDefaults($("dataset").value);
     renderMetrics(task, $("metric").value);
@@ -626,6 +657,7 @@ async function init() {
   window.addEventListener("pagehide", () => closeStream());
   saveQuery();
   document.body.dataset.ready = "true";
+  if (query.play === "1" && state.preset) train();
 }
 
 init().catch((error) => status(`Could not load the playground: ${error.message}`));
