@@ -400,10 +400,22 @@ def check_overfitting(page):
     assert train[-1] < train[best]
 
 
+def check_confidence(page):
+    bce = page.evaluate("document.getElementById('loss-plot').data.find(t => t.name === 'bce')")
+
+    def at(p):
+        j = min(range(len(bce["x"])), key=lambda i: abs(bce["x"][i] - p))
+        assert abs(bce["x"][j] - p) < 0.005
+        return bce["y"][j]
+
+    assert 60 < at(0.51) / at(0.99) < 75  # "about 67 times more"
+    assert at(0.1) == pytest.approx(2.3, abs=0.05)
+
+
 CHECKS = {
     "outliers": check_outliers, "saturation": check_saturation,
     "calibration": check_calibration, "pos_weight": check_pos_weight,
-    "overfitting": check_overfitting,
+    "overfitting": check_overfitting, "confidence": check_confidence,
 }  # fmt: skip
 
 
@@ -425,8 +437,12 @@ def test_each_preset_runs_and_its_caption_holds(page, screenshot):
             page, f"#preset-list button[data-preset={preset['name']}]"
         )  # one click: set up, train
         page.wait_for_selector(READY)
-        wait_until(page, "document.getElementById('status').textContent.startsWith('finished')", 30)
-        wait_until(page, "document.querySelectorAll('#results tbody tr').length > 0")
+        if preset["link"].startswith("/explorer"):
+            wait_until(page, "!document.getElementById('preset-caption').hidden")
+        else:
+            finished = "document.getElementById('status').textContent.startsWith('finished')"
+            wait_until(page, finished, 30)
+            wait_until(page, "document.querySelectorAll('#results tbody tr').length > 0")
         assert page.inner_text("#preset-watch").endswith(preset["watch"])
         assert page.inner_text("#preset-setup") == preset["setup"]
         CHECKS[preset["name"]](page)

@@ -124,5 +124,14 @@ PRESETS: list[dict[str, str]] = [
             metric="mse",
         ),
     },
+    {
+        "name": "confidence",
+        "title": "Confident wrong answers",
+        "setup": "Cross-entropy −log p of a positive example, against the predicted p "
+        "(the loss explorer).",
+        "watch": "0.51 and 0.99 are both right at the 0.5 threshold, yet 0.51 costs about 67 "
+        "times more; 0.1 costs 2.3, and the slope −1/p grows without bound as p → 0.",
+        "link": links.explorer(["bce"], family="probability", y=1, **{"from": 0.01, "to": 0.99}),
+    },
 ]
 """The presets in the order the page lists them."""
