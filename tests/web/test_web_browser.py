@@ -247,6 +247,11 @@ def test_each_run_shows_what_it_believes(page, screenshot):
     page.goto(page.base + "/?dataset=moons")
     page.wait_for_selector(READY)
     press(page, "#train")
+    # Inside the network: each hidden unit's map, updated live while it trains.
+    unit = 'document.querySelector(\'#network canvas[data-layer="1"][data-unit="0"]\')'
+    wait_until(page, f"{unit} && {unit}.width === 15")
+    before = page.evaluate(f"{unit}.toDataURL()")
+    wait_until(page, f"{unit}.toDataURL() !== {before!r}")
     learned = f"{VALIDATION}.length === 2 && {VALIDATION}.every(t => Math.max(...t.y) >= 0.9)"
     wait_until(page, learned, 30)
     wait_until(page, "document.getElementById('panel-1')?.data?.[0]?.type === 'heatmap'")
@@ -262,6 +267,13 @@ def test_each_run_shows_what_it_believes(page, screenshot):
     assert seen["distinct"] > 50, seen
     assert seen["blue"] > 2000, seen
     assert seen["orange"] > 2000, seen
+    # The network view of the 2-8-8-1 MLP: 19 unit maps, 2*8 + 8*8 + 8*1 weight lines.
+    assert page.evaluate("document.querySelectorAll('#network canvas').length") == 19
+    assert page.evaluate("document.querySelectorAll('#network svg line').length") == 88
+    seen = colours_of(page, "#network", "playground-network", screenshot)
+    assert seen["distinct"] > 30, seen
+    assert seen["blue"] > 300, seen
+    assert seen["orange"] > 300, seen
     # Multiclass: the winning class's colour, its probability as intensity.
     page.goto(page.base + "/?dataset=spirals")
     page.wait_for_selector(READY)

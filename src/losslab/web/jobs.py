@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from losslab.links import Link
-from losslab.models import Model
+from losslab.models import MLP, Model
 from losslab.runs import Run, RunSpec
 from losslab.train import fit
 from losslab.web import limits
@@ -353,6 +353,28 @@ class JobManager:
             self.remove(job_id)
 
 
+UNIT_GRID = 15
+"""Points per side of the grid each hidden unit's activation is drawn on."""
+
+
+def network(model: MLP, grid: np.ndarray) -> dict[str, Any]:
+    """What the page's network view draws: layer widths, weights, and each hidden unit's map.
+
+    ``units[l][u]`` is unit ``u`` of hidden layer ``l + 1`` evaluated on the
+    ``UNIT_GRID x UNIT_GRID`` grid (rows along the second feature);
+    ``weights[l]`` is ``W_{l+1}`` (rows: the layer's inputs).
+    """
+    with np.errstate(all="ignore"):
+        _, (inputs, _, _) = model.forward(grid)
+    side = UNIT_GRID
+    units = [
+        [finite(a[:, u].reshape(side, side), 3) for u in range(a.shape[1])] for a in inputs[1:]
+    ]
+    weights = [finite(model.params[f"W{layer}"], 4) for layer in range(1, model.n_layers + 1)]
+    widths = [model.n_features, *model.hidden, model.n_outputs]
+    return {"widths": widths, "weights": weights, "units": units}
+
+
 def make_drawer(X: np.ndarray, view: str, rows: np.ndarray) -> Drawer:
     """The function that turns a model into what the page draws for ``view``.
 
@@ -370,6 +392,11 @@ def make_drawer(X: np.ndarray, view: str, rows: np.ndarray) -> Drawer:
         grid = np.column_stack([a.ravel() for a in np.meshgrid(gx, gy)])
     else:
         grid = X[rows]
+
+    units_grid = None
+    if view == "boundary":
+        ux, uy = np.linspace(low[0], high[0], UNIT_GRID), np.linspace(low[1], high[1], UNIT_GRID)
+        units_grid = np.column_stack([a.ravel() for a in np.meshgrid(ux, uy)])
 
     def draw(model: Model, link: Link) -> dict[str, Any]:
         with np.errstate(all="ignore"):
@@ -390,6 +417,8 @@ def make_drawer(X: np.ndarray, view: str, rows: np.ndarray) -> Drawer:
             picture = {"x": finite(gx), "y": finite(gy), "z": finite(prediction.reshape(41, 41))}
             if winning is not None:
                 picture["p"] = finite(winning.reshape(41, 41), 4)
+            if isinstance(model, MLP):
+                picture["network"] = network(model, units_grid)
             return picture
         return {"y": finite(prediction)}
 

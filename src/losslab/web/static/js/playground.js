@@ -273,6 +273,120 @@ function buildPanels() {
   });
 }
 
+// ---------------------------------------------------------------- the network view
+
+const UNIT = 36;
+const COLUMN = 120;
+const ROW = 44;
+const POSITIVE = [31, 95, 191];
+const NEGATIVE = [217, 72, 15];
+
+/** Paint a square grid (rows along the second feature, bottom up) into a canvas, scaled by max |v|. */
+function paintUnit(canvas, grid, scale) {
+  const side = grid.length;
+  canvas.width = side;
+  canvas.height = side;
+  const context = canvas.getContext("2d");
+  const image = context.createImageData(side, side);
+  const top = scale ?? Math.max(1e-9, ...grid.flat().map((v) => Math.abs(v ?? 0)));
+  for (let i = 0; i < side; i += 1) {
+    for (let j = 0; j < side; j += 1) {
+      const v = Math.max(-1, Math.min(1, (grid[i][j] ?? 0) / top));
+      const rgb = v >= 0 ? POSITIVE : NEGATIVE;
+      const k = 4 * ((side - 1 - i) * side + j);
+      for (let c = 0; c < 3; c += 1) image.data[k + c] = Math.round(255 + (rgb[c] - 255) * Math.abs(v));
+      image.data[k + 3] = 255;
+    }
+  }
+  context.putImageData(image, 0, 0);
+}
+
+/** The grids of the inputs (x₁, x₂ over the plane) and the output (the model's map). */
+function edgeGrids(snap) {
+  const side = snap.network.units[0]?.[0]?.length ?? 15;
+  const axis = (k) => Array.from({ length: side }, (_, i) => Array.from({ length: side }, (_, j) => {
+    const t = (k === 0 ? j : i) / (side - 1);
+    return 2 * t - 1;
+  }));
+  const step = (snap.z.length - 1) / (side - 1);
+  const out = Array.from({ length: side }, (_, i) => Array.from({ length: side }, (_, j) => {
+    const v = snap.z[Math.round(i * step)][Math.round(j * step)];
+    const k = state.info.n_classes;
+    return snap.p ? ((v ?? 0) / Math.max(1, k - 1)) * 2 - 1 : 2 * (v ?? 0.5) - 1;
+  }));
+  return { inputs: [axis(0), axis(1)], output: out };
+}
+
+function drawNetwork() {
+  const box = $("network-box");
+  const run = state.runs[Number($("network-run").value) || 0];
+  const net = run?.snapshot?.network;
+  box.hidden = !net;
+  if (!net) return;
+  const view = $("network");
+  const widths = net.widths;
+  const tallest = Math.max(...widths);
+  const height = tallest * ROW + 24;
+  const width = (widths.length - 1) * COLUMN + UNIT + 24;
+  view.style.height = `${height}px`;
+  view.style.minWidth = `${width}px`;
+  const position = (layer, unit) => ({
+    x: 12 + layer * COLUMN,
+    y: 20 + (tallest - widths[layer]) * ROW / 2 + unit * ROW,
+  });
+  const key = widths.join("-");
+  if (view.dataset.shape !== key) {
+    view.replaceChildren();
+    const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+    svg.setAttribute("width", width);
+    svg.setAttribute("height", height);
+    view.append(svg);
+    widths.forEach((n, layer) => {
+      const label = document.createElement("span");
+      label.className = "layer-label";
+      label.textContent = layer === 0 ? "inputs" : layer === widths.length - 1 ? "output" : `layer ${layer}`;
+      Object.assign(label.style, { left: `${position(layer, 0).x}px`, top: "0px" });
+      view.append(label);
+      for (let u = 0; u < n; u += 1) {
+        const canvas = document.createElement("canvas");
+        canvas.dataset.layer = String(layer);
+        canvas.dataset.unit = String(u);
+        const at = position(layer, u);
+        Object.assign(canvas.style, { left: `${at.x}px`, top: `${at.y}px` });
+        view.append(canvas);
+      }
+    });
+    view.dataset.shape = key;
+  }
+  const svg = view.querySelector("svg");
+  const biggest = Math.max(1e-9, ...net.weights.flatMap((w) => w.flat().map((v) => Math.abs(v ?? 0))));
+  const lines = [];
+  net.weights.forEach((w, l) => {
+    w.forEach((row, i) => row.forEach((v, j) => {
+      const a = position(l, i);
+      const b = position(l + 1, Math.min(j, widths[l + 1] - 1));
+      const color = (v ?? 0) >= 0 ? "rgb(31,95,191)" : "rgb(217,72,15)";
+      const strokeWidth = (0.3 + 4 * Math.abs(v ?? 0) / biggest).toFixed(2);
+      lines.push(`<line x1="${a.x + UNIT}" y1="${a.y + UNIT / 2}" x2="${b.x}" y2="${b.y + UNIT / 2}" stroke="${color}" stroke-width="${strokeWidth}" stroke-opacity="0.7"/>`);
+    }));
+  });
+  svg.innerHTML = lines.join("");
+  const edges = edgeGrids(run.snapshot);
+  for (const canvas of view.querySelectorAll("canvas")) {
+    const layer = Number(canvas.dataset.layer);
+    const unit = Number(canvas.dataset.unit);
+    if (layer === 0) paintUnit(canvas, edges.inputs[unit] ?? edges.inputs[0], 1);
+    else if (layer === widths.length - 1) paintUnit(canvas, edges.output, 1);
+    else paintUnit(canvas, net.units[layer - 1][unit]);
+  }
+}
+
+function buildNetworkChoice() {
+  $("network-run").replaceChildren(...state.runs.map((r, i) => new Option(r.label, String(i))));
+  $("network").replaceChildren();
+  delete $("network").dataset.shape;
+}
+
 /** Where the losses' fitted curves disagree: the band between their lowest and highest. */
 function bandTraces() {
   const snaps = state.runs.map((r) => r.snapshot).filter(Boolean);
@@ -318,6 +432,7 @@ function redraw() {
   const traces = dataTraces();
   if (view === "line") traces.push(...bandTraces());
   state.runs.forEach((run, i) => { const t = fitTrace(run, i); if (t) traces.push(t); });
+  drawNetwork();
   if (view === "boundary") {
     state.runs.forEach((run, i) => {
       const div = document.getElementById(`panel-${i}`);
@@ -440,6 +555,7 @@ function scheduleRedraw() {
 }
 
 function clearPlots() {
+  $("network-box").hidden = true;
   const box = $("run-panels");
   for (const div of box.querySelectorAll(".plot")) Plotly.purge(div);
   box.replaceChildren();
@@ -492,6 +608,7 @@ async function train(event, { paused = false } = {}) {
   state.job = info.job_id;
   state.runs = info.runs.map((r) => ({ ...r, records: [], epochs: [], snapshot: null, state: "running" }));
   buildPanels();
+  buildNetworkChoice();
   setButtons(paused ? "paused" : "running");
   status(paused ? "Reset: new weights, epoch 0, paused. Press Resume or Step."
     : `Training ${info.runs.map((r) => r.label).join(", ")} on ${info.task} data…`);
@@ -648,6 +765,11 @@ async function init() {
   $("reset").addEventListener("click", reset);
   $("csv-upload").addEventListener("click", upload);
   $("copy-python").addEventListener("click", copyPython);
+  $("network-run").addEventListener("change", () => {
+    $("network").replaceChildren();
+    delete $("network").dataset.shape;
+    scheduleRedraw();
+  });
   $("download-csv").addEventListener("click", downloadResults);
   $("copy-link").addEventListener("click", async () => {
     saveQuery();
