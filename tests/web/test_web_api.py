@@ -603,3 +603,34 @@ def test_script_needs_its_epochs(client, extra, field):
     response = client.post("/api/script", json=body)
     assert response.status_code == 422
     assert field in field_of(response)
+
+
+# ---------------------------------------------------------------- input features
+
+
+def _final(client, body) -> dict:
+    job = client.post("/api/jobs", json=body)
+    assert job.status_code == 201, job.text
+    last = {}
+    for name, update in events(client, job.json()["job_id"]):
+        for run in update.get("runs", []) if name == "update" else []:
+            if run.get("records"):
+                last = run["records"][-1]
+    return last
+
+
+def test_the_x1x2_feature_makes_xor_linear(client):
+    body = {"dataset": {"name": "xor", "n_samples": 400, "noise": 0.0},
+            "losses": [{"name": "bce_with_logits"}], "model": "linear", "optimizer": "adam",
+            "lr": 0.1, "epochs": 200, "epochs_per_second": None}  # fmt: skip
+    raw = _final(client, body)
+    lifted = _final(client, {**body, "features": ["x1x2"]})
+    assert raw["val_accuracy"] < 0.75  # no line separates the quadrants
+    assert lifted["val_accuracy"] >= 0.95  # the sign of x1 * x2 is the class
+
+
+def test_features_only_for_generated_plane_data(client):
+    body = {"dataset": {"name": "linear"}, "losses": [{"name": "mse"}], "features": ["x1"]}
+    response = client.post("/api/jobs", json=body)
+    assert response.status_code == 422
+    assert field_of(response) == ["body.features"]

@@ -460,3 +460,20 @@ def test_each_preset_runs_and_its_caption_holds(page, screenshot):
         CHECKS[preset["name"]](page)
         screenshot(page, f"preset-{preset['name']}")
     assert not page.errors
+
+
+def test_input_features_by_keyboard_make_xor_linear(page):
+    page.goto(page.base + "/?dataset=xor&noise=0&model=linear&cap=1&epochs=150&speed=2000")
+    page.wait_for_selector(READY)
+    for feature in ("x1", "x2", "x1x2"):
+        page.focus(f"#feature-{feature}")
+        page.keyboard.press("Space")
+    assert not page.is_checked("#feature-x1")
+    assert page.is_checked("#feature-x1x2")
+    assert "features=x1x2" in page.url
+    press(page, "#train")
+    wait_until(page, "document.getElementById('status').textContent.startsWith('finished')", 20)
+    wait_until(page, "document.querySelectorAll('#results tbody tr').length === 2")
+    table = page.evaluate(RESULTS)
+    assert min(row["val_accuracy"] for row in table.values()) >= 0.95
+    assert not page.errors

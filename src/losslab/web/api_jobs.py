@@ -25,6 +25,7 @@ from losslab.web import data as _data
 from losslab.web import limits
 from losslab.web.api_losses import bound_loss
 from losslab.web.errors import FieldError
+from losslab.web.features import expand
 from losslab.web.jobs import Job, JobManager, JobRun, make_drawer
 from losslab.web.schemas import (
     DatasetList,
@@ -160,6 +161,20 @@ def job_spec(body: TrainRequest, data: Dataset, loss: Any, label: str) -> RunSpe
     )  # fmt: skip
 
 
+def with_features(body: TrainRequest, data: Dataset) -> Dataset:
+    """``data`` with the input features the request chooses (generated 2-D data only).
+
+    Raises:
+        FieldError: naming ``features`` for uploads and data without two features.
+    """
+    if body.features is None:
+        return data
+    if body.dataset.upload_id is not None or data.n_features != 2 or data.preprocessing:
+        raise FieldError("features", "input features apply to the generated 2-D data sets only")
+    X = expand(data.X, body.features)
+    return replace(data, X=X, feature_names=tuple(body.features))
+
+
 def _prepare(body: TrainRequest, data: Dataset, i: int) -> JobRun:
     spec = body.losses[i]
     loss = request_loss(spec, i, data.task)
@@ -184,7 +199,7 @@ def copy_as_python(body: ScriptRequest, request: Request) -> ScriptResponse:
         raise FieldError("run_epochs", "give one epoch count per loss")
     if body.run_epochs is None and body.epochs is None:
         raise FieldError("epochs", "name the epochs to train (or run_epochs, one per loss)")
-    data = _data.build(body.dataset, _store(request))
+    data = with_features(body, _data.build(body.dataset, _store(request)))
     for i in range(len(body.losses)):
         _prepare(body, data, i)  # the same checks as a job: a script that cannot run is refused
     return ScriptResponse(script=python_script(body, data.task))
@@ -195,14 +210,16 @@ def start_job(body: TrainRequest, request: Request) -> JobCreated:
     """Start training one model per loss on the dataset; stream it from ``stream``."""
     manager = _manager(request)
     client = client_of(request)
-    data = _data.build(body.dataset, _store(request))
+    raw = _data.build(body.dataset, _store(request))
+    data = with_features(body, raw)
     runs = [_prepare(body, data, i) for i in range(len(body.losses))]
     manager.admit(client)
-    view = _data.view_of(data)
+    view = _data.view_of(raw)
     rows = _data.display_rows(data.n_samples, body.seed)
-    X = _data.features(runs[0].run)
+    X = raw.X if body.features else _data.features(runs[0].run)
     val = _data.validation_mask(runs[0].run)
-    drawer = make_drawer(X, view, rows)
+    names = body.features
+    drawer = make_drawer(X, view, rows, (lambda G: expand(G, names)) if names else None)
     job = Job(client, runs, drawer, epochs=body.epochs, paused=body.start_paused)
     manager.add(job)
     job.start(body.epochs_per_second)

@@ -75,12 +75,14 @@ def catalogue() -> list[DatasetInfo]:
         loader = datasets.loader(name)
         parameters = inspect.signature(loader).parameters
         accepted = [p for p in parameters if p in _KNOBS]
-        task = datasets.load(name, **({"n_samples": 10} if "n_samples" in accepted else {})).task
+        small = datasets.load(name, **({"n_samples": 10} if "n_samples" in accepted else {}))
+        task = small.task
         summary = (inspect.getdoc(loader) or "").splitlines()[0]
         knobs = {p: parameters[p].default for p in accepted}
         infos.append(
             DatasetInfo(
                 name=name, task=task, params=accepted, description=summary,
+                n_features=small.n_features,
                 defaults=defaults.setup(name, task, knobs),
             )
         )  # fmt: skip

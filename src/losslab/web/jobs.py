@@ -361,28 +361,32 @@ def network(model: MLP, grid: np.ndarray) -> dict[str, Any]:
     """What the page's network view draws: layer widths, weights, and each hidden unit's map.
 
     ``units[l][u]`` is unit ``u`` of hidden layer ``l + 1`` evaluated on the
-    ``UNIT_GRID x UNIT_GRID`` grid (rows along the second feature);
+    ``UNIT_GRID x UNIT_GRID`` grid (rows along the second feature), ``inputs[i]``
+    input feature ``i`` on that grid;
     ``weights[l]`` is ``W_{l+1}`` (rows: the layer's inputs).
     """
     with np.errstate(all="ignore"):
         _, (inputs, _, _) = model.forward(grid)
     side = UNIT_GRID
-    units = [
-        [finite(a[:, u].reshape(side, side), 3) for u in range(a.shape[1])] for a in inputs[1:]
-    ]
+    units = [[finite(a[:, u].reshape(side, side), 3) for u in range(a.shape[1])] for a in inputs]
     weights = [finite(model.params[f"W{layer}"], 4) for layer in range(1, model.n_layers + 1)]
     widths = [model.n_features, *model.hidden, model.n_outputs]
-    return {"widths": widths, "weights": weights, "units": units}
+    return {"widths": widths, "weights": weights, "inputs": units[0], "units": units[1:]}
 
 
-def make_drawer(X: np.ndarray, view: str, rows: np.ndarray) -> Drawer:
+def make_drawer(
+    X: np.ndarray, view: str, rows: np.ndarray,
+    transform: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> Drawer:  # fmt: skip
     """The function that turns a model into what the page draws for ``view``.
 
     ``line``: predictions along the feature's range; ``boundary``: the
     probability of class 1 on a 41 x 41 grid (``z``), or with more classes the
     winning class (``z``) and its probability (``p``);
-    ``parity``: predictions for the drawn rows.
+    ``parity``: predictions for the drawn rows. ``transform`` maps the raw
+    features the page draws to those the model reads (the chosen input features).
     """
+    lift = transform if transform is not None else (lambda G: G)
     pad = 0.05 * (X.max(axis=0) - X.min(axis=0) + 1e-9)
     low, high = X.min(axis=0) - pad, X.max(axis=0) + pad
     if view == "line":
@@ -396,11 +400,12 @@ def make_drawer(X: np.ndarray, view: str, rows: np.ndarray) -> Drawer:
     units_grid = None
     if view == "boundary":
         ux, uy = np.linspace(low[0], high[0], UNIT_GRID), np.linspace(low[1], high[1], UNIT_GRID)
-        units_grid = np.column_stack([a.ravel() for a in np.meshgrid(ux, uy)])
+        units_grid = lift(np.column_stack([a.ravel() for a in np.meshgrid(ux, uy)]))
+    model_grid = lift(grid)
 
     def draw(model: Model, link: Link) -> dict[str, Any]:
         with np.errstate(all="ignore"):
-            prediction = link.inverse(model(grid))
+            prediction = link.inverse(model(model_grid))
         winning = None
         if prediction.ndim == 2:
             # Rows of class probabilities: class 1's probability for two classes, else the

@@ -125,6 +125,7 @@ class DatasetInfo(BaseModel):
     task: str
     params: list[str]
     description: str
+    n_features: int = 0
     defaults: dict[str, Any] = Field(
         default_factory=dict,
         description="the playground's setup for this dataset: a training request body",
@@ -213,6 +214,12 @@ class TrainRequest(Request):
         0.25, ge=0.05, le=0.5, description="share of rows held out for validation (None: none)"
     )
     start_paused: bool = Field(False, description="start paused at epoch 0 (the page's Reset)")
+    features: (
+        list[Literal["x1", "x2", "x1_sq", "x2_sq", "x1x2", "sin_x1", "sin_x2"]] | None
+    ) = Field(
+        None, min_length=1, max_length=7,
+        description="2-D generated data only: the input features the model reads (None: x1, x2)",
+    )  # fmt: skip
     seed: int = Field(0, ge=0, le=2**31 - 1)
 
     def layers(self) -> tuple[int, ...]:

@@ -66,6 +66,12 @@ def python_script(body: ScriptRequest, task: str) -> str:
         load = (
             f"datasets.load({data.name!r}" + "".join(f", {k}={v!r}" for k, v in knobs.items()) + ")"
         )
+    if body.features:
+        # The model reads the chosen input features of the two raw ones.
+        names = list(body.features)
+        load += (
+            f"\ndata = replace(data, X=expand(data.X, {names!r}), feature_names={tuple(names)!r})"
+        )
     epochs = body.run_epochs or [body.epochs] * len(body.losses)
     loss_lines = "".join(
         f"    ({_label(s)!r}, {_loss_line(s, task)}, {n!r}),\n"
@@ -74,8 +80,11 @@ def python_script(body: ScriptRequest, task: str) -> str:
     keys = ", ".join(repr(k) for k in RESULT_KEYS)
     return f'''"""The losslab playground's setup, trained again: prints each run's last epoch."""
 
+from dataclasses import replace
+
 from losslab import custom, datasets, losses
 from losslab.runs import RunSpec, execute
+from losslab.web.features import expand
 
 data = {load}
 runs = [

@@ -91,6 +91,7 @@ function syncOutputs() {
     $(id).title = usable ? "" : "not used by this dataset";
   }
   const info = state.datasets.find((d) => d.name === $("dataset").value);
+  for (const input of document.querySelectorAll("#features input")) input.disabled = !planeData();
   $("dataset-description").textContent = state.upload ? state.upload.description : info?.description || "";
 }
 
@@ -100,6 +101,8 @@ function saveQuery() {
   params.cap = $("cap").checked ? "1" : "0";
   if (state.separation !== null) params.sep = state.separation;
   if (state.preset) params.preset = state.preset;
+  const features = chosenFeatures();
+  if (features) params.features = features.join(",");
   params.losses = formatLosses(selectedLosses());
   if ($("loss-custom").checked) params.expr = $("custom-expr").value;
   writeQuery(params);
@@ -131,6 +134,19 @@ function applyDefaults(name) {
   renderLossList(setup.losses);
 }
 
+/** Whether the chosen data is a generated 2-D set (input features apply). */
+function planeData() {
+  const info = state.datasets.find((d) => d.name === $("dataset").value);
+  return !state.upload && info?.n_features === 2;
+}
+
+/** The chosen input features, or null for the raw two (and for other data). */
+function chosenFeatures() {
+  if (!planeData()) return null;
+  const names = [...document.querySelectorAll("#features input:checked")].map((i) => i.dataset.feature);
+  return names.length === 2 && names[0] === "x1" && names[1] === "x2" ? null : names;
+}
+
 function requestBody() {
   const losses = selectedLosses().map((l) => (l.name === "custom"
     ? { name: "custom", params: {}, expression: $("custom-expr").value } : l));
@@ -143,7 +159,7 @@ function requestBody() {
     },
     losses, model: $("model").value, hidden: hiddenLayers(), activation: $("activation").value,
     optimizer: $("opt").value, lr: Number($("lr").value), weight_decay: Number($("l2").value) || 0,
-    epochs: $("cap").checked ? Number($("epochs").value) : null,
+    epochs: $("cap").checked ? Number($("epochs").value) : null, features: chosenFeatures(),
     epochs_per_second: Number($("speed").value) || null, seed: Number($("seed").value),
   };
 }
@@ -375,7 +391,7 @@ function drawNetwork() {
   for (const canvas of view.querySelectorAll("canvas")) {
     const layer = Number(canvas.dataset.layer);
     const unit = Number(canvas.dataset.unit);
-    if (layer === 0) paintUnit(canvas, edges.inputs[unit] ?? edges.inputs[0], 1);
+    if (layer === 0) paintUnit(canvas, net.inputs?.[unit] ?? edges.inputs[unit] ?? edges.inputs[0]);
     else if (layer === widths.length - 1) paintUnit(canvas, edges.output, 1);
     else paintUnit(canvas, net.units[layer - 1][unit]);
   }
@@ -732,6 +748,10 @@ async function init() {
   for (const f of FIELDS) if (query[f] !== undefined && f !== "metric") $(f).value = query[f];
   // A link with an epoch count but no cap setting (older links) trains to that count.
   if (query.sep !== undefined) state.separation = Number(query.sep);
+  if (query.features !== undefined) {
+    const names = new Set(query.features.split(","));
+    for (const input of document.querySelectorAll("#features input")) input.checked = names.has(input.dataset.feature);
+  }
   if (query.cap !== undefined) $("cap").checked = query.cap === "1";
   else if (query.epochs !== undefined) $("cap").checked = true;
   if (query.expr) $("custom-expr").value = query.expr;
