@@ -80,11 +80,13 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server):
-    """A fresh page at laptop size; console errors are collected in ``page.errors``."""
+    """A fresh page at laptop size; uncaught exceptions and console errors go to ``page.errors``."""
     context = browser.new_context(viewport={"width": 1366, "height": 860})
     tab = context.new_page()
     errors: list[str] = []
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    # Console errors count too (a failed request, a warning logged as an error).
+    tab.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     tab.errors = errors  # type: ignore[attr-defined]
     tab.base = live_server  # type: ignore[attr-defined]
     yield tab
