@@ -80,11 +80,13 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server):
-    """A fresh page at laptop size; console errors are collected in ``page.errors``."""
+    """A fresh page at laptop size; uncaught exceptions and console errors go to ``page.errors``."""
     context = browser.new_context(viewport={"width": 1366, "height": 860})
     tab = context.new_page()
     errors: list[str] = []
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    # Console errors count too (a failed request, a warning logged as an error).
+    tab.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     tab.errors = errors  # type: ignore[attr-defined]
     tab.base = live_server  # type: ignore[attr-defined]
     yield tab
@@ -98,7 +100,9 @@ def screenshot():
     def save(tab, name: str, *, full_page: bool = False) -> Path:
         ARTIFACTS.mkdir(exist_ok=True)
         path = ARTIFACTS / f"{name}.png"
-        tab.screenshot(path=str(path), full_page=full_page)
+        # A page or one element (a Locator, which has no full_page).
+        options = {"full_page": True} if full_page else {}
+        tab.screenshot(path=str(path), **options)
         return path
 
     return save

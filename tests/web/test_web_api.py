@@ -466,3 +466,171 @@ def test_openapi_schema_names_every_endpoint(client):
                  "/api/jobs/{job_id}/pause", "/api/landscape", "/api/custom/check",
                  "/api/lessons/check", "/api/limits"):  # fmt: skip
         assert path in paths
+
+
+# ---------------------------------------------------------------- playground controls
+
+
+def _epochs(client, job_id: str) -> list[int]:
+    return client.get(f"/api/jobs/{job_id}").json()["epochs"]
+
+
+def _wait(predicate, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        time.sleep(0.02)
+
+
+def test_step_trains_exactly_one_epoch_of_a_paused_job(client):
+    body = {**QUICK_JOB, "epochs": None, "start_paused": True}
+    job_id = client.post("/api/jobs", json=body).json()["job_id"]
+    time.sleep(0.2)
+    assert _epochs(client, job_id) == [0, 0]
+    for n in (1, 2, 3):
+        assert client.post(f"/api/jobs/{job_id}/step").json()["state"] == "paused"
+        _wait(lambda n=n: _epochs(client, job_id) == [n, n])
+    time.sleep(0.2)
+    assert _epochs(client, job_id) == [3, 3]
+    client.post(f"/api/jobs/{job_id}/stop")
+
+
+def test_without_a_cap_a_job_trains_past_one_segment(client, monkeypatch):
+    monkeypatch.setattr(limits, "SEGMENT_EPOCHS", 300)
+    body = {**QUICK_JOB, "epochs": None, "epochs_per_second": None}
+    job_id = client.post("/api/jobs", json=body).json()["job_id"]
+    _wait(lambda: min(_epochs(client, job_id)) > limits.SEGMENT_EPOCHS + 10, timeout=60)
+    assert client.get(f"/api/jobs/{job_id}").json()["state"] == "running"
+    client.post(f"/api/jobs/{job_id}/stop")
+    stream = events(client, job_id)
+    epochs = [r["epoch"] for n, u in stream if n == "update" for run in u["runs"]
+              if run["index"] == 0 for r in run.get("records", [])]  # fmt: skip
+    # Numbered on across segments, without gaps or repeats.
+    assert epochs == list(range(1, len(epochs) + 1))
+
+
+def test_settings_changed_while_paused_take_effect_on_resume(client):
+    body = {"losses": [{"name": "huber", "params": {"delta": 1.0}}], "epochs": None,
+            "epochs_per_second": 200, "optimizer": "gd", "lr": 0.05}  # fmt: skip
+    job_id = client.post("/api/jobs", json=body).json()["job_id"]
+    _wait(lambda: _epochs(client, job_id)[0] >= 5)
+    client.post(f"/api/jobs/{job_id}/pause")
+    huber = {"name": "huber", "params": {"delta": 0.3}}
+    change = {"lr": 0.01, "weight_decay": 0.5, "losses": [huber]}
+    assert client.post(f"/api/jobs/{job_id}/settings", json=change).status_code == 200
+    paused_at = _epochs(client, job_id)[0]
+    client.post(f"/api/jobs/{job_id}/resume")
+    _wait(lambda: _epochs(client, job_id)[0] >= paused_at + 5)
+    client.post(f"/api/jobs/{job_id}/stop")
+    stream = events(client, job_id)
+    records = [r for n, u in stream if n == "update" for run in u["runs"]
+               for r in run.get("records", [])]  # fmt: skip
+    before = [r for r in records if r["epoch"] <= paused_at]
+    after = [r for r in records if r["epoch"] > paused_at]
+    assert {r["lr"] for r in before} == {0.05}
+    assert {r["lr"] for r in after} == {0.01}
+    # Huber with delta 0.3 is below Huber with delta 1 at the same parameters.
+    assert after[0]["train_loss"] < before[-1]["train_loss"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"lr": 0}, "body.lr"),
+        ({"losses": [{"name": "mse"}]}, "body.losses.0.name"),
+        ({"losses": [{"name": "huber"}, {"name": "huber"}]}, "body.losses"),
+        ({"losses": [{"name": "huber", "params": {"delta": -1}}]}, "body.losses.0.params"),
+    ],
+)
+def test_bad_settings_are_422_naming_the_field(client, change, field):
+    body = {"losses": [{"name": "huber"}], "epochs": None, "start_paused": True}
+    job_id = client.post("/api/jobs", json=body).json()["job_id"]
+    response = client.post(f"/api/jobs/{job_id}/settings", json=change)
+    assert response.status_code == 422
+    assert any(f.startswith(field) for f in field_of(response)), field_of(response)
+    client.post(f"/api/jobs/{job_id}/stop")
+
+
+def test_hidden_layers_are_limited(client):
+    too_many = {"losses": [{"name": "mse"}], "model": "mlp", "hidden": [4, 4, 4, 4, 4]}
+    assert client.post("/api/jobs", json=too_many).status_code == 422
+    too_wide = {**too_many, "hidden": [4, limits.MAX_HIDDEN_UNITS + 1]}
+    assert client.post("/api/jobs", json=too_wide).status_code == 422
+    job = client.post("/api/jobs", json={**too_many, "hidden": [3, 5], "epochs": 2})
+    assert job.status_code == 201
+    assert sum(job.json()["data"]["val"]) == 50  # a quarter of 200 rows held out
+    events(client, job.json()["job_id"])
+
+
+# ---------------------------------------------------------------- copy as Python
+
+
+def test_copied_script_prints_what_the_job_recorded(client):
+    import contextlib
+    import io
+
+    body = {"dataset": {"name": "heavy_tailed", "n_samples": 120}, "epochs": 30,
+            "losses": [{"name": "huber", "params": {"delta": 0.5}},
+                       {"name": "custom", "expression": "abs(y_pred - y_true)**1.5"}],
+            "model": "mlp", "hidden": [4, 3], "optimizer": "adam", "lr": 0.05,
+            "weight_decay": 0.01, "epochs_per_second": None}  # fmt: skip
+    job = client.post("/api/jobs", json=body).json()
+    stream = events(client, job["job_id"])
+    last = {}
+    for name, update in stream:
+        for run in update.get("runs", []) if name == "update" else []:
+            if run.get("records"):
+                last[run["index"]] = run["records"][-1]
+    script = client.post("/api/script", json={**body, "run_epochs": [30, 30]}).json()["script"]
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(script, "setup.py", "exec"), {"__name__": "__main__"})
+    lines = out.getvalue().strip().splitlines()
+    assert len(lines) == 2
+    for i, line in enumerate(lines):
+        printed = dict(item.split("=", 1) for item in line.split() if "=" in item and "_" in item)
+        assert {"train_loss", "val_loss", "val_mse", "val_r2"} <= set(printed)
+        for key, value in printed.items():
+            assert float(value) == pytest.approx(last[i][key], rel=1e-5, abs=1e-9), key
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [({"epochs": None}, "body.epochs"), ({"run_epochs": [3]}, "body.run_epochs")],
+)
+def test_script_needs_its_epochs(client, extra, field):
+    body = {"losses": [{"name": "mse"}, {"name": "mae"}], "epochs": 5, **extra}
+    response = client.post("/api/script", json=body)
+    assert response.status_code == 422
+    assert field in field_of(response)
+
+
+# ---------------------------------------------------------------- input features
+
+
+def _final(client, body) -> dict:
+    job = client.post("/api/jobs", json=body)
+    assert job.status_code == 201, job.text
+    last = {}
+    for name, update in events(client, job.json()["job_id"]):
+        for run in update.get("runs", []) if name == "update" else []:
+            if run.get("records"):
+                last = run["records"][-1]
+    return last
+
+
+def test_the_x1x2_feature_makes_xor_linear(client):
+    body = {"dataset": {"name": "xor", "n_samples": 400, "noise": 0.0},
+            "losses": [{"name": "bce_with_logits"}], "model": "linear", "optimizer": "adam",
+            "lr": 0.1, "epochs": 200, "epochs_per_second": None}  # fmt: skip
+    raw = _final(client, body)
+    lifted = _final(client, {**body, "features": ["x1x2"]})
+    assert raw["val_accuracy"] < 0.75  # no line separates the quadrants
+    assert lifted["val_accuracy"] >= 0.95  # the sign of x1 * x2 is the class
+
+
+def test_features_only_for_generated_plane_data(client):
+    body = {"dataset": {"name": "linear"}, "losses": [{"name": "mse"}], "features": ["x1"]}
+    response = client.post("/api/jobs", json=body)
+    assert response.status_code == 422
+    assert field_of(response) == ["body.features"]

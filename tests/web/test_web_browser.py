@@ -53,14 +53,61 @@ def test_playground_trains_live_and_keeps_state_in_the_url(page, screenshot):
     assert points(page, "loss-plot") == held
     page.click("#resume")
     wait_until(page, f"document.getElementById('loss-plot').data[0].y.length > {held}")
-    data_traces = page.evaluate("document.getElementById('data-plot').data.length")
-    assert data_traces == 3  # the data and one fitted line per loss
+    fits = page.evaluate(
+        "document.getElementById('data-plot').data.filter(t => t.line?.width === 3).length"
+    )
+    assert fits == 2  # one fitted line per loss
     screenshot(page, "playground")
     page.click("#stop")
     wait_until(page, "document.getElementById('status').textContent.startsWith('stopped')")
     assert "losses=mse%2Chuber%3Adelta%3D1" in page.url or "losses=mse,huber" in page.url
+    # Reset re-initialises: a new job at epoch 0, paused, ready to step or resume.
     page.click("#reset")
-    wait_until(page, "(document.getElementById('loss-plot').data || []).length === 0")
+    wait_until(page, "document.getElementById('status').textContent.startsWith('Reset')")
+    assert points(page, "loss-plot") == 0
+    assert not page.is_disabled("#step")
+    page.click("#step")
+    wait_until(page, "document.getElementById('loss-plot').data[0].y.length === 1")
+    assert not page.errors
+
+
+VALIDATION = (
+    "document.getElementById('metric-plot').data.filter(t => t.name.endsWith('(validation)'))"
+)
+
+
+def press(page, selector: str) -> None:
+    """Operate a control from the keyboard: focus it, press Enter."""
+    page.focus(selector)
+    page.keyboard.press("Enter")
+
+
+def test_playground_defaults_learn_moons_then_pause_step_and_change_the_rate(page, screenshot):
+    page.goto(page.base + "/?dataset=moons")
+    page.wait_for_selector(READY)
+    # The dataset's defaults: the MLP, no epoch cap (play until paused).
+    assert page.input_value("#model") == "mlp"
+    assert page.input_value("#hidden") == "8,8"
+    assert not page.is_checked("#cap")
+    press(page, "#train")
+    best = f"{VALIDATION}.map(t => Math.max(...t.y.filter(v => v !== null)))"
+    wait_until(page, f"{VALIDATION}.length === 2 && {best}.every(v => v >= 0.95)", 30)
+    press(page, "#pause")
+    wait_until(page, "document.getElementById('status').textContent.startsWith('paused')")
+    wait_until(page, "!document.getElementById('step').disabled")
+    held = points(page, "loss-plot")
+    # Change the rate while paused; one Step trains one epoch under it.
+    page.fill("#lr", "0.001")
+    page.keyboard.press("Tab")  # the change event sends it
+    wait_until(page, "document.getElementById('status').textContent.includes('new settings')")
+    assert points(page, "loss-plot") == held
+    press(page, "#step")
+    wait_until(page, f"document.getElementById('loss-plot').data[0].y.length === {held + 1}")
+    wait_until(page, "document.getElementById('status').textContent.includes('lr 0.001')")
+    assert page.inner_text("#status").startswith("paused")
+    screenshot(page, "playground-moons-defaults")
+    press(page, "#stop")
+    wait_until(page, "document.getElementById('status').textContent.startsWith('stopped')")
     assert not page.errors
 
 
@@ -177,3 +224,256 @@ def test_keyboard_reaches_the_train_button(page):
             break
     else:
         pytest.fail("Tab never reached the Train button")
+
+
+def colours_of(page, selector: str, name: str, screenshot) -> dict[str, int]:
+    """What a person sees in an element: its screenshot's pixels, counted by hue family."""
+    import numpy as np
+    from PIL import Image
+
+    path = screenshot(page.locator(selector), name)
+    pixels = np.asarray(Image.open(path).convert("RGB"), dtype=int).reshape(-1, 3)
+    r, g, b = pixels.T
+    return {
+        "distinct": len(np.unique(pixels, axis=0)),
+        "blue": int(np.sum((b > r + 40) & (b > g + 20))),
+        "orange": int(np.sum((r > b + 60) & (r > g + 20))),
+        "green": int(np.sum((g > r + 30) & (g > b + 10))),
+    }
+
+
+def test_each_run_shows_what_it_believes(page, screenshot):
+    # Binary: a probability heatmap per run, the 0.5 line, training and validation points.
+    page.goto(page.base + "/?dataset=moons")
+    page.wait_for_selector(READY)
+    press(page, "#train")
+    # Inside the network: each hidden unit's map, updated live while it trains.
+    unit = 'document.querySelector(\'#network canvas[data-layer="1"][data-unit="0"]\')'
+    wait_until(page, f"{unit} && {unit}.width === 15")
+    before = page.evaluate(f"{unit}.toDataURL()")
+    wait_until(page, f"{unit}.toDataURL() !== {before!r}")
+    learned = f"{VALIDATION}.length === 2 && {VALIDATION}.every(t => Math.max(...t.y) >= 0.9)"
+    wait_until(page, learned, 30)
+    wait_until(page, "document.getElementById('panel-1')?.data?.[0]?.type === 'heatmap'")
+    press(page, "#pause")
+    wait_until(page, "document.getElementById('status').textContent.startsWith('paused')")
+    names = page.evaluate("document.getElementById('panel-0').data.map(t => t.name)")
+    assert names[:2] == ["P(class 1)", "p = 0.5"]
+    assert {"training", "validation"} <= set(names)
+    z = page.evaluate("document.getElementById('panel-0').data[0].z.flat()")
+    assert min(z) < 0.1  # confident on both sides
+    assert max(z) > 0.9
+    seen = colours_of(page, "#panel-0", "playground-heatmap-binary", screenshot)
+    assert seen["distinct"] > 50, seen
+    assert seen["blue"] > 2000, seen
+    assert seen["orange"] > 2000, seen
+    # The network view of the 2-8-8-1 MLP: 19 unit maps, 2*8 + 8*8 + 8*1 weight lines.
+    assert page.evaluate("document.querySelectorAll('#network canvas').length") == 19
+    assert page.evaluate("document.querySelectorAll('#network svg line').length") == 88
+    seen = colours_of(page, "#network", "playground-network", screenshot)
+    assert seen["distinct"] > 30, seen
+    assert seen["blue"] > 300, seen
+    assert seen["orange"] > 300, seen
+    # Multiclass: the winning class's colour, its probability as intensity.
+    page.goto(page.base + "/?dataset=spirals")
+    page.wait_for_selector(READY)
+    press(page, "#train")
+    wait_until(page, f"{VALIDATION}.length === 1 && Math.max(...{VALIDATION}[0].y) >= 0.9", 30)
+    press(page, "#pause")
+    wait_until(page, "document.getElementById('status').textContent.startsWith('paused')")
+    wait_until(page, "document.getElementById('panel-0')?.data?.[0]?.name === 'winning class'")
+    seen = colours_of(page, "#panel-0", "playground-heatmap-multiclass", screenshot)
+    for hue in ("blue", "orange", "green"):
+        assert seen[hue] > 1000, seen
+    # Regression with one feature: the fitted curves and the band where they disagree.
+    page.goto(page.base + "/?dataset=linear_outliers&losses=mse,mae")
+    page.wait_for_selector(READY)
+    press(page, "#train")
+    band = (
+        "document.getElementById('data-plot').data"
+        ".find(t => t.name === 'where the losses disagree')"
+    )
+    wait_until(page, f"{band}?.y?.length === 101", 20)
+    gap = page.evaluate(
+        f"(() => {{ const d = document.getElementById('data-plot').data;"
+        f" const lo = {band}.y, hi = d[d.indexOf({band}) - 1].y;"
+        f" return Math.max(...hi.map((v, j) => v - lo[j])); }})()"
+    )
+    assert gap > 0  # MSE and MAE fit the outliers differently
+    screenshot(page, "playground-band")
+    press(page, "#stop")
+    assert not page.errors
+
+
+def test_copy_as_python_prints_the_numbers_the_page_shows(page, screenshot, tmp_path):
+    import csv
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    page.goto(page.base + "/?dataset=moons")
+    page.wait_for_selector(READY)
+    press(page, "#train")
+    wait_until(page, "document.getElementById('loss-plot').data?.[0]?.y?.length >= 60", 20)
+    press(page, "#pause")
+    wait_until(page, "!document.getElementById('step').disabled")
+    wait_until(page, "!document.getElementById('download-csv').disabled")
+    # Each run settles at the end of its epoch (the runs train in threads of their own).
+    trs = "[...document.querySelectorAll('#results tbody tr')]"
+    wait_until(page, f"{trs}.length === 2 && {trs}.every(tr => tr.dataset.state === 'paused')")
+    table = page.evaluate(
+        """[...document.querySelectorAll('#results tbody tr')].map(tr => Object.fromEntries(
+        [...tr.querySelectorAll('td')].map(td => [td.dataset.key, td.textContent])))"""
+    )
+    assert len(table) == 2
+    assert int(table[0]["epoch"]) >= 60
+    press(page, "#copy-python")
+    wait_until(page, "document.getElementById('python-script').value.includes('execute(spec)')")
+    script = page.input_value("#python-script")
+    path = tmp_path / "setup.py"
+    path.write_text(script)
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    env = {**os.environ, "PYTHONPATH": src + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    done = subprocess.run(
+        [sys.executable, str(path)], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    printed = []
+    for line in done.stdout.strip().splitlines():
+        fields = dict(item.split("=", 1) for item in line.split() if "=" in item)
+        printed.append({k: v for k, v in fields.items() if k == "epoch" or "_" in k})
+    assert len(printed) == 2
+    for shown, again in zip(table, printed, strict=True):
+        # Each run's epochs are its own: the script trains each as far as the page shows.
+        assert again["epoch"] == shown["epoch"]
+        for key in ("train_loss", "val_loss", "train_accuracy", "val_accuracy"):
+            assert float(again[key]) == pytest.approx(float(shown[key]), rel=1e-5), key
+    # Download results: every epoch of both runs, the last rows the table's numbers.
+    with page.expect_download() as download:
+        press(page, "#download-csv")
+    with open(download.value.path(), newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    epochs = int(table[0]["epoch"])
+    assert [int(r["epoch"]) for r in rows if r["run"] == "0"] == list(range(1, epochs + 1))
+    assert len(rows) == epochs + int(table[1]["epoch"])
+    last = [r for r in rows if r["run"] == "1"][-1]
+    assert float(last["val_loss"]) == pytest.approx(float(table[1]["val_loss"]), rel=1e-5)
+    screenshot(page, "playground-python", full_page=True)
+    assert not page.errors
+
+
+RESULTS = """Object.fromEntries([...document.querySelectorAll('#results tbody tr')].map(tr =>
+  [tr.querySelector('th').textContent, Object.fromEntries([...tr.querySelectorAll('td')].map(
+  td => [td.dataset.key, Number(td.textContent)]))]))"""
+
+
+def curve(page, plot: str, name: str) -> list[float]:
+    """The y values of the trace called ``name`` in a plot, as the page draws them."""
+    return page.evaluate(f"document.getElementById('{plot}').data.find(t => t.name === {name!r}).y")
+
+
+def first_epoch(values: list[float], threshold: float) -> int:
+    return next((i + 1 for i, v in enumerate(values) if v is not None and v >= threshold), 10**9)
+
+
+def check_outliers(page):
+    table = page.evaluate(RESULTS)
+    assert table["mse"]["val_mae"] > table["mae"]["val_mae"]
+    assert table["mse"]["val_mae"] > table["huber(delta=1)"]["val_mae"]
+
+
+def check_saturation(page):
+    ce = curve(page, "metric-plot", "bce_with_logits(pos_weight=1) (validation)")
+    mse = curve(page, "metric-plot", "mse_probability (validation)")
+    assert first_epoch(ce, 0.8) < first_epoch(mse, 0.8)
+
+
+def check_calibration(page):
+    accuracy = curve(page, "metric-plot", "bce_with_logits(pos_weight=1) (validation)")
+    loss = curve(page, "loss-plot", "bce_with_logits(pos_weight=1)")
+    assert max(accuracy[19:]) - min(accuracy[19:]) <= 0.02
+    assert loss[-1] < loss[19]
+
+
+def check_pos_weight(page):
+    table = page.evaluate(RESULTS)
+    plain, weighted = table["bce"], table["bce_with_logits(pos_weight=5)"]
+    assert weighted["val_recall"] > plain["val_recall"]
+    assert weighted["val_precision"] < plain["val_precision"]
+
+
+def check_overfitting(page):
+    train = curve(page, "metric-plot", "mse")
+    val = curve(page, "metric-plot", "mse (validation)")
+    best = min(range(len(val)), key=val.__getitem__)
+    assert best < len(val) - 100
+    assert val[-1] >= 1.2 * val[best]
+    assert train[-1] < train[best]
+
+
+def check_confidence(page):
+    bce = page.evaluate("document.getElementById('loss-plot').data.find(t => t.name === 'bce')")
+
+    def at(p):
+        j = min(range(len(bce["x"])), key=lambda i: abs(bce["x"][i] - p))
+        assert abs(bce["x"][j] - p) < 0.005
+        return bce["y"][j]
+
+    assert 60 < at(0.51) / at(0.99) < 75  # "about 67 times more"
+    assert at(0.1) == pytest.approx(2.3, abs=0.05)
+
+
+CHECKS = {
+    "outliers": check_outliers, "saturation": check_saturation,
+    "calibration": check_calibration, "pos_weight": check_pos_weight,
+    "overfitting": check_overfitting, "confidence": check_confidence,
+}  # fmt: skip
+
+
+def test_each_preset_runs_and_its_caption_holds(page, screenshot):
+    from losslab.web.presets import PRESETS
+
+    assert [p["name"] for p in PRESETS] == list(CHECKS)
+    # The lessons page links every preset.
+    page.goto(page.base + "/lessons")
+    page.wait_for_selector(READY)
+    linked = page.evaluate(
+        "[...document.querySelectorAll('#preset-links a')].map(a => a.dataset.preset)"
+    )
+    assert linked == list(CHECKS)
+    for preset in PRESETS:
+        page.goto(page.base + "/")
+        page.wait_for_selector(READY)
+        press(
+            page, f"#preset-list button[data-preset={preset['name']}]"
+        )  # one click: set up, train
+        page.wait_for_selector(READY)
+        if preset["link"].startswith("/explorer"):
+            wait_until(page, "!document.getElementById('preset-caption').hidden")
+        else:
+            finished = "document.getElementById('status').textContent.startsWith('finished')"
+            wait_until(page, finished, 30)
+            wait_until(page, "document.querySelectorAll('#results tbody tr').length > 0")
+        assert page.inner_text("#preset-watch").endswith(preset["watch"])
+        assert page.inner_text("#preset-setup") == preset["setup"]
+        CHECKS[preset["name"]](page)
+        screenshot(page, f"preset-{preset['name']}")
+    assert not page.errors
+
+
+def test_input_features_by_keyboard_make_xor_linear(page):
+    page.goto(page.base + "/?dataset=xor&noise=0&model=linear&cap=1&epochs=150&speed=2000")
+    page.wait_for_selector(READY)
+    for feature in ("x1", "x2", "x1x2"):
+        page.focus(f"#feature-{feature}")
+        page.keyboard.press("Space")
+    assert not page.is_checked("#feature-x1")
+    assert page.is_checked("#feature-x1x2")
+    assert "features=x1x2" in page.url
+    press(page, "#train")
+    wait_until(page, "document.getElementById('status').textContent.startsWith('finished')", 20)
+    wait_until(page, "document.querySelectorAll('#results tbody tr').length === 2")
+    table = page.evaluate(RESULTS)
+    assert min(row["val_accuracy"] for row in table.values()) >= 0.95
+    assert not page.errors

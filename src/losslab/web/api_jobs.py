@@ -12,6 +12,7 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -24,17 +25,22 @@ from losslab.web import data as _data
 from losslab.web import limits
 from losslab.web.api_losses import bound_loss
 from losslab.web.errors import FieldError
+from losslab.web.features import expand
 from losslab.web.jobs import Job, JobManager, JobRun, make_drawer
 from losslab.web.schemas import (
     DatasetList,
     ErrorResponse,
     JobCreated,
+    JobSettings,
     JobStatus,
     LossSpec,
     RunInfo,
+    ScriptRequest,
+    ScriptResponse,
     TrainRequest,
     UploadResponse,
 )
+from losslab.web.script import python_script
 
 router = APIRouter(prefix="/api", tags=["training"])
 
@@ -146,12 +152,27 @@ def _label(spec: LossSpec) -> str:
 
 
 def job_spec(body: TrainRequest, data: Dataset, loss: Any, label: str) -> RunSpec:
-    """The run a job trains for one loss: every row of ``data``, no validation split."""
+    """The run a job trains for one loss (``epochs`` is the cap, or one segment without one)."""
     return RunSpec(
-        data, loss, model=body.model, hidden=(body.hidden,), activation=body.activation,
-        optimizer=body.optimizer, lr=body.lr, epochs=body.epochs, seed=body.seed,
-        val_fraction=None, label=label,
+        data, loss, model=body.model, hidden=body.layers(), activation=body.activation,
+        optimizer=body.optimizer, lr=body.lr, weight_decay=body.weight_decay,
+        epochs=body.epochs or limits.SEGMENT_EPOCHS, seed=body.seed,
+        val_fraction=body.val_fraction, label=label,
     )  # fmt: skip
+
+
+def with_features(body: TrainRequest, data: Dataset) -> Dataset:
+    """``data`` with the input features the request chooses (generated 2-D data only).
+
+    Raises:
+        FieldError: naming ``features`` for uploads and data without two features.
+    """
+    if body.features is None:
+        return data
+    if body.dataset.upload_id is not None or data.n_features != 2 or data.preprocessing:
+        raise FieldError("features", "input features apply to the generated 2-D data sets only")
+    X = expand(data.X, body.features)
+    return replace(data, X=X, feature_names=tuple(body.features))
 
 
 def _prepare(body: TrainRequest, data: Dataset, i: int) -> JobRun:
@@ -166,17 +187,40 @@ def _prepare(body: TrainRequest, data: Dataset, i: int) -> JobRun:
     return JobRun(index=i, run=run)
 
 
+@router.post("/script", response_model=ScriptResponse, responses={404: {"model": ErrorResponse}})
+def copy_as_python(body: ScriptRequest, request: Request) -> ScriptResponse:
+    """Copy as Python: a script that trains this setup with losslab and prints its numbers.
+
+    Each run trains ``run_epochs[i]`` epochs (the epochs the page reached), or
+    ``epochs``; the script prints each run's last record as the playground's
+    results table shows it.
+    """
+    if body.run_epochs is not None and len(body.run_epochs) != len(body.losses):
+        raise FieldError("run_epochs", "give one epoch count per loss")
+    if body.run_epochs is None and body.epochs is None:
+        raise FieldError("epochs", "name the epochs to train (or run_epochs, one per loss)")
+    data = with_features(body, _data.build(body.dataset, _store(request)))
+    for i in range(len(body.losses)):
+        _prepare(body, data, i)  # the same checks as a job: a script that cannot run is refused
+    return ScriptResponse(script=python_script(body, data.task))
+
+
 @router.post("/jobs", response_model=JobCreated, status_code=201, responses=_ERRORS)
 def start_job(body: TrainRequest, request: Request) -> JobCreated:
     """Start training one model per loss on the dataset; stream it from ``stream``."""
     manager = _manager(request)
     client = client_of(request)
-    data = _data.build(body.dataset, _store(request))
+    raw = _data.build(body.dataset, _store(request))
+    data = with_features(body, raw)
     runs = [_prepare(body, data, i) for i in range(len(body.losses))]
     manager.admit(client)
-    view = _data.view_of(data)
+    view = _data.view_of(raw)
     rows = _data.display_rows(data.n_samples, body.seed)
-    job = Job(client, runs, make_drawer(data.X, view, rows))
+    X = raw.X if body.features else _data.features(runs[0].run)
+    val = _data.validation_mask(runs[0].run)
+    names = body.features
+    drawer = make_drawer(X, view, rows, (lambda G: expand(G, names)) if names else None)
+    job = Job(client, runs, drawer, epochs=body.epochs, paused=body.start_paused)
     manager.add(job)
     job.start(body.epochs_per_second)
     return JobCreated(
@@ -187,7 +231,7 @@ def start_job(body: TrainRequest, request: Request) -> JobCreated:
         n_features=data.n_features,
         n_classes=data.n_classes,
         metrics=["loss", *metric_names(data.task)],
-        data=_data.points(data, rows),
+        data=_data.points(X, data.y, rows, val),
         stream=f"/api/jobs/{job.id}/stream",
     )
 
@@ -220,6 +264,52 @@ def resume_job(job_id: str, request: Request) -> JobStatus:
     """Resume a paused job."""
     job = _manager(request).get(job_id)
     job.resume.set()
+    return _status(job)
+
+
+@router.post("/jobs/{job_id}/step", response_model=JobStatus, responses=_ERRORS)
+def step_job(job_id: str, request: Request) -> JobStatus:
+    """Train one more epoch of every run of a paused job, then pause again.
+
+    A running job is not changed (pause it first).
+    """
+    job = _manager(request).get(job_id)
+    if not job.resume.is_set():
+        job.step()
+    return _status(job)
+
+
+@router.post("/jobs/{job_id}/settings", response_model=JobStatus, responses=_ERRORS)
+def change_job(job_id: str, body: JobSettings, request: Request) -> JobStatus:
+    """Change the learning rate, the L2 rate or the losses' parameters from the next epoch.
+
+    A paused job takes them when it resumes (or steps). The optimizer's state
+    (momentum, Adam's moments) starts afresh; the model keeps its parameters.
+    """
+    job = _manager(request).get(job_id)
+    if body.losses is not None and len(body.losses) != len(job.runs):
+        raise FieldError("losses", f"the job trains {len(job.runs)} losses; list each once")
+    specs = []
+    for job_run in job.runs:
+        spec = job_run.next_spec or job_run.run.spec
+        changes: dict[str, Any] = {}
+        if body.lr is not None:
+            changes["lr"] = body.lr
+        if body.weight_decay is not None:
+            changes["weight_decay"] = body.weight_decay
+        if body.losses is not None:
+            given = body.losses[job_run.index]
+            if given.name != job_run.loss.name and not (
+                given.name == "custom" and job_run.label.startswith("custom")
+            ):
+                raise FieldError(
+                    f"losses.{job_run.index}.name",
+                    f"run {job_run.index} trains {job_run.loss.name!r}; only parameters change",
+                )
+            changes["loss"] = request_loss(given, job_run.index, job_run.run.dataset.task)
+            changes["label"] = _label(given)
+        specs.append(replace(spec, **changes))
+    job.change(specs)
     return _status(job)
 
 

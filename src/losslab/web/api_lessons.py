@@ -11,7 +11,7 @@ import math
 from fastapi import APIRouter
 
 from losslab import lessons
-from losslab.web import links
+from losslab.web import links, presets
 from losslab.web.errors import FieldError
 from losslab.web.schemas import (
     CheckRequest,
@@ -20,9 +20,18 @@ from losslab.web.schemas import (
     Lesson,
     LessonStep,
     LessonTable,
+    Preset,
+    PresetList,
 )
 
 router = APIRouter(prefix="/api/lessons", tags=["lessons"])
+
+
+@router.get("/presets", response_model=PresetList)
+def list_presets() -> PresetList:
+    """The playground's presets: the headline experiments of ``losslab demo``, with captions."""
+    return PresetList(presets=[Preset(**p) for p in presets.PRESETS])
+
 
 RELATIVE_TOLERANCE = 0.01
 """Answers within 1 % (or 0.01 absolute) of the computed value count as right."""

@@ -13,13 +13,15 @@ from typing import Any
 import numpy as np
 
 from losslab import datasets
-from losslab.web import limits
+from losslab.web import defaults, limits
 from losslab.web.errors import NotFoundError
 from losslab.web.schemas import DatasetInfo, DatasetSpec, Point
 
 # Data made at the server: everything but ``csv`` (uploads go through the store).
 GENERATED = tuple(name for name in datasets.available() if name != "csv")
-_KNOBS = ("n_samples", "noise", "outlier_fraction", "ratio", "flip_fraction", "seed")
+_KNOBS = (
+    "n_samples", "noise", "outlier_fraction", "ratio", "flip_fraction", "separation", "seed",
+)  # fmt: skip
 
 
 class UploadStore:
@@ -71,10 +73,19 @@ def catalogue() -> list[DatasetInfo]:
     infos = []
     for name in GENERATED:
         loader = datasets.loader(name)
-        accepted = [p for p in inspect.signature(loader).parameters if p in _KNOBS]
-        task = datasets.load(name, **({"n_samples": 10} if "n_samples" in accepted else {})).task
+        parameters = inspect.signature(loader).parameters
+        accepted = [p for p in parameters if p in _KNOBS]
+        small = datasets.load(name, **({"n_samples": 10} if "n_samples" in accepted else {}))
+        task = small.task
         summary = (inspect.getdoc(loader) or "").splitlines()[0]
-        infos.append(DatasetInfo(name=name, task=task, params=accepted, description=summary))
+        knobs = {p: parameters[p].default for p in accepted}
+        infos.append(
+            DatasetInfo(
+                name=name, task=task, params=accepted, description=summary,
+                n_features=small.n_features,
+                defaults=defaults.setup(name, task, knobs),
+            )
+        )  # fmt: skip
     return infos
 
 
@@ -90,7 +101,7 @@ def build(spec: DatasetSpec, store: UploadStore) -> datasets.Dataset:
     if spec.name not in GENERATED:
         raise ValueError(f"dataset.name {spec.name!r} unknown; available: {', '.join(GENERATED)}")
     accepted = inspect.signature(datasets.loader(spec.name)).parameters
-    knobs = {k: getattr(spec, k) for k in _KNOBS if k in accepted}
+    knobs = {k: getattr(spec, k) for k in _KNOBS if k in accepted and getattr(spec, k) is not None}
     return datasets.load(spec.name, **knobs)
 
 
@@ -110,7 +121,32 @@ def display_rows(n: int, seed: int = 0) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).choice(n, limits.DISPLAY_POINTS, replace=False))
 
 
-def points(data: datasets.Dataset, rows: np.ndarray) -> Point:
-    """The drawn rows: at most the first two features, and the targets."""
-    X = data.X[rows, :2]
-    return Point(x=X.round(6).tolist(), y=np.asarray(data.y[rows], dtype=float).tolist())
+def features(run: Any) -> np.ndarray:
+    """Every row's features as the run's model reads them (a split's preprocessing).
+
+    ``run`` is a :class:`losslab.runs.Run`; without a split this is the dataset's ``X``.
+    """
+    split = run.split
+    if split is None or split.train_rows is None or split.val_rows is None:
+        return run.dataset.X
+    X = np.empty((run.dataset.n_samples, split.X_train.shape[1]))
+    X[split.train_rows] = split.X_train
+    X[split.val_rows] = split.X_val
+    return X
+
+
+def validation_mask(run: Any) -> np.ndarray:
+    """Whether each row of the dataset is a validation row of ``run``."""
+    mask = np.zeros(run.dataset.n_samples, dtype=bool)
+    if run.split is not None and run.split.val_rows is not None:
+        mask[run.split.val_rows] = True
+    return mask
+
+
+def points(X: np.ndarray, y: np.ndarray, rows: np.ndarray, val: np.ndarray) -> Point:
+    """The drawn rows: at most the first two features, the targets, which are validation."""
+    return Point(
+        x=X[rows, :2].round(6).tolist(),
+        y=np.asarray(y[rows], dtype=float).tolist(),
+        val=val[rows].tolist(),
+    )

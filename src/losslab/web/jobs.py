@@ -1,14 +1,19 @@
 """Training jobs: one worker thread per loss, paced, pausable, stoppable, with limits.
 
 A job trains one model per loss on the same data, each a
-:class:`losslab.runs.Run` prepared from a :class:`~losslab.runs.RunSpec` (every
-row trains; no validation split) and trained with :meth:`~losslab.runs.Run.train`,
-as compare and the sweeps train theirs. Its callback is where the web app meets the loop:
-it records each epoch for the stream, draws a snapshot of the fitted model
-at most every :data:`~losslab.web.limits.STREAM_INTERVAL_S`, paces the run
-to ``epochs_per_second``, waits while the job is paused and returns True to
-stop it. Jobs nobody streams are stopped after
-:data:`~losslab.web.limits.IDLE_TIMEOUT_S` and forgotten, freeing their memory.
+:class:`losslab.runs.Run` prepared from a :class:`~losslab.runs.RunSpec` (a
+validation split when the request asks for one) and trained with
+:func:`losslab.train.fit` in segments, so that the learning rate, the
+regularisation and the loss's parameters can change between two epochs
+(:meth:`Job.change`). The callback is where the web app meets the loop: it
+records each epoch for the stream, draws a snapshot of the fitted model at
+most every :data:`~losslab.web.limits.STREAM_INTERVAL_S`, paces the run to
+``epochs_per_second``, waits while the job is paused (letting one epoch
+through per :meth:`Job.step`) and returns True to stop the segment. Without
+an epoch cap a job trains until it is stopped or reaches
+:data:`~losslab.web.limits.MAX_JOB_SECONDS`. Jobs nobody streams are stopped
+after :data:`~losslab.web.limits.IDLE_TIMEOUT_S` and forgotten, freeing their
+memory.
 """
 
 from __future__ import annotations
@@ -24,8 +29,9 @@ from typing import Any
 import numpy as np
 
 from losslab.links import Link
-from losslab.models import Model
-from losslab.runs import Run
+from losslab.models import MLP, Model
+from losslab.runs import Run, RunSpec
+from losslab.train import fit
 from losslab.web import limits
 from losslab.web.errors import NotFoundError, ServerBusyError, TooManyJobsError
 
@@ -62,6 +68,8 @@ class JobRun:
     state: str = "running"
     message: str = ""
     thread: threading.Thread | None = None
+    steps: int = 0
+    next_spec: RunSpec | None = None
 
     @property
     def label(self) -> str:
@@ -82,8 +90,12 @@ class JobRun:
 class Job:
     """A set of runs on one dataset, sharing pause and stop switches."""
 
-    def __init__(self, client: str, runs: list[JobRun], draw: Drawer) -> None:
+    def __init__(
+        self, client: str, runs: list[JobRun], draw: Drawer, *, epochs: int | None = None,
+        paused: bool = False,
+    ) -> None:  # fmt: skip
         self.id = uuid.uuid4().hex
+        self.epochs = epochs
         self.client = client
         self.runs = runs
         self.draw = draw
@@ -91,7 +103,8 @@ class Job:
         self.last_seen = self.created
         self.streams = 0
         self.resume = threading.Event()
-        self.resume.set()
+        if not paused:
+            self.resume.set()
         self.stop = threading.Event()
         self.lock = threading.Lock()
 
@@ -146,41 +159,113 @@ class Job:
             run.snapshot = picture
             run.version += 1
 
+    def step(self) -> None:
+        """Let every run of a paused job train one more epoch, then pause again."""
+        with self.lock:
+            for run in self.runs:
+                run.steps += 1
+
+    def change(self, specs: list[RunSpec]) -> None:
+        """Train each run under its new spec (rate, regularisation, loss) from its next epoch.
+
+        A running job switches at the end of the current epoch; a paused one
+        when it resumes or steps. The model keeps its parameters; the
+        optimizer starts afresh (Adam's moments and momentum are reset).
+        """
+        with self.lock:
+            for run, spec in zip(self.runs, specs, strict=True):
+                run.next_spec = spec
+
+    def _gate(self, run: JobRun) -> bool:
+        """Wait while paused (a step lets one epoch through); False when the job stops.
+
+        While it waits the run's state is ``paused`` (sent on the stream), so a
+        client knows each run has settled after a pause.
+        """
+        waiting = False
+        try:
+            while not self.resume.is_set():
+                with self.lock:
+                    if run.steps > 0:
+                        run.steps -= 1
+                        return not self.stop.is_set()
+                    if not waiting:
+                        run.state, waiting = "paused", True
+                        run.version += 1  # resend the snapshot with the new state
+                if self.stop.wait(0.05):
+                    return False
+            return not self.stop.is_set()
+        finally:
+            if waiting:
+                with self.lock:
+                    run.state = "running"
+
     def _work(self, job_run: JobRun, pace: float | None) -> None:
-        start = time.monotonic()
+        """Train ``job_run`` in segments of :func:`losslab.train.fit` calls.
+
+        A segment ends at the epoch cap, after :data:`~limits.SEGMENT_EPOCHS`
+        epochs without a cap, or when the settings change; the next one goes
+        on from the model's parameters, its epochs numbered after the last.
+        """
         last_draw = -math.inf
+        due = time.monotonic()
+        base = 0
+        cap = self.epochs
 
         def callback(epoch: int, record: dict[str, float], model: Model) -> bool:
-            nonlocal last_draw
-            while not self.resume.wait(0.05):
-                if self.stop.is_set():
-                    return True
+            nonlocal last_draw, due
             entry: dict[str, Any] = clean_record(record)
+            entry["epoch"] = base + epoch
             theta = np.concatenate([p.ravel() for p in model.params.values()])
             if theta.size <= 4:
                 entry["theta"] = finite(theta)
             with self.lock:
                 job_run.records.append(entry)
             now = time.monotonic()
-            if now - last_draw >= limits.STREAM_INTERVAL_S:
+            if now - last_draw >= limits.STREAM_INTERVAL_S or not self.resume.is_set():
                 self._snapshot(job_run)
                 last_draw = now
             if pace is not None:
-                delay = start + epoch / pace - time.monotonic()
+                due += 1.0 / pace
+                delay = due - time.monotonic()
                 if delay > 0 and self.stop.wait(delay):
                     return True
-            return self.stop.is_set()
+            if not self.resume.is_set():
+                if not self._gate(job_run):
+                    return True
+                due = time.monotonic()
+            return self.stop.is_set() or job_run.next_spec is not None
 
         try:
             self._snapshot(job_run)
-            history = job_run.run.train(callbacks=[callback])
+            if not self._gate(job_run):
+                job_run.state, job_run.message = "stopped", "stopped"
+                return
+            X, y, X_val, y_val = job_run.run.training_data()
+            spec = job_run.run.spec
+            while True:
+                with self.lock:
+                    if job_run.next_spec is not None:
+                        spec, job_run.next_spec = job_run.next_spec, None
+                        job_run.run.spec = spec
+                arguments = spec.fit_arguments()
+                arguments["epochs"] = limits.SEGMENT_EPOCHS if cap is None else cap - base
+                history = fit(
+                    job_run.model, spec.loss, X, y, X_val=X_val, y_val=y_val,
+                    callbacks=[callback], **arguments,
+                )  # fmt: skip
+                base += int(history.records[-1]["epoch"]) if history.records else 0
+                if history.diverged or self.stop.is_set():
+                    break
+                if job_run.next_spec is None and cap is not None and base >= cap:
+                    break
             self._snapshot(job_run)
             if history.diverged:
                 job_run.state, job_run.message = "diverged", history.diverged_reason or "diverged"
             elif self.stop.is_set():
                 job_run.state, job_run.message = "stopped", "stopped"
             else:
-                job_run.state, job_run.message = "finished", f"{history.epochs_completed} epochs"
+                job_run.state, job_run.message = "finished", f"{base} epochs"
         except (ValueError, TypeError, ArithmeticError) as exc:
             job_run.state, job_run.message = "failed", str(exc)
 
@@ -268,13 +353,40 @@ class JobManager:
             self.remove(job_id)
 
 
-def make_drawer(X: np.ndarray, view: str, rows: np.ndarray) -> Drawer:
+UNIT_GRID = 15
+"""Points per side of the grid each hidden unit's activation is drawn on."""
+
+
+def network(model: MLP, grid: np.ndarray) -> dict[str, Any]:
+    """What the page's network view draws: layer widths, weights, and each hidden unit's map.
+
+    ``units[l][u]`` is unit ``u`` of hidden layer ``l + 1`` evaluated on the
+    ``UNIT_GRID x UNIT_GRID`` grid (rows along the second feature), ``inputs[i]``
+    input feature ``i`` on that grid;
+    ``weights[l]`` is ``W_{l+1}`` (rows: the layer's inputs).
+    """
+    with np.errstate(all="ignore"):
+        _, (inputs, _, _) = model.forward(grid)
+    side = UNIT_GRID
+    units = [[finite(a[:, u].reshape(side, side), 3) for u in range(a.shape[1])] for a in inputs]
+    weights = [finite(model.params[f"W{layer}"], 4) for layer in range(1, model.n_layers + 1)]
+    widths = [model.n_features, *model.hidden, model.n_outputs]
+    return {"widths": widths, "weights": weights, "inputs": units[0], "units": units[1:]}
+
+
+def make_drawer(
+    X: np.ndarray, view: str, rows: np.ndarray,
+    transform: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> Drawer:  # fmt: skip
     """The function that turns a model into what the page draws for ``view``.
 
     ``line``: predictions along the feature's range; ``boundary``: the
-    probability of class 1 (or the predicted class) on a 41 x 41 grid;
-    ``parity``: predictions for the drawn rows.
+    probability of class 1 on a 41 x 41 grid (``z``), or with more classes the
+    winning class (``z``) and its probability (``p``);
+    ``parity``: predictions for the drawn rows. ``transform`` maps the raw
+    features the page draws to those the model reads (the chosen input features).
     """
+    lift = transform if transform is not None else (lambda G: G)
     pad = 0.05 * (X.max(axis=0) - X.min(axis=0) + 1e-9)
     low, high = X.min(axis=0) - pad, X.max(axis=0) + pad
     if view == "line":
@@ -285,17 +397,34 @@ def make_drawer(X: np.ndarray, view: str, rows: np.ndarray) -> Drawer:
     else:
         grid = X[rows]
 
+    units_grid = None
+    if view == "boundary":
+        ux, uy = np.linspace(low[0], high[0], UNIT_GRID), np.linspace(low[1], high[1], UNIT_GRID)
+        units_grid = lift(np.column_stack([a.ravel() for a in np.meshgrid(ux, uy)]))
+    model_grid = lift(grid)
+
     def draw(model: Model, link: Link) -> dict[str, Any]:
         with np.errstate(all="ignore"):
-            prediction = link.inverse(model(grid))
+            prediction = link.inverse(model(model_grid))
+        winning = None
         if prediction.ndim == 2:
-            # Rows of class probabilities: class 1's probability for two classes, else the class.
+            # Rows of class probabilities: class 1's probability for two classes, else the
+            # winning class with its probability.
             k = prediction.shape[1]
-            prediction = prediction[:, 1] if k == 2 else prediction.argmax(axis=1).astype(float)
+            if k == 2:
+                prediction = prediction[:, 1]
+            else:
+                winning = prediction.max(axis=1)
+                prediction = prediction.argmax(axis=1).astype(float)
         if view == "line":
             return {"x": finite(grid[:, 0]), "y": finite(prediction)}
         if view == "boundary":
-            return {"x": finite(gx), "y": finite(gy), "z": finite(prediction.reshape(41, 41))}
+            picture = {"x": finite(gx), "y": finite(gy), "z": finite(prediction.reshape(41, 41))}
+            if winning is not None:
+                picture["p"] = finite(winning.reshape(41, 41), 4)
+            if isinstance(model, MLP):
+                picture["network"] = network(model, units_grid)
+            return picture
         return {"y": finite(prediction)}
 
     return draw

@@ -12,6 +12,14 @@ MAX_GRID = 201
 """Most points per side of a landscape grid (201 x 201)."""
 MAX_CURVE_POINTS = 2_001
 """Most points of a loss curve in the explorer."""
+SEGMENT_EPOCHS = 1_000_000
+"""Epochs of one ``fit`` call of a job without an epoch cap (then another goes on): so
+many that a job's time limit ends it first, and its run is one ``fit`` call, as
+Copy as Python's script trains it."""
+MAX_HIDDEN_LAYERS = 4
+"""Most hidden layers of the playground's MLP."""
+MAX_HIDDEN_UNITS = 128
+"""Most units of one hidden layer."""
 MAX_LOSSES_PER_JOB = 4
 """Most losses trained side by side in one job."""
 MAX_JOBS_PER_CLIENT = 2

@@ -7,7 +7,7 @@ not finite (JSON has no NaN).
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -125,6 +125,11 @@ class DatasetInfo(BaseModel):
     task: str
     params: list[str]
     description: str
+    n_features: int = 0
+    defaults: dict[str, Any] = Field(
+        default_factory=dict,
+        description="the playground's setup for this dataset: a training request body",
+    )
 
 
 class DatasetList(BaseModel):
@@ -145,6 +150,9 @@ class DatasetSpec(Request):
     outlier_fraction: float = Field(0.1, ge=0.0, le=0.5)
     ratio: float = Field(0.2, gt=0.0, lt=1.0, description="class balance: share of class 1")
     flip_fraction: float = Field(0.0, ge=0.0, le=0.5)
+    separation: float | None = Field(
+        None, gt=0.0, le=20.0, description="distance between blobs' centres (None: the default)"
+    )
     seed: int = Field(0, ge=0, le=2**31 - 1)
     upload_id: str | None = Field(None, max_length=64)
 
@@ -177,21 +185,72 @@ class LossSpec(Request):
     )
 
 
+Units = Annotated[int, Field(ge=1, le=limits.MAX_HIDDEN_UNITS)]
+Layers = Annotated[list[Units], Field(min_length=1, max_length=limits.MAX_HIDDEN_LAYERS)]
+
+
 class TrainRequest(Request):
     """A training job: a dataset, one to four losses, a model and an optimizer."""
 
     dataset: DatasetSpec = Field(default_factory=DatasetSpec)
     losses: list[LossSpec] = Field(min_length=1, max_length=limits.MAX_LOSSES_PER_JOB)
     model: Literal["linear", "mlp"] = "linear"
-    hidden: int = Field(16, ge=1, le=128)
+    hidden: Units | Layers = Field(
+        16,
+        description="units of the MLP's hidden layer, or a list: one entry per layer (1 to 4)",
+    )
     activation: Literal["tanh", "relu", "sigmoid"] = "tanh"
     optimizer: Literal["gd", "sgd", "momentum", "nesterov", "adam"] = "gd"
     lr: float = Field(0.05, gt=0.0, le=10.0)
-    epochs: int = Field(300, ge=1, le=limits.MAX_EPOCHS)
+    weight_decay: float = Field(0.0, ge=0.0, le=10.0, description="L2 regularisation rate")
+    epochs: int | None = Field(
+        300, ge=1, le=limits.MAX_EPOCHS,
+        description="the epoch cap; None trains until stopped (or the job's time limit)",
+    )  # fmt: skip
     epochs_per_second: float | None = Field(
         100.0, gt=0.0, le=100_000.0, description="pace of training so it can be watched"
     )
+    val_fraction: float | None = Field(
+        0.25, ge=0.05, le=0.5, description="share of rows held out for validation (None: none)"
+    )
+    start_paused: bool = Field(False, description="start paused at epoch 0 (the page's Reset)")
+    features: (
+        list[Literal["x1", "x2", "x1_sq", "x2_sq", "x1x2", "sin_x1", "sin_x2"]] | None
+    ) = Field(
+        None, min_length=1, max_length=7,
+        description="2-D generated data only: the input features the model reads (None: x1, x2)",
+    )  # fmt: skip
     seed: int = Field(0, ge=0, le=2**31 - 1)
+
+    def layers(self) -> tuple[int, ...]:
+        """The hidden layers as a tuple."""
+        return (self.hidden,) if isinstance(self.hidden, int) else tuple(self.hidden)
+
+
+class JobSettings(Request):
+    """What may change while a job runs or is paused; None keeps the current value.
+
+    ``losses`` lists every run's loss again, in order and by the same names:
+    only parameters change.
+    """
+
+    lr: float | None = Field(None, gt=0.0, le=10.0)
+    weight_decay: float | None = Field(None, ge=0.0, le=10.0)
+    losses: list[LossSpec] | None = Field(None, min_length=1, max_length=limits.MAX_LOSSES_PER_JOB)
+
+
+class ScriptRequest(TrainRequest):
+    """A setup to write as a Python script, with the epochs each run reached."""
+
+    run_epochs: list[Annotated[int, Field(ge=1, le=10**8)]] | None = Field(
+        None, max_length=limits.MAX_LOSSES_PER_JOB, description="epochs per run (else epochs)"
+    )
+
+
+class ScriptResponse(BaseModel):
+    """Copy as Python: a script reproducing the setup with losslab."""
+
+    script: str
 
 
 class Point(BaseModel):
@@ -199,6 +258,7 @@ class Point(BaseModel):
 
     x: list[list[float]]
     y: list[float]
+    val: list[bool] = Field(default_factory=list, description="whether each row is validation")
 
 
 class RunInfo(BaseModel):
@@ -268,6 +328,22 @@ class Exercises(BaseModel):
     rainfall_a: list[float]
     rainfall_b: list[float]
     lessons: list[Lesson]
+
+
+class Preset(BaseModel):
+    """A playground setup for one headline experiment, with its two-line caption."""
+
+    name: str
+    title: str
+    setup: str = Field(description="the caption's first line: what is set up")
+    watch: str = Field(description="the caption's second line: what to watch")
+    link: str = Field(description="the playground URL of the setup")
+
+
+class PresetList(BaseModel):
+    """Every preset, in the page's order."""
+
+    presets: list[Preset]
 
 
 class CheckRequest(Request):

@@ -131,6 +131,16 @@ async function checkExpression() {
   scheduleDraw();
 }
 
+/** The caption of a preset that links here (see the playground's presets). */
+async function showCaption(name) {
+  const preset = (await api("/api/lessons/presets")).presets.find((p) => p.name === name);
+  if (!preset) return;
+  $("preset-title").textContent = preset.title;
+  $("preset-setup").textContent = preset.setup;
+  $("preset-watch").textContent = `Watch: ${preset.watch}`;
+  $("preset-caption").hidden = false;
+}
+
 async function init() {
   state.catalogue = (await api("/api/losses")).losses;
   const query = readQuery();
@@ -154,6 +164,7 @@ async function init() {
   $("explorer").addEventListener("submit", (e) => { e.preventDefault(); checkExpression(); });
   $("check-expression").addEventListener("click", checkExpression);
   await draw();
+  if (query.preset) await showCaption(query.preset);
   document.body.dataset.ready = "true";
 }
 

@@ -174,7 +174,20 @@ async function init() {
   });
   renderRainfall(material.rainfall_true, material.rainfall_a, material.rainfall_b);
   renderWorked(material.lessons);
-  document.body.dataset.ready = "true";
+  const { presets } = await api("/api/lessons/presets");
+  $("preset-links").replaceChildren(...presets.map((p) => {
+    const item = document.createElement("li");
+    const link = document.createElement("a");
+    link.href = `${p.link}&preset=${encodeURIComponent(p.name)}&play=1`;
+    link.textContent = p.title;
+    link.dataset.preset = p.name;
+    const caption = document.createElement("p");
+    caption.className = "note";
+    caption.textContent = `${p.setup} ${p.watch}`;
+    item.append(link, caption);
+    return item;
+  }));
+    document.body.dataset.ready = "true";
 }
 
 init().catch((error) => { $("status").textContent = `Could not load the lessons: ${error.message}`; });
