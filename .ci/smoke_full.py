@@ -31,7 +31,7 @@ def main() -> None:
         "losslab.estimators",
         "losslab.experiments",
         "losslab.train",
-        "losslab.advise",
+        "losslab.advisor",
         "losslab.cli",
     ):
         print(f"import {package}: {import_seconds(package) * 1e3:.0f} ms")

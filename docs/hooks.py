@@ -99,11 +99,11 @@ def loss_page(name: str) -> str:
 
 
 def on_page_markdown(markdown: str, page, config, files) -> str:
-    """Put the advisor's rules table, from ``losslab.advise.RULES``, into its guide page."""
+    """Put the advisor's rules table, from ``losslab.advisor.RULES``, into its guide page."""
     marker = "<!-- losslab-advise-rules -->"
     if marker not in markdown:
         return markdown
-    from losslab.advise import rules_markdown
+    from losslab.advisor import rules_markdown
 
     return markdown.replace(marker, rules_markdown())
 

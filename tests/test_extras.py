@@ -21,7 +21,7 @@ FEATURES = [
     ("import losslab.sweep", "sweep"),
     ("import losslab.web", "web"),
     ("import losslab.estimators", "sklearn"),
-    ("import losslab.advise", "sklearn"),
+    ("import losslab.advisor", "sklearn"),
     ("from losslab.landscape import contour_figure", "plot"),
     ("from losslab.custom import expression_loss", "symbolic"),
     ("import losslab.cli", "cli"),

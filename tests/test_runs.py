@@ -214,7 +214,8 @@ def test_a_sweep_worker_runs_the_spec(reference) -> None:
     assert summary["status"] == "ok"
 
 
-def test_a_web_job_runs_the_spec_on_every_row() -> None:
+@pytest.mark.parametrize("val_fraction", [None, 0.25])
+def test_a_web_job_runs_the_same_spec(val_fraction: float | None) -> None:
     from fastapi.testclient import TestClient
 
     from losslab.web import create_app
@@ -223,7 +224,7 @@ def test_a_web_job_runs_the_spec_on_every_row() -> None:
         "dataset": {"name": "linear", "n_samples": 100, "noise": 0.5, "seed": 0},
         "losses": [{"name": "huber", "params": {"delta": 0.5}}], "model": "mlp", "hidden": 6,
         "activation": "tanh", "optimizer": "sgd", "lr": 0.05, "epochs": 4, "seed": 3,
-        "epochs_per_second": None,
+        "epochs_per_second": None, "val_fraction": val_fraction,
     }  # fmt: skip
     app = create_app()
     with TestClient(app) as client:
@@ -233,8 +234,8 @@ def test_a_web_job_runs_the_spec_on_every_row() -> None:
         (job_run,) = job.runs
         job_run.thread.join(timeout=60)
         app.state.jobs.shutdown()
-    # The web trains on every row of the data it built: SPEC without the validation split.
-    expected = replace(SPEC, dataset=load_dataset(DATA), val_fraction=None)
+    # The web trains on the data it built, on every row or with the validation split asked for.
+    expected = replace(SPEC, dataset=load_dataset(DATA), val_fraction=val_fraction)
     assert job_run.run.spec == expected
     streamed = [{k: v for k, v in r.items() if k not in ("wall_time", "theta")}
                 for r in job_run.records]  # fmt: skip

@@ -24,8 +24,8 @@ def __getattr__(name: str) -> Any:
 
         return getattr(estimators, name)
     if name == "advise":
-        # losslab.advise imports scikit-learn and pandas: only when asked for.
-        from losslab.advise import advise
+        # losslab.advisor imports scikit-learn and pandas: only when asked for.
+        from losslab.advisor import advise
 
         return advise
     raise AttributeError(f"module 'losslab' has no attribute {name!r}")

@@ -852,7 +852,7 @@ def advise_command(
     import shlex
 
     from losslab import datasets
-    from losslab.advise import advice_report, advise, print_advice
+    from losslab.advisor import advice_report, advise, print_advice
 
     try:
         costs = None if cost_matrix is None else _rows(cost_matrix, "--cost-matrix")

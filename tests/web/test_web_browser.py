@@ -95,6 +95,11 @@ def test_playground_defaults_learn_moons_then_pause_step_and_change_the_rate(pag
     press(page, "#pause")
     wait_until(page, "document.getElementById('status').textContent.startsWith('paused')")
     wait_until(page, "!document.getElementById('step').disabled")
+    # Records produced before the pause may still be on their way: wait until the stream
+    # itself says paused and every record it delivered is drawn.
+    wait_until(page, "window.losslabStreamState === 'paused'")
+    wait_until(page, "document.getElementById('loss-plot').data[0].y.length "
+               "=== window.losslabRecords[0]")  # fmt: skip
     held = points(page, "loss-plot")
     # Change the rate while paused; one Step trains one epoch under it.
     page.fill("#lr", "0.001")

@@ -642,6 +642,9 @@ async function train(event, { paused = false } = {}) {
       run.state = u.state;
     }
     window.losslabUpdates = updates;
+    // For tests: the state the stream last said, and how many records each run has received.
+    window.losslabStreamState = message.state;
+    window.losslabRecords = state.runs.map((r) => r.records.length);
     if (message.state === "paused") setButtons("paused");
     else if (message.state === "running") setButtons("running");
     const epochs = state.runs.map((r) => r.epochs.at(-1) ?? 0);

@@ -11,10 +11,10 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from losslab import losses as _losses
-from losslab.advise._advice import Advice
-from losslab.advise._diagnostics import classification_diagnostics, regression_diagnostics
-from losslab.advise._resampling import Data, paired_comparison, run_units
-from losslab.advise._rules import (
+from losslab.advisor._advice import Advice
+from losslab.advisor._diagnostics import classification_diagnostics, regression_diagnostics
+from losslab.advisor._resampling import Data, paired_comparison, run_units
+from losslab.advisor._rules import (
     MINORITY_SHARE,
     PROBABILITY_METRICS,
     is_proper,
@@ -220,10 +220,10 @@ def advise(
 ) -> Advice:
     """Which loss for these data: diagnostics, candidates by the rules, a paired comparison.
 
-    1. Diagnose the data (:mod:`~losslab.advise._diagnostics`): residuals of a
+    1. Diagnose the data (:mod:`~losslab.advisor._diagnostics`): residuals of a
        robust baseline for regression, out-of-fold probabilities of a logistic
        baseline for classification.
-    2. Choose candidates by the rules table (:data:`~losslab.advise.RULES`),
+    2. Choose candidates by the rules table (:data:`~losslab.advisor.RULES`),
        plus ``candidates`` given by the user.
     3. Fit a linear :class:`~losslab.estimators.LossRegressor` /
        :class:`~losslab.estimators.LossClassifier` per candidate on ``folds``

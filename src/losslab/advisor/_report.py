@@ -9,8 +9,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from losslab.advise._advice import Advice
-from losslab.advise._rules import RULES
+from losslab.advisor._advice import Advice
+from losslab.advisor._rules import RULES
 
 __all__ = ["advice_report", "print_advice"]
 
@@ -83,7 +83,7 @@ def print_advice(advice: Advice, console: Console | None = None) -> None:
 def _regression_figures(advice: Advice) -> dict[str, tuple[Any, str]]:
     from scipy import stats
 
-    from losslab.advise._diagnostics import hill_index
+    from losslab.advisor._diagnostics import hill_index
     from losslab.plots import new_figure
 
     arrays = advice.arrays

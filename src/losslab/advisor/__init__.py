@@ -1,9 +1,9 @@
 """Which loss for my data: diagnostics, candidates by readable rules, a paired comparison.
 
-:func:`advise` diagnoses the data (:mod:`~losslab.advise._diagnostics`),
+:func:`advise` diagnoses the data (:mod:`~losslab.advisor._diagnostics`),
 chooses candidate losses by the rules table :data:`RULES`
-(:mod:`~losslab.advise._rules`), compares them on k folds × seeds with the
-corrected resampled t-test (:mod:`~losslab.advise._resampling`) and returns
+(:mod:`~losslab.advisor._rules`), compares them on k folds × seeds with the
+corrected resampled t-test (:mod:`~losslab.advisor._resampling`) and returns
 an :class:`Advice` record; :func:`print_advice` and :func:`advice_report`
 show it in the terminal and as a self-contained HTML page. From the command
 line: ``losslab advise DATA.csv --target y``.
@@ -11,11 +11,11 @@ line: ``losslab advise DATA.csv --target y``.
 
 from losslab._optional import require
 
-require("sklearn", "losslab.advise")
+require("sklearn", "losslab.advisor")
 
-from losslab.advise._advice import Advice
-from losslab.advise._advisor import advise
-from losslab.advise._diagnostics import (
+from losslab.advisor._advice import Advice
+from losslab.advisor._advisor import advise
+from losslab.advisor._diagnostics import (
     Diagnostic,
     bowley_skew,
     breusch_pagan,
@@ -23,8 +23,8 @@ from losslab.advise._diagnostics import (
     robust_scale,
     robust_z,
 )
-from losslab.advise._resampling import corrected_interval, paired_comparison
-from losslab.advise._rules import RULES, Candidate, Rule, rules_markdown
+from losslab.advisor._resampling import corrected_interval, paired_comparison
+from losslab.advisor._rules import RULES, Candidate, Rule, rules_markdown
 
 __all__ = [
     "RULES",
@@ -49,7 +49,7 @@ __all__ = [
 def __getattr__(name: str):
     # The report pulls in matplotlib and Rich tables; load it only when asked for.
     if name in ("advice_report", "print_advice"):
-        from losslab.advise import _report
+        from losslab.advisor import _report
 
         return getattr(_report, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

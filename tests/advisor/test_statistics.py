@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import require
+from advisor_data import require
 from scipy import stats
 
-from losslab.advise import (
+from losslab.advisor import (
     bowley_skew,
     breusch_pagan,
     corrected_interval,
@@ -107,7 +107,7 @@ def test_paired_comparison_ties_and_orders():
 def test_readme_rules_table_is_the_rules_data():
     from pathlib import Path
 
-    from losslab.advise import rules_markdown
+    from losslab.advisor import rules_markdown
 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     assert rules_markdown() in readme, "README's advise rules table is out of date:\n" + (

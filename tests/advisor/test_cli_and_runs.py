@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import student_t_outliers
+from advisor_data import student_t_outliers
 from typer.testing import CliRunner
 
-from losslab.advise import advise
+from losslab.advisor import advise
 from losslab.cli import app
 
 
@@ -139,10 +139,10 @@ def test_dask_gives_the_same_scores():
 
 
 def test_classification_report_and_terminal_output(tmp_path):
-    from conftest import imbalanced
+    from advisor_data import imbalanced
     from rich.console import Console
 
-    from losslab.advise import advice_report, print_advice
+    from losslab.advisor import advice_report, print_advice
 
     advice = advise(*imbalanced(), metric="f1", folds=3, seeds=1)
     page = advice_report(advice, command="losslab advise x.csv --target y").write(tmp_path)

@@ -7,8 +7,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from losslab.advise._diagnostics import Diagnostic
-from losslab.advise._rules import RULES, Candidate
+from losslab.advisor._diagnostics import Diagnostic
+from losslab.advisor._rules import RULES, Candidate
 
 __all__ = ["Advice"]
 
@@ -40,10 +40,10 @@ class Advice:
         level: Confidence level of the intervals.
         margin: Practical-equivalence margin, a share of the best mean.
         diagnostics: The numbers about the data.
-        rules: Keys of the rules of :data:`~losslab.advise._rules.RULES` that fired.
+        rules: Keys of the rules of :data:`~losslab.advisor._rules.RULES` that fired.
         candidates: The losses compared.
         comparison: One row per candidate, best first (see
-            :func:`~losslab.advise._resampling.paired_comparison`).
+            :func:`~losslab.advisor._resampling.paired_comparison`).
         recommended: Label of the recommended candidate (the best mean).
         loss: Its loss name; ``params`` its parameters on all rows (robust
             scale of the full data); ``class_weight`` its class weights.

@@ -6,9 +6,9 @@ import json
 
 import numpy as np
 import pytest
-from conftest import gaussian, imbalanced, poisson_counts, student_t_outliers
+from advisor_data import gaussian, imbalanced, poisson_counts, student_t_outliers
 
-from losslab.advise import advise
+from losslab.advisor import advise
 
 FAST = {"folds": 5, "seeds": 2}
 

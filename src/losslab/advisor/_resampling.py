@@ -35,8 +35,8 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from losslab.advise._diagnostics import baseline_residuals, robust_scale
-from losslab.advise._rules import Candidate
+from losslab.advisor._diagnostics import baseline_residuals, robust_scale
+from losslab.advisor._rules import Candidate
 
 __all__ = ["Data", "corrected_interval", "run_units", "splits", "unit_id"]
 

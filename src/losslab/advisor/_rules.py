@@ -288,7 +288,7 @@ def select(
     """Apply :data:`RULES` to the diagnostics: the candidates and the keys of the rules that fired.
 
     Args:
-        diagnostics: Diagnostic values by key (see :mod:`losslab.advise._diagnostics`).
+        diagnostics: Diagnostic values by key (see :mod:`losslab.advisor._diagnostics`).
         task: ``"regression"``, ``"binary"`` or ``"multiclass"``.
         metric: The metric the comparison ranks by.
         quantile: Q of a ``pinball`` metric.
