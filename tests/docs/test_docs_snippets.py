@@ -41,7 +41,11 @@ def test_the_pages_have_snippets() -> None:
 @pytest.mark.filterwarnings("ignore:`torch.jit.script:DeprecationWarning")
 @pytest.mark.parametrize("page", PAGES, ids=lambda page: page.relative_to(DOCS).as_posix())
 def test_page_snippets_run(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from losslab import config
+
     blocks = python_blocks(page)
+    # A page may set process-wide options (config.set_fused): they end with the test.
+    monkeypatch.setattr(config, "_process_setting", config._process_setting)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MPLBACKEND", "Agg")
     namespace: dict[str, object] = {"__name__": f"docs_{page.stem}"}
