@@ -533,10 +533,31 @@ def test_settings_changed_while_paused_take_effect_on_resume(client):
     assert after[0]["train_loss"] < before[-1]["train_loss"]
 
 
+def test_l1_set_while_paused_pulls_the_weights_to_zero_on_resume(client):
+    # Huber's gradient is at most delta per unit feature: an L1 rate of 5 outweighs it,
+    # so every parameter ends within one step (lr · l1) of 0, where L1 alone puts it.
+    body = {"losses": [{"name": "huber", "params": {"delta": 1.0}}], "epochs": None,
+            "epochs_per_second": 200, "optimizer": "gd", "lr": 0.05}  # fmt: skip
+    job_id = client.post("/api/jobs", json=body).json()["job_id"]
+    _wait(lambda: _epochs(client, job_id)[0] >= 40)
+    client.post(f"/api/jobs/{job_id}/pause")
+    assert client.post(f"/api/jobs/{job_id}/settings", json={"l1": 5.0}).status_code == 200
+    paused_at = _epochs(client, job_id)[0]
+    client.post(f"/api/jobs/{job_id}/resume")
+    _wait(lambda: _epochs(client, job_id)[0] >= paused_at + 30)
+    client.post(f"/api/jobs/{job_id}/stop")
+    records = [r for n, u in events(client, job_id) if n == "update" for run in u["runs"]
+               for r in run.get("records", [])]  # fmt: skip
+    before = next(r for r in records if r["epoch"] == paused_at)
+    assert max(abs(t) for t in before["theta"]) > 0.5
+    assert max(abs(t) for t in records[-1]["theta"]) <= 0.05 * 5.0 + 1e-9
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [
         ({"lr": 0}, "body.lr"),
+        ({"l1": -0.1}, "body.l1"),
         ({"losses": [{"name": "mse"}]}, "body.losses.0.name"),
         ({"losses": [{"name": "huber"}, {"name": "huber"}]}, "body.losses"),
         ({"losses": [{"name": "huber", "params": {"delta": -1}}]}, "body.losses.0.params"),
@@ -573,7 +594,7 @@ def test_copied_script_prints_what_the_job_recorded(client):
             "losses": [{"name": "huber", "params": {"delta": 0.5}},
                        {"name": "custom", "expression": "abs(y_pred - y_true)**1.5"}],
             "model": "mlp", "hidden": [4, 3], "optimizer": "adam", "lr": 0.05,
-            "weight_decay": 0.01, "epochs_per_second": None}  # fmt: skip
+            "weight_decay": 0.01, "l1": 0.003, "epochs_per_second": None}  # fmt: skip
     job = client.post("/api/jobs", json=body).json()
     stream = events(client, job["job_id"])
     last = {}

@@ -317,8 +317,10 @@ def test_copy_as_python_prints_the_numbers_the_page_shows(page, screenshot, tmp_
     import sys
     from pathlib import Path
 
-    page.goto(page.base + "/?dataset=moons")
+    # An L1 rate from the address: the job trains with it and the script carries it.
+    page.goto(page.base + "/?dataset=moons&l1=0.002")
     page.wait_for_selector(READY)
+    assert page.input_value("#l1") == "0.002"
     press(page, "#train")
     wait_until(page, "document.getElementById('loss-plot').data?.[0]?.y?.length >= 60", 20)
     press(page, "#pause")
@@ -336,6 +338,7 @@ def test_copy_as_python_prints_the_numbers_the_page_shows(page, screenshot, tmp_
     press(page, "#copy-python")
     wait_until(page, "document.getElementById('python-script').value.includes('execute(spec)')")
     script = page.input_value("#python-script")
+    assert "l1=0.002," in script
     path = tmp_path / "setup.py"
     path.write_text(script)
     src = str(Path(__file__).resolve().parents[2] / "src")

@@ -155,7 +155,7 @@ def job_spec(body: TrainRequest, data: Dataset, loss: Any, label: str) -> RunSpe
     """The run a job trains for one loss (``epochs`` is the cap, or one segment without one)."""
     return RunSpec(
         data, loss, model=body.model, hidden=body.layers(), activation=body.activation,
-        optimizer=body.optimizer, lr=body.lr, weight_decay=body.weight_decay,
+        optimizer=body.optimizer, lr=body.lr, weight_decay=body.weight_decay, l1=body.l1,
         epochs=body.epochs or limits.SEGMENT_EPOCHS, seed=body.seed,
         val_fraction=body.val_fraction, label=label,
     )  # fmt: skip
@@ -281,7 +281,7 @@ def step_job(job_id: str, request: Request) -> JobStatus:
 
 @router.post("/jobs/{job_id}/settings", response_model=JobStatus, responses=_ERRORS)
 def change_job(job_id: str, body: JobSettings, request: Request) -> JobStatus:
-    """Change the learning rate, the L2 rate or the losses' parameters from the next epoch.
+    """Change the learning rate, the L2 or L1 rate or the losses' parameters from the next epoch.
 
     A paused job takes them when it resumes (or steps). The optimizer's state
     (momentum, Adam's moments) starts afresh; the model keeps its parameters.
@@ -297,6 +297,8 @@ def change_job(job_id: str, body: JobSettings, request: Request) -> JobStatus:
             changes["lr"] = body.lr
         if body.weight_decay is not None:
             changes["weight_decay"] = body.weight_decay
+        if body.l1 is not None:
+            changes["l1"] = body.l1
         if body.losses is not None:
             given = body.losses[job_run.index]
             if given.name != job_run.loss.name and not (

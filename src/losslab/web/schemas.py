@@ -203,6 +203,7 @@ class TrainRequest(Request):
     optimizer: Literal["gd", "sgd", "momentum", "nesterov", "adam"] = "gd"
     lr: float = Field(0.05, gt=0.0, le=10.0)
     weight_decay: float = Field(0.0, ge=0.0, le=10.0, description="L2 regularisation rate")
+    l1: float = Field(0.0, ge=0.0, le=10.0, description="L1 regularisation rate")
     epochs: int | None = Field(
         300, ge=1, le=limits.MAX_EPOCHS,
         description="the epoch cap; None trains until stopped (or the job's time limit)",
@@ -236,6 +237,7 @@ class JobSettings(Request):
 
     lr: float | None = Field(None, gt=0.0, le=10.0)
     weight_decay: float | None = Field(None, ge=0.0, le=10.0)
+    l1: float | None = Field(None, ge=0.0, le=10.0)
     losses: list[LossSpec] | None = Field(None, min_length=1, max_length=limits.MAX_LOSSES_PER_JOB)
 
 
