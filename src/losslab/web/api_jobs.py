@@ -344,12 +344,15 @@ def _event(name: str, payload: dict[str, Any]) -> str:
 async def stream_job(job_id: str, request: Request) -> StreamingResponse:
     """Server-Sent Events: ``update`` (new records and snapshots) about 20 a second, ``done``.
 
-    When the client goes away the job is stopped and forgotten.
+    When the client goes away the job is stopped and forgotten. A job that
+    finished is kept until it has been idle for :data:`~limits.IDLE_TIMEOUT_S`
+    (its runs' landscape may still be asked for, which counts as activity).
     """
     manager = _manager(request)
     job = manager.get(job_id)
 
     async def events() -> AsyncIterator[str]:
+        finished = False
         sent = [0] * len(job.runs)
         versions = [-1] * len(job.runs)
         job.streams += 1
@@ -374,7 +377,8 @@ async def stream_job(job_id: str, request: Request) -> StreamingResponse:
                 await asyncio.sleep(limits.STREAM_INTERVAL_S)
         finally:
             job.streams -= 1
-            manager.remove(job.id)
+            if not finished:
+                manager.remove(job.id)
 
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     return StreamingResponse(events(), media_type="text/event-stream", headers=headers)

@@ -70,6 +70,27 @@ class JobRun:
     thread: threading.Thread | None = None
     steps: int = 0
     next_spec: RunSpec | None = None
+    path: list[np.ndarray] = field(default_factory=list)
+    path_epochs: list[int] = field(default_factory=list)
+
+    def keep_point(self, epoch: int, theta: np.ndarray) -> None:
+        """Add the flat parameters after ``epoch`` to the trajectory (call under the job's lock).
+
+        Past :data:`~limits.PATH_POINTS` points (fewer for a large network, so
+        that the path holds at most :data:`~limits.PATH_FLOATS` numbers) every
+        other one is dropped: a long run keeps an evenly thinned path from its
+        start to now.
+        """
+        if self.path_epochs and self.path_epochs[-1] == epoch:
+            return  # a new segment records its starting epoch again
+        self.path.append(theta)
+        self.path_epochs.append(epoch)
+        most = min(limits.PATH_POINTS, max(8, limits.PATH_FLOATS // max(theta.size, 1)))
+        if len(self.path) > most:
+            last = (self.path[-1], self.path_epochs[-1])
+            self.path, self.path_epochs = self.path[:-1:2], self.path_epochs[:-1:2]
+            self.path.append(last[0])
+            self.path_epochs.append(last[1])
 
     @property
     def label(self) -> str:
@@ -221,6 +242,7 @@ class Job:
                 entry["theta"] = finite(theta)
             with self.lock:
                 job_run.records.append(entry)
+                job_run.keep_point(entry["epoch"], theta.astype(np.float64))
             now = time.monotonic()
             if now - last_draw >= limits.STREAM_INTERVAL_S or not self.resume.is_set():
                 self._snapshot(job_run)
@@ -237,6 +259,10 @@ class Job:
             return self.stop.is_set() or job_run.next_spec is not None
 
         try:
+            with self.lock:  # the start of the trajectory, before any epoch
+                job_run.keep_point(
+                    0, np.concatenate([p.ravel() for p in job_run.model.params.values()])
+                )
             self._snapshot(job_run)
             if not self._gate(job_run):
                 job_run.state, job_run.message = "stopped", "stopped"

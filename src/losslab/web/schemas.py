@@ -392,6 +392,22 @@ class LandscapeRequest(Request):
     size: int = Field(61, ge=2, le=limits.MAX_GRID)
 
 
+class RunLandscapeResponse(BaseModel):
+    """A run's loss on a 2-D slice: ``z[j][i]`` at ``x[i]``, ``y[j]``, the path on the slice."""
+
+    plane: Literal["weights", "random", "pca"]
+    x: list[float]
+    y: list[float]
+    z: list[list[Number]]
+    path: list[list[Number]] = Field(description="the trajectory, one [x, y] per kept epoch")
+    epochs: list[int] = Field(description="the epoch of each point of the path")
+    current: list[Number] = Field(description="the latest point: the last of the path")
+    labels: list[str]
+    loss: str
+    label: str
+    explained: list[float] | None = Field(None, description="PCA plane: variance share per axis")
+
+
 class LandscapeResponse(BaseModel):
     """Loss values on a (w, b) grid: ``z[i][j]`` at ``w[j]``, ``b[i]``."""
 

@@ -625,6 +625,8 @@ async function train(event, { paused = false } = {}) {
   }
   state.info = info;
   state.job = info.job_id;
+  $("landscape-link").href = `/landscape?job=${info.job_id}`;
+  $("landscape-link").hidden = false;
   state.runs = info.runs.map((r) => ({ ...r, records: [], epochs: [], snapshot: null, state: "running" }));
   buildPanels();
   buildNetworkChoice();
