@@ -725,3 +725,39 @@ def test_mlp_run_landscape_on_random_and_pca_planes(client, app):
     assert _landscape(client, job_id, run=3).status_code == 422
     assert _landscape(client, job_id, size=500).status_code == 422
     assert _landscape(client, "nope").status_code == 404
+
+
+def test_a_long_path_is_thinned_evenly_keeping_its_ends(monkeypatch):
+    from losslab.web.jobs import JobRun
+
+    monkeypatch.setattr(limits, "PATH_POINTS", 10)
+    job_run = JobRun(index=0, run=None)
+    for epoch in range(0, 101):
+        job_run.keep_point(epoch, np.array([float(epoch), 0.0]))
+        assert job_run.path_epochs[-1] == epoch  # the latest point is always there
+    job_run.keep_point(100, np.array([100.0, 0.0]))  # a new segment's start: not kept twice
+    epochs = job_run.path_epochs
+    assert len(epochs) <= 10
+    assert epochs[0] == 0
+    assert epochs[-1] == 100
+    assert epochs == sorted(set(epochs))
+    assert [p[0] for p in job_run.path] == epochs
+    gaps = np.diff(epochs[:-1])
+    assert gaps.max() == gaps.min()  # even, but for the latest point
+
+
+def test_a_diverged_run_draws_its_finite_points(client, app):
+    body = {"dataset": {"name": "linear", "n_samples": 100}, "model": "linear", "epochs": 60,
+            "losses": [{"name": "mse"}], "optimizer": "gd", "lr": 10.0,
+            "epochs_per_second": None}  # fmt: skip
+    job_id = client.post("/api/jobs", json=body).json()["job_id"]
+    events(client, job_id)
+    job = app.state.jobs.get(job_id)
+    assert job.runs[0].state == "diverged"
+    with job.lock:  # past the divergence check, the parameters may overflow
+        job.runs[0].keep_point(999, np.array([np.inf, np.nan]))
+    for plane in ("auto", "random", "pca"):
+        response = _landscape(client, job_id, plane=plane, size=11)
+        assert response.status_code == 200, (plane, response.text)
+        assert all(None not in point for point in response.json()["path"])
+        assert 999 not in response.json()["epochs"]

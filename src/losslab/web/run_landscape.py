@@ -84,8 +84,14 @@ def run_slice(job_run: JobRun, path: np.ndarray, epochs: list[int], plane: str, 
         ``explained`` (PCA's share of variance, else None).
 
     Raises:
-        FieldError: naming ``plane`` for a plane the model cannot have.
+        FieldError: naming ``plane`` for a plane the model cannot have, or
+            ``index`` for a run without a finite point.
     """
+    # A diverged run's last points may be NaN or inf: the slice is of the finite ones.
+    keep = np.all(np.isfinite(path), axis=1)
+    if not keep.any():
+        raise FieldError("index", "the run has no finite parameters to draw")
+    path, epochs = path[keep], [e for e, k in zip(epochs, keep, strict=True) if k]
     model = copy.deepcopy(job_run.model)
     set_flat(model, path[-1])
     X, y, _, _ = job_run.run.training_data()
