@@ -6,7 +6,9 @@ weight decay λ every gradient first becomes ``g + λ θ`` (L2 penalty
 ``½ λ ‖θ‖²`` added to the objective, as ``torch.optim``'s ``weight_decay``;
 it applies to every parameter, biases included, unless ``decay_bias=False``
 leaves the bias vectors, the one-dimensional parameters, undecayed, as
-scikit-learn's linear models do). With learning rate η:
+scikit-learn's linear models do). With an L1 coefficient α the gradient
+also gains ``α sign(θ)``, the subgradient of the penalty ``α ‖θ‖₁`` (0 at
+``θ = 0``), on the same parameters weight decay acts on. With learning rate η:
 
 - ``GD`` / ``SGD``: ``θ ← θ − η g`` (GD is full batch, SGD uses mini-batches:
   the batching lives in :func:`losslab.train.fit`);
@@ -133,8 +135,19 @@ class Optimizer:
         lr: Base learning rate η₀ > 0.
         weight_decay: L2 coefficient λ ≥ 0 added to gradients as ``λ θ``.
         schedule: A :class:`Schedule` (constant when None).
-        decay_bias: Whether weight decay applies to one-dimensional
+        decay_bias: Whether weight decay and L1 apply to one-dimensional
             parameters (biases) too; True as in ``torch.optim``.
+        l1: L1 coefficient α ≥ 0 added to gradients as ``α sign(θ)``, the
+            subgradient of ``α ‖θ‖₁`` taking 0 at ``θ = 0``; a plain
+            (sub)gradient step, so weights oscillate around 0 within
+            ``η α`` rather than landing on it exactly.
+
+    Example:
+        >>> opt = SGD(0.1, l1=0.5)
+        >>> w = {"w": np.array([1.0, -2.0, 0.0])}
+        >>> opt.step(w, {"w": np.zeros(3)})
+        >>> w["w"]
+        array([ 0.95, -1.95,  0.  ])
     """
 
     full_batch = False
@@ -146,11 +159,15 @@ class Optimizer:
         weight_decay: float = 0.0,
         schedule: Schedule | None = None,
         decay_bias: bool = True,
+        l1: float = 0.0,
     ) -> None:
         if not (isinstance(lr, (int, float, np.floating)) and math.isfinite(lr) and lr > 0):
             raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
         if not weight_decay >= 0:
             raise ValueError(f"weight_decay must be >= 0, got {weight_decay!r}")
+        if not (isinstance(l1, (int, float, np.floating)) and math.isfinite(l1) and l1 >= 0):
+            raise ValueError(f"l1 must be a finite number >= 0, got {l1!r}")
+        self.l1 = float(l1)
         self.base_lr = float(lr)
         self.lr = float(lr)
         self.weight_decay = float(weight_decay)
@@ -166,15 +183,19 @@ class Optimizer:
         """Update every array in ``params`` in place from ``grads`` (same keys)."""
         for name, param in params.items():
             grad = grads[name]
-            if self.weight_decay and (self.decay_bias or param.ndim >= 2):
-                grad = grad + self.weight_decay * param
+            if self.decay_bias or param.ndim >= 2:
+                if self.weight_decay:
+                    grad = grad + self.weight_decay * param
+                if self.l1:
+                    grad = grad + self.l1 * np.sign(param)
             self._update(name, param, grad, self.state.setdefault(name, {}))
 
     def _update(self, name: str, param: np.ndarray, grad: np.ndarray, state: dict) -> None:
         raise NotImplementedError
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(lr={self.base_lr}, weight_decay={self.weight_decay})"
+        l1 = f", l1={self.l1}" if self.l1 else ""
+        return f"{type(self).__name__}(lr={self.base_lr}, weight_decay={self.weight_decay}{l1})"
 
 
 class SGD(Optimizer):
@@ -265,9 +286,10 @@ def make_optimizer(
     *,
     weight_decay: float = 0.0,
     schedule: str | Schedule | None = None,
+    l1: float = 0.0,
     **params,
 ) -> Optimizer:
-    """An optimizer by name with its learning rate, decay, schedule and extra parameters.
+    """An optimizer by name with its learning rate, L2 and L1 rates, schedule and extra parameters.
 
     An :class:`Optimizer` instance is returned as it is. Extra ``params`` go
     to the class (``momentum=0.9``, ``beta1``, ``beta2``, ``eps``).
@@ -277,5 +299,5 @@ def make_optimizer(
     if name not in _OPTIMIZERS:
         raise ValueError(f"optimizer must be one of {available()}, got {name!r}")
     return _OPTIMIZERS[name](
-        lr, weight_decay=weight_decay, schedule=make_schedule(schedule), **params
+        lr, weight_decay=weight_decay, schedule=make_schedule(schedule), l1=l1, **params
     )

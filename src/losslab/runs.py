@@ -225,6 +225,9 @@ class RunSpec:
         optimizer_params: Extra optimizer arguments (``momentum``, ``beta1`` ...).
         schedule: None or ``"constant"``, ``"step"`` or ``"cosine"``.
         weight_decay: L2 coefficient, >= 0.
+        l1: L1 coefficient α >= 0: the gradient gains ``α sign(θ)`` on the
+            parameters weight decay acts on (see :mod:`losslab.optim`); not
+            with a torch model.
         batch_size: Mini-batch size (not with ``"gd"``); None: full batch
             (``"sgd"``: 32, as :func:`losslab.train.fit` does).
         epochs: Passes over the training rows, >= 1.
@@ -257,6 +260,7 @@ class RunSpec:
     optimizer_params: Mapping[str, Any] = field(default_factory=dict)
     schedule: str | None = None
     weight_decay: float = 0.0
+    l1: float = 0.0
     batch_size: int | None = None
     epochs: int = 100
     seed: int = 0
@@ -292,6 +296,8 @@ class RunSpec:
                 )
             if self.weight_decay:
                 raise RunSpecError("free", "weight decay would move the fixed entries; use 0")
+            if self.l1:
+                raise RunSpecError("free", "l1 would move the fixed entries; use 0")
             set_("free", tuple(self.free))
 
     def _check_model(self) -> None:
@@ -321,6 +327,9 @@ class RunSpec:
             )
         set_("lr", _above("lr", self.lr, 0.0))
         set_("weight_decay", _at_least("weight_decay", self.weight_decay, 0.0))
+        set_("l1", _at_least("l1", self.l1, 0.0))
+        if self.l1 and self.model == "torch":
+            raise RunSpecError("l1", "a torch model trains without L1; use 0")
         if self.batch_size is not None:
             set_("batch_size", _at_least("batch_size", self.batch_size, 1, integer=True))
             if self.optimizer == "gd":
@@ -351,8 +360,8 @@ class RunSpec:
                 _dataset_key(self.dataset), self.loss, self.model,
                 self.hidden if mlp else (), self.activation if mlp else "",
                 self.optimizer, self.lr, _hashable(self.optimizer_params), self.schedule,
-                self.weight_decay, self.batch_size, self.epochs, self.seed, self.val_fraction,
-                self.divergence_factor, self.free, self.torch_model,
+                self.weight_decay, self.l1, self.batch_size, self.epochs, self.seed,
+                self.val_fraction, self.divergence_factor, self.free, self.torch_model,
             )  # fmt: skip
             object.__setattr__(self, "_key", key)
         return key
@@ -369,7 +378,7 @@ class RunSpec:
         """The keyword arguments of :func:`losslab.train.fit` this spec sets."""
         return {
             "optimizer": self.optimizer, "lr": self.lr, "epochs": self.epochs,
-            "batch_size": self.batch_size, "weight_decay": self.weight_decay,
+            "batch_size": self.batch_size, "weight_decay": self.weight_decay, "l1": self.l1,
             "schedule": self.schedule, "optimizer_params": dict(self.optimizer_params),
             "seed": self.seed, "divergence_factor": self.divergence_factor,
         }  # fmt: skip
@@ -449,7 +458,7 @@ class Run:
             from losslab.torch import fit as fit_torch
 
             arguments = self.spec.fit_arguments()
-            del arguments["schedule"]
+            del arguments["schedule"], arguments["l1"]
             self.history = fit_torch(
                 self.model, self.spec.loss, X, y, X_val=X_val, y_val=y_val,
                 callbacks=callbacks, progress=progress, **arguments,

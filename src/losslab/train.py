@@ -440,6 +440,7 @@ def fit(
     weight_decay: float = 0.0,
     schedule: str | Schedule | None = None,
     optimizer_params: dict[str, Any] | None = None,
+    l1: float = 0.0,
     sample_weight: ArrayLike | None = None,
     seed: int | None = 0,
     callbacks: Sequence[Callback] = (),
@@ -466,7 +467,7 @@ def fit(
         y_val: Validation targets, required with ``X_val``.
         optimizer: ``"gd"``, ``"sgd"``, ``"momentum"``, ``"nesterov"``,
             ``"adam"`` or an :class:`~losslab.optim.Optimizer` (then ``lr``,
-            ``weight_decay``, ``schedule`` and ``optimizer_params`` are not used).
+            ``weight_decay``, ``l1``, ``schedule`` and ``optimizer_params`` are not used).
         lr: Base learning rate, > 0.
         epochs: Number of passes over the data, >= 1.
         batch_size: Mini-batch size, or None for full batch.
@@ -475,6 +476,10 @@ def fit(
             ``"cosine"`` (down to 0 at the last epoch) or a
             :class:`~losslab.optim.Schedule`.
         optimizer_params: Extra optimizer arguments (``momentum``, ``beta1`` ...).
+        l1: L1 coefficient α >= 0: each step's gradient gains ``α sign(θ)``,
+            the subgradient of ``α ‖θ‖₁``, on the parameters weight decay acts
+            on (see :mod:`losslab.optim`). The recorded loss stays the data
+            loss, without either penalty.
         sample_weight: Per-row weights for the training loss (weighted mean).
         seed: Seed of the mini-batch shuffling.
         callbacks: Called as ``callback(epoch, record, model)`` after each
@@ -517,7 +522,9 @@ def fit(
         TypeError: For non-numeric ``X`` or ``y``.
     """
     loss = resolve_loss(loss)
-    opt = _optimizer(optimizer, lr, epochs, weight_decay, schedule, optimizer_params, metrics_every)
+    opt = _optimizer(
+        optimizer, lr, epochs, weight_decay, schedule, optimizer_params, metrics_every, l1
+    )
     _check_model(model, loss)
     data = _TrainingData.check(model, loss, X, y, X_val, y_val, sample_weight, cost_matrix)
     batch_size = _batch_size(batch_size, opt, optimizer)
@@ -554,7 +561,7 @@ def fit(
 
 
 def _optimizer(
-    optimizer, lr, epochs, weight_decay, schedule, optimizer_params, metrics_every
+    optimizer, lr, epochs, weight_decay, schedule, optimizer_params, metrics_every, l1=0.0
 ) -> Optimizer:
     """The optimizer ``fit`` steps, after checking the epoch counts."""
     if not isinstance(epochs, (int, np.integer)) or epochs < 1:
@@ -564,7 +571,7 @@ def _optimizer(
     if isinstance(schedule, str) and schedule == "cosine":
         schedule = CosineSchedule(t_max=epochs)
     return make_optimizer(
-        optimizer, lr, weight_decay=weight_decay, schedule=make_schedule(schedule),
+        optimizer, lr, weight_decay=weight_decay, schedule=make_schedule(schedule), l1=l1,
         **(optimizer_params or {}),
     )  # fmt: skip
 

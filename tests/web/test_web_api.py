@@ -7,6 +7,7 @@ import re
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from losslab import lessons
@@ -191,7 +192,9 @@ def test_job_streams_records_and_snapshots_then_done(client):
     assert epochs == list(range(1, 41))
     snapshots = [run["snapshot"] for u in updates for run in u["runs"] if "snapshot" in run]
     assert len(snapshots[-1]["x"]) == len(snapshots[-1]["y"]) == 101
-    # The stream's end frees the job.
+    # A finished job stays (for its landscape) until idle; Reset's DELETE frees it.
+    assert client.get(f"/api/jobs/{job['job_id']}").json()["state"] == "finished"
+    assert client.delete(f"/api/jobs/{job['job_id']}").status_code in (200, 204)
     assert client.get(f"/api/jobs/{job['job_id']}").status_code == 404
 
 
@@ -533,10 +536,31 @@ def test_settings_changed_while_paused_take_effect_on_resume(client):
     assert after[0]["train_loss"] < before[-1]["train_loss"]
 
 
+def test_l1_set_while_paused_pulls_the_weights_to_zero_on_resume(client):
+    # Huber's gradient is at most delta per unit feature: an L1 rate of 5 outweighs it,
+    # so every parameter ends within one step (lr · l1) of 0, where L1 alone puts it.
+    body = {"losses": [{"name": "huber", "params": {"delta": 1.0}}], "epochs": None,
+            "epochs_per_second": 200, "optimizer": "gd", "lr": 0.05}  # fmt: skip
+    job_id = client.post("/api/jobs", json=body).json()["job_id"]
+    _wait(lambda: _epochs(client, job_id)[0] >= 40)
+    client.post(f"/api/jobs/{job_id}/pause")
+    assert client.post(f"/api/jobs/{job_id}/settings", json={"l1": 5.0}).status_code == 200
+    paused_at = _epochs(client, job_id)[0]
+    client.post(f"/api/jobs/{job_id}/resume")
+    _wait(lambda: _epochs(client, job_id)[0] >= paused_at + 30)
+    client.post(f"/api/jobs/{job_id}/stop")
+    records = [r for n, u in events(client, job_id) if n == "update" for run in u["runs"]
+               for r in run.get("records", [])]  # fmt: skip
+    before = next(r for r in records if r["epoch"] == paused_at)
+    assert max(abs(t) for t in before["theta"]) > 0.5
+    assert max(abs(t) for t in records[-1]["theta"]) <= 0.05 * 5.0 + 1e-9
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [
         ({"lr": 0}, "body.lr"),
+        ({"l1": -0.1}, "body.l1"),
         ({"losses": [{"name": "mse"}]}, "body.losses.0.name"),
         ({"losses": [{"name": "huber"}, {"name": "huber"}]}, "body.losses"),
         ({"losses": [{"name": "huber", "params": {"delta": -1}}]}, "body.losses.0.params"),
@@ -573,7 +597,7 @@ def test_copied_script_prints_what_the_job_recorded(client):
             "losses": [{"name": "huber", "params": {"delta": 0.5}},
                        {"name": "custom", "expression": "abs(y_pred - y_true)**1.5"}],
             "model": "mlp", "hidden": [4, 3], "optimizer": "adam", "lr": 0.05,
-            "weight_decay": 0.01, "epochs_per_second": None}  # fmt: skip
+            "weight_decay": 0.01, "l1": 0.003, "epochs_per_second": None}  # fmt: skip
     job = client.post("/api/jobs", json=body).json()
     stream = events(client, job["job_id"])
     last = {}
@@ -634,3 +658,106 @@ def test_features_only_for_generated_plane_data(client):
     response = client.post("/api/jobs", json=body)
     assert response.status_code == 422
     assert field_of(response) == ["body.features"]
+
+
+# ---------------------------------------------------------------- a run's landscape
+
+
+def _landscape(client, job_id, run=0, **params):
+    return client.get(f"/api/jobs/{job_id}/runs/{run}/landscape", params=params)
+
+
+def test_logistic_run_landscape_is_the_log_loss_over_its_two_weights(client, app):
+    from sklearn.metrics import log_loss
+
+    body = {"dataset": {"name": "moons", "n_samples": 200}, "model": "linear", "epochs": 30,
+            "losses": [{"name": "bce_with_logits"}, {"name": "hinge"}],
+            "optimizer": "adam", "lr": 0.1, "epochs_per_second": None}  # fmt: skip
+    job_id = client.post("/api/jobs", json=body).json()["job_id"]
+    records = [r for n, u in events(client, job_id) if n == "update" for run in u["runs"]
+               if run["index"] == 0 for r in run.get("records", [])]  # fmt: skip
+    response = _landscape(client, job_id, size=21)
+    assert response.status_code == 200, response.text
+    sliced = response.json()
+    assert sliced["plane"] == "weights"
+    assert sliced["labels"] == ["weight[0]", "weight[1]"]
+    assert sliced["epochs"] == [0] + [r["epoch"] for r in records] == list(range(31))
+    job_run = app.state.jobs.get(job_id).runs[0]
+    weight, bias = job_run.model.params["weight"].ravel(), job_run.model.params["bias"][0]
+    assert sliced["current"] == pytest.approx(weight, abs=1e-6)
+    assert sliced["path"][0] == [0.0, 0.0]  # the linear model starts at zero
+    X, y, _, _ = job_run.run.training_data()
+    for i, j in [(0, 0), (20, 3), (7, 15)]:
+        w = np.array([sliced["x"][i], sliced["y"][j]])
+        p = 1.0 / (1.0 + np.exp(-(X @ w + bias)))
+        assert sliced["z"][j][i] == pytest.approx(log_loss(y, p), rel=1e-5)
+    hinge = _landscape(client, job_id, run=1, size=21).json()
+    assert hinge["loss"] == "hinge"
+    assert hinge["z"] != sliced["z"]
+
+
+def test_mlp_run_landscape_on_random_and_pca_planes(client, app):
+    from losslab.runs import prepare
+
+    body = {"dataset": {"name": "moons", "n_samples": 200}, "model": "mlp", "hidden": [6, 5],
+            "epochs": 25, "losses": [{"name": "bce_with_logits"}], "optimizer": "adam",
+            "lr": 0.05, "epochs_per_second": None}  # fmt: skip
+    job_id = client.post("/api/jobs", json=body).json()["job_id"]
+    records = [r for n, u in events(client, job_id) if n == "update" for run in u["runs"]
+               for r in run.get("records", [])]  # fmt: skip
+    auto = _landscape(client, job_id, size=21).json()
+    assert auto["plane"] == "random"
+    # The random plane is centred on the start: the grid's middle is the untrained loss.
+    assert auto["path"][0] == [0.0, 0.0]
+    assert auto["x"][10] == pytest.approx(0.0, abs=1e-12)
+    start = prepare(app.state.jobs.get(job_id).runs[0].run.spec)
+    X, y, _, _ = start.training_data()
+    assert auto["z"][10][10] == pytest.approx(start.loss(start.model(X), y), rel=1e-5)
+    assert _landscape(client, job_id, size=21, seed=1).json()["z"] != auto["z"]
+    pca = _landscape(client, job_id, size=21, plane="pca").json()
+    # The PCA plane is centred on the latest point: its middle is the last loss.
+    assert pca["current"] == [0.0, 0.0]
+    assert pca["z"][10][10] == pytest.approx(records[-1]["train_loss"], rel=1e-6)
+    assert 0.0 < sum(pca["explained"]) <= 1.0 + 1e-9
+    # Bad requests name their field; an unknown job is 404.
+    assert _landscape(client, job_id, plane="weights").status_code == 422
+    assert _landscape(client, job_id, plane="hessian").status_code == 422
+    assert _landscape(client, job_id, run=3).status_code == 422
+    assert _landscape(client, job_id, size=500).status_code == 422
+    assert _landscape(client, "nope").status_code == 404
+
+
+def test_a_long_path_is_thinned_evenly_keeping_its_ends(monkeypatch):
+    from losslab.web.jobs import JobRun
+
+    monkeypatch.setattr(limits, "PATH_POINTS", 10)
+    job_run = JobRun(index=0, run=None)
+    for epoch in range(0, 101):
+        job_run.keep_point(epoch, np.array([float(epoch), 0.0]))
+        assert job_run.path_epochs[-1] == epoch  # the latest point is always there
+    job_run.keep_point(100, np.array([100.0, 0.0]))  # a new segment's start: not kept twice
+    epochs = job_run.path_epochs
+    assert len(epochs) <= 10
+    assert epochs[0] == 0
+    assert epochs[-1] == 100
+    assert epochs == sorted(set(epochs))
+    assert [p[0] for p in job_run.path] == epochs
+    gaps = np.diff(epochs[:-1])
+    assert gaps.max() == gaps.min()  # even, but for the latest point
+
+
+def test_a_diverged_run_draws_its_finite_points(client, app):
+    body = {"dataset": {"name": "linear", "n_samples": 100}, "model": "linear", "epochs": 60,
+            "losses": [{"name": "mse"}], "optimizer": "gd", "lr": 10.0,
+            "epochs_per_second": None}  # fmt: skip
+    job_id = client.post("/api/jobs", json=body).json()["job_id"]
+    events(client, job_id)
+    job = app.state.jobs.get(job_id)
+    assert job.runs[0].state == "diverged"
+    with job.lock:  # past the divergence check, the parameters may overflow
+        job.runs[0].keep_point(999, np.array([np.inf, np.nan]))
+    for plane in ("auto", "random", "pca"):
+        response = _landscape(client, job_id, plane=plane, size=11)
+        assert response.status_code == 200, (plane, response.text)
+        assert all(None not in point for point in response.json()["path"])
+        assert 999 not in response.json()["epochs"]

@@ -317,8 +317,10 @@ def test_copy_as_python_prints_the_numbers_the_page_shows(page, screenshot, tmp_
     import sys
     from pathlib import Path
 
-    page.goto(page.base + "/?dataset=moons")
+    # An L1 rate from the address: the job trains with it and the script carries it.
+    page.goto(page.base + "/?dataset=moons&l1=0.002")
     page.wait_for_selector(READY)
+    assert page.input_value("#l1") == "0.002"
     press(page, "#train")
     wait_until(page, "document.getElementById('loss-plot').data?.[0]?.y?.length >= 60", 20)
     press(page, "#pause")
@@ -336,6 +338,7 @@ def test_copy_as_python_prints_the_numbers_the_page_shows(page, screenshot, tmp_
     press(page, "#copy-python")
     wait_until(page, "document.getElementById('python-script').value.includes('execute(spec)')")
     script = page.input_value("#python-script")
+    assert "l1=0.002," in script
     path = tmp_path / "setup.py"
     path.write_text(script)
     src = str(Path(__file__).resolve().parents[2] / "src")
@@ -481,4 +484,54 @@ def test_input_features_by_keyboard_make_xor_linear(page):
     wait_until(page, "document.querySelectorAll('#results tbody tr').length === 2")
     table = page.evaluate(RESULTS)
     assert min(row["val_accuracy"] for row in table.values()) >= 0.95
+    assert not page.errors
+
+
+def test_landscape_follows_two_playground_runs_live(page, screenshot):
+    import io
+
+    from PIL import Image
+
+    page.goto(page.base + "/?dataset=moons&speed=60")
+    page.wait_for_selector(READY)
+    press(page, "#train")
+    wait_until(page, "window.losslabRecords?.length === 2 && window.losslabRecords[1] >= 3", 20)
+    link = page.get_attribute("#landscape-link", "href")
+    assert link.startswith("/landscape?job=")
+    tab = page.context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    tab.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    tab.goto(page.base + link)
+    tab.wait_for_selector(READY)
+    both = "window.losslabRunSlices.every(s => s !== null)"
+    wait_until(tab, both, 20)
+    # The MLP gets the filter-normalised random plane; two runs, two losses, side by side.
+    slices = tab.evaluate("window.losslabRunSlices")
+    assert [s["plane"] for s in slices] == ["random", "random"]
+    assert slices[0]["loss"] != slices[1]["loss"]
+    for plot in ("run-landscape-a", "run-landscape-b"):
+        assert tab.evaluate(f"document.getElementById('{plot}').data.length") == 3
+    # The current point moves as epochs arrive.
+    first = slices[0]
+    wait_until(tab, f"window.losslabRunSlices[0]?.epochs.at(-1) >= {first['epochs'][-1] + 10}", 20)
+    later = tab.evaluate("window.losslabRunSlices[0]")
+    assert later["current"] != first["current"]
+    assert len(later["path"]) > len(first["path"])
+    drawn = tab.evaluate("document.getElementById('run-landscape-a').data[2].x[0]")
+    wait_until(tab, f"document.getElementById('run-landscape-a').data[2].x[0] !== {drawn}", 10)
+    # The surface renders: the plot's pixels hold a colour scale, not a blank box.
+    png = tab.locator("#run-landscape-a").screenshot()
+    colours = Image.open(io.BytesIO(png)).convert("RGB").getcolors(maxcolors=1 << 20)
+    assert len(colours) > 200, len(colours)
+    screenshot(tab, "landscape-runs-random")
+    # The trajectory's own PCA plane, centred on the current point.
+    tab.select_option("#run-plane", "pca")
+    wait_until(tab, "window.losslabRunSlices.every(s => s?.plane === 'pca')", 20)
+    assert tab.evaluate("window.losslabRunSlices[0].current") == [0.0, 0.0]
+    screenshot(tab, "landscape-runs-pca")
+    tab.close()
+    assert not errors
+    press(page, "#stop")
+    wait_until(page, "document.getElementById('status').textContent.startsWith('stopped')")
     assert not page.errors

@@ -155,7 +155,7 @@ def job_spec(body: TrainRequest, data: Dataset, loss: Any, label: str) -> RunSpe
     """The run a job trains for one loss (``epochs`` is the cap, or one segment without one)."""
     return RunSpec(
         data, loss, model=body.model, hidden=body.layers(), activation=body.activation,
-        optimizer=body.optimizer, lr=body.lr, weight_decay=body.weight_decay,
+        optimizer=body.optimizer, lr=body.lr, weight_decay=body.weight_decay, l1=body.l1,
         epochs=body.epochs or limits.SEGMENT_EPOCHS, seed=body.seed,
         val_fraction=body.val_fraction, label=label,
     )  # fmt: skip
@@ -281,7 +281,7 @@ def step_job(job_id: str, request: Request) -> JobStatus:
 
 @router.post("/jobs/{job_id}/settings", response_model=JobStatus, responses=_ERRORS)
 def change_job(job_id: str, body: JobSettings, request: Request) -> JobStatus:
-    """Change the learning rate, the L2 rate or the losses' parameters from the next epoch.
+    """Change the learning rate, the L2 or L1 rate or the losses' parameters from the next epoch.
 
     A paused job takes them when it resumes (or steps). The optimizer's state
     (momentum, Adam's moments) starts afresh; the model keeps its parameters.
@@ -297,6 +297,8 @@ def change_job(job_id: str, body: JobSettings, request: Request) -> JobStatus:
             changes["lr"] = body.lr
         if body.weight_decay is not None:
             changes["weight_decay"] = body.weight_decay
+        if body.l1 is not None:
+            changes["l1"] = body.l1
         if body.losses is not None:
             given = body.losses[job_run.index]
             if given.name != job_run.loss.name and not (
@@ -342,12 +344,15 @@ def _event(name: str, payload: dict[str, Any]) -> str:
 async def stream_job(job_id: str, request: Request) -> StreamingResponse:
     """Server-Sent Events: ``update`` (new records and snapshots) about 20 a second, ``done``.
 
-    When the client goes away the job is stopped and forgotten.
+    When the client goes away the job is stopped and forgotten. A job that
+    finished is kept until it has been idle for :data:`~limits.IDLE_TIMEOUT_S`
+    (its runs' landscape may still be asked for, which counts as activity).
     """
     manager = _manager(request)
     job = manager.get(job_id)
 
     async def events() -> AsyncIterator[str]:
+        finished = False
         sent = [0] * len(job.runs)
         versions = [-1] * len(job.runs)
         job.streams += 1
@@ -372,7 +377,8 @@ async def stream_job(job_id: str, request: Request) -> StreamingResponse:
                 await asyncio.sleep(limits.STREAM_INTERVAL_S)
         finally:
             job.streams -= 1
-            manager.remove(job.id)
+            if not finished:
+                manager.remove(job.id)
 
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     return StreamingResponse(events(), media_type="text/event-stream", headers=headers)

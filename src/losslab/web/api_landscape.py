@@ -1,19 +1,29 @@
-"""``/api/landscape``: the loss over a grid of (w, b) for a linear model on 1-feature data.
+"""The landscape endpoints: a (w, b) grid, and a 2-D slice of a playground run's loss.
 
-The surface itself is computed by :func:`losslab.landscape.grid_surface`.
+``/api/landscape``: the loss over a grid of (w, b) for a linear model on
+1-feature data; ``/api/jobs/{id}/runs/{index}/landscape``: a 2-D slice of a
+playground run's loss with its trajectory (:mod:`losslab.web.run_landscape`).
+
+The surfaces themselves are computed by :mod:`losslab.landscape`.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 
 from losslab.models import make_model
 from losslab.web import data as _data
+from losslab.web import limits
 from losslab.web.api_jobs import request_loss
 from losslab.web.errors import FieldError
 from losslab.web.jobs import finite
-from losslab.web.schemas import ErrorResponse, LandscapeRequest, LandscapeResponse
+from losslab.web.schemas import (
+    ErrorResponse,
+    LandscapeRequest,
+    LandscapeResponse,
+    RunLandscapeResponse,
+)
 
 router = APIRouter(prefix="/api", tags=["landscape"])
 
@@ -54,3 +64,36 @@ def landscape(body: LandscapeRequest, request: Request) -> LandscapeResponse:
         loss=loss.name,
         minimum=[float(surface.x[i]), float(surface.y[j]), float(values[j, i])],
     )
+
+
+@router.get(
+    "/jobs/{job_id}/runs/{index}/landscape",
+    response_model=RunLandscapeResponse,
+    responses={404: {"model": ErrorResponse}},
+)
+def run_landscape(
+    job_id: str,
+    index: int,
+    request: Request,
+    plane: str = Query("auto", description="auto, weights, random or pca"),
+    size: int = Query(41, ge=5, le=limits.LANDSCAPE_GRID),
+    seed: int = Query(0, ge=0, le=2**31 - 1),
+) -> RunLandscapeResponse:
+    """Run ``index``'s loss on a 2-D slice of its parameters, its path so far projected on it.
+
+    Ask again as the run trains: the path and the current point move with it.
+    """
+    from losslab.web.run_landscape import PLANES, run_slice
+
+    if plane not in PLANES:
+        raise FieldError("plane", f"must be one of {PLANES}, got {plane!r}")
+    job = request.app.state.jobs.get(job_id)
+    if not 0 <= index < len(job.runs):
+        raise FieldError("index", f"the job has runs 0 to {len(job.runs) - 1}, got {index}")
+    job_run = job.runs[index]
+    with job.lock:
+        path = np.stack(job_run.path) if job_run.path else None
+        epochs = list(job_run.path_epochs)
+    if path is None:
+        raise FieldError("index", "the run has not recorded an epoch yet")
+    return RunLandscapeResponse(**run_slice(job_run, path, epochs, plane, size, seed))

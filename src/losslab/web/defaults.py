@@ -20,8 +20,8 @@ PLANE = ("moons", "circles", "xor", "spirals", "blobs")
 
 _MLP: dict[str, Any] = {
     "model": "mlp", "hidden": [8, 8], "activation": "tanh", "optimizer": "adam", "lr": 0.03,
-    "weight_decay": 0.0, "epochs": None, "epochs_per_second": 100.0, "val_fraction": 0.25,
-    "seed": 0,
+    "weight_decay": 0.0, "l1": 0.0, "epochs": None, "epochs_per_second": 100.0,
+    "val_fraction": 0.25, "seed": 0,
 }  # fmt: skip
 _DATA: dict[str, dict[str, Any]] = {
     "moons": {"n_samples": 400, "noise": 0.15},

@@ -70,6 +70,47 @@ class JobRun:
     thread: threading.Thread | None = None
     steps: int = 0
     next_spec: RunSpec | None = None
+    kept: list[tuple[int, np.ndarray]] = field(default_factory=list)
+    tail: tuple[int, np.ndarray] | None = None
+    arrivals: int = 0
+    stride: int = 1
+
+    def keep_point(self, epoch: int, theta: np.ndarray) -> None:
+        """Add the flat parameters after ``epoch`` to the trajectory (call under the job's lock).
+
+        Every ``stride``-th point is kept; past :data:`~limits.PATH_POINTS`
+        kept points (fewer for a large network, so that the path holds at most
+        :data:`~limits.PATH_FLOATS` numbers) every other one is dropped and the
+        stride doubles: a long run keeps an evenly thinned path from its start,
+        and the latest point besides.
+        """
+        if self.path_epochs and self.path_epochs[-1] == epoch:
+            return  # a new segment records its starting epoch again
+        if self.arrivals % self.stride == 0:
+            self.kept.append((epoch, theta))
+            self.tail = None
+        else:
+            self.tail = (epoch, theta)
+        self.arrivals += 1
+        most = min(limits.PATH_POINTS - 1, max(8, limits.PATH_FLOATS // max(theta.size, 1)))
+        if len(self.kept) > most:
+            last = self.kept[-1]
+            self.kept = self.kept[::2]
+            self.stride *= 2
+            if self.kept[-1] is not last and self.tail is None:
+                self.tail = last
+
+    @property
+    def path(self) -> list[np.ndarray]:
+        """The kept parameter vectors, the latest last."""
+        points = self.kept + ([self.tail] if self.tail is not None else [])
+        return [theta for _, theta in points]
+
+    @property
+    def path_epochs(self) -> list[int]:
+        """The epoch of each point of :attr:`path`."""
+        points = self.kept + ([self.tail] if self.tail is not None else [])
+        return [epoch for epoch, _ in points]
 
     @property
     def label(self) -> str:
@@ -221,6 +262,7 @@ class Job:
                 entry["theta"] = finite(theta)
             with self.lock:
                 job_run.records.append(entry)
+                job_run.keep_point(entry["epoch"], theta.astype(np.float64))
             now = time.monotonic()
             if now - last_draw >= limits.STREAM_INTERVAL_S or not self.resume.is_set():
                 self._snapshot(job_run)
@@ -237,6 +279,10 @@ class Job:
             return self.stop.is_set() or job_run.next_spec is not None
 
         try:
+            with self.lock:  # the start of the trajectory, before any epoch
+                job_run.keep_point(
+                    0, np.concatenate([p.ravel() for p in job_run.model.params.values()])
+                )
             self._snapshot(job_run)
             if not self._gate(job_run):
                 job_run.state, job_run.message = "stopped", "stopped"

@@ -34,6 +34,13 @@ MAX_JOB_SECONDS = 600.0
 """A job is stopped after this long, streamed or not."""
 STREAM_INTERVAL_S = 0.05
 """Seconds between two stream updates: 20 a second."""
+PATH_POINTS = 1_000
+"""Most parameter vectors a run keeps of its trajectory for the landscape; beyond, every
+other one is dropped (the first and the latest always stay)."""
+PATH_FLOATS = 2_000_000
+"""Most numbers a run's trajectory holds (16 MB): a large network keeps fewer points."""
+LANDSCAPE_GRID = 61
+"""Most points per side of a run's landscape slice (61 x 61)."""
 DISPLAY_POINTS = 2_000
 """Most data points sent to the page for drawing (a seeded subsample beyond)."""
 

@@ -203,6 +203,7 @@ class TrainRequest(Request):
     optimizer: Literal["gd", "sgd", "momentum", "nesterov", "adam"] = "gd"
     lr: float = Field(0.05, gt=0.0, le=10.0)
     weight_decay: float = Field(0.0, ge=0.0, le=10.0, description="L2 regularisation rate")
+    l1: float = Field(0.0, ge=0.0, le=10.0, description="L1 regularisation rate")
     epochs: int | None = Field(
         300, ge=1, le=limits.MAX_EPOCHS,
         description="the epoch cap; None trains until stopped (or the job's time limit)",
@@ -236,6 +237,7 @@ class JobSettings(Request):
 
     lr: float | None = Field(None, gt=0.0, le=10.0)
     weight_decay: float | None = Field(None, ge=0.0, le=10.0)
+    l1: float | None = Field(None, ge=0.0, le=10.0)
     losses: list[LossSpec] | None = Field(None, min_length=1, max_length=limits.MAX_LOSSES_PER_JOB)
 
 
@@ -388,6 +390,22 @@ class LandscapeRequest(Request):
     b_min: float = Field(-5.0, ge=-1e4, le=1e4)
     b_max: float = Field(5.0, ge=-1e4, le=1e4)
     size: int = Field(61, ge=2, le=limits.MAX_GRID)
+
+
+class RunLandscapeResponse(BaseModel):
+    """A run's loss on a 2-D slice: ``z[j][i]`` at ``x[i]``, ``y[j]``, the path on the slice."""
+
+    plane: Literal["weights", "random", "pca"]
+    x: list[float]
+    y: list[float]
+    z: list[list[Number]]
+    path: list[list[Number]] = Field(description="the trajectory, one [x, y] per kept epoch")
+    epochs: list[int] = Field(description="the epoch of each point of the path")
+    current: list[Number] = Field(description="the latest point: the last of the path")
+    labels: list[str]
+    loss: str
+    label: str
+    explained: list[float] | None = Field(None, description="PCA plane: variance share per axis")
 
 
 class LandscapeResponse(BaseModel):

@@ -4,7 +4,7 @@ The script builds the same :class:`losslab.runs.RunSpec` per loss as the job
 (:func:`losslab.web.api_jobs.job_spec`), trains it with
 :func:`losslab.runs.execute` for the epochs the page reached, and prints the
 last record's loss and metrics as the page's results table shows them
-(six significant digits). A job whose rate, L2 rate or loss parameters
+(six significant digits). A job whose rate, L2 or L1 rate or loss parameters
 changed while it trained is not reproduced: the script trains the current
 setup from epoch 0.
 """
@@ -94,7 +94,8 @@ for label, loss, epochs in runs:
     spec = RunSpec(
         data, loss, model={body.model!r}, hidden={body.layers()!r}, activation={body.activation!r},
         optimizer={body.optimizer!r}, lr={body.lr!r}, weight_decay={body.weight_decay!r},
-        epochs=epochs, seed={body.seed!r}, val_fraction={body.val_fraction!r}, label=label,
+        l1={body.l1!r}, epochs=epochs, seed={body.seed!r}, val_fraction={body.val_fraction!r},
+        label=label,
     )
     last = execute(spec).history.records[-1]
     shown = [

@@ -5,7 +5,7 @@ import {
 
 const $ = (id) => document.getElementById(id);
 const FIELDS = ["dataset", "n", "seed", "noise", "outliers", "ratio", "flip", "model", "hidden",
-  "activation", "opt", "lr", "l2", "epochs", "speed", "metric"];
+  "activation", "opt", "lr", "l2", "l1", "epochs", "speed", "metric"];
 // Knobs of the dataset the page offers, by input id, and the request field each sets.
 const KNOBS = { n: "n_samples", noise: "noise", outliers: "outlier_fraction", ratio: "ratio",
   flip: "flip_fraction", seed: "seed" };
@@ -128,6 +128,7 @@ function applyDefaults(name) {
   $("opt").value = setup.optimizer;
   $("lr").value = setup.lr;
   $("l2").value = setup.weight_decay;
+  $("l1").value = setup.l1 ?? 0;
   $("speed").value = setup.epochs_per_second ?? 100;
   $("cap").checked = setup.epochs !== null;
   if (setup.epochs !== null) $("epochs").value = setup.epochs;
@@ -159,17 +160,19 @@ function requestBody() {
     },
     losses, model: $("model").value, hidden: hiddenLayers(), activation: $("activation").value,
     optimizer: $("opt").value, lr: Number($("lr").value), weight_decay: Number($("l2").value) || 0,
+    l1: Number($("l1").value) || 0,
     epochs: $("cap").checked ? Number($("epochs").value) : null, features: chosenFeatures(),
     epochs_per_second: Number($("speed").value) || null, seed: Number($("seed").value),
   };
 }
 
-/** What may change while training: rate, L2 rate and each run's loss parameters, as now set. */
+/** What may change while training: rate, L2 and L1 rates and each run's loss parameters, as now set. */
 function settingsBody() {
   const losses = state.info.runs.map((run) => (run.loss === "custom"
     ? { name: "custom", params: {}, expression: $("custom-expr").value }
     : { name: run.loss, params: paramsOf(run.loss) }));
-  return { lr: Number($("lr").value), weight_decay: Number($("l2").value) || 0, losses };
+  return { lr: Number($("lr").value), weight_decay: Number($("l2").value) || 0,
+    l1: Number($("l1").value) || 0, losses };
 }
 
 /** The parameters typed for loss ``name`` (its inputs are ``loss-<name>-<param>``). */
@@ -188,7 +191,7 @@ async function sendSettings() {
     const change = settingsBody();
     const s = await api(`/api/jobs/${id}/settings`, { method: "POST", body: change });
     state.body = { ...state.body, lr: change.lr, weight_decay: change.weight_decay,
-      losses: change.losses };
+      l1: change.l1, losses: change.losses };
     state.changed = true;
     if (state.job === id) status(`${s.state}: new settings apply from the next epoch.`);
   } catch (error) {
@@ -622,6 +625,8 @@ async function train(event, { paused = false } = {}) {
   }
   state.info = info;
   state.job = info.job_id;
+  $("landscape-link").href = `/landscape?job=${info.job_id}`;
+  $("landscape-link").hidden = false;
   state.runs = info.runs.map((r) => ({ ...r, records: [], epochs: [], snapshot: null, state: "running" }));
   buildPanels();
   buildNetworkChoice();
@@ -780,9 +785,9 @@ async function init() {
   $("pause").addEventListener("click", () => control("pause"));
   $("resume").addEventListener("click", () => control("resume"));
   $("step").addEventListener("click", () => control("step"));
-  // Rate, L2 and loss parameters reach a running or paused job from its next epoch.
+  // Rate, L2, L1 and loss parameters reach a running or paused job from its next epoch.
   $("setup").addEventListener("change", (e) => {
-    if (e.target.id === "lr" || e.target.id === "l2" || e.target.dataset?.param) sendSettings();
+    if (e.target.id === "lr" || e.target.id === "l2" || e.target.id === "l1" || e.target.dataset?.param) sendSettings();
   });
   $("stop").addEventListener("click", () => control("stop"));
   $("reset").addEventListener("click", reset);
