@@ -141,3 +141,13 @@ def test_reliability_of_a_calibrated_sample() -> None:
     table = reliability(p, y)
     np.testing.assert_allclose(table["frequency"], table["confidence"], atol=0.03)
     assert table["count"].sum() == p.size
+
+
+def test_l1_reaches_every_run_and_the_config() -> None:
+    result = compare("linear:n_samples=60", ["mse"], seeds=1, epochs=3, l1=0.05)
+    assert [run.spec.l1 for run in result.runs] == [0.05]
+    assert result.config["l1"] == 0.05
+    plain = compare("linear:n_samples=60", ["mse"], seeds=1, epochs=3)
+    # The same seed and data: only the penalty differs, and it moves the parameters.
+    norms = [c.runs[0].history.records[-1]["param_norm"] for c in (plain, result)]
+    assert norms[0] != norms[1]

@@ -15,7 +15,7 @@ from losslab import lessons
 READY = "body[data-ready=true]"
 
 
-def wait_until(page, expression: str, timeout: float = 10.0):
+def wait_until(page, expression: str, timeout: float = 30.0):
     """Poll a JavaScript expression until it is truthy; return its value."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -124,7 +124,7 @@ def test_playground_classification_draws_a_boundary(page, screenshot):
     )
     page.wait_for_selector(READY)
     page.click("#train")
-    wait_until(page, "document.getElementById('status').textContent.startsWith('finished')", 20)
+    wait_until(page, "document.getElementById('status').textContent.startsWith('finished')", 60)
     # The plots redraw on the next animation frame after the last update: wait for it.
     wait_until(page, "(document.getElementById('metric-plot').data?.[0]?.y || []).length >= 150")
     kinds = page.evaluate("document.getElementById('data-plot').data.map(t => t.type)")
@@ -480,7 +480,7 @@ def test_input_features_by_keyboard_make_xor_linear(page):
     assert page.is_checked("#feature-x1x2")
     assert "features=x1x2" in page.url
     press(page, "#train")
-    wait_until(page, "document.getElementById('status').textContent.startsWith('finished')", 20)
+    wait_until(page, "document.getElementById('status').textContent.startsWith('finished')", 60)
     wait_until(page, "document.querySelectorAll('#results tbody tr').length === 2")
     table = page.evaluate(RESULTS)
     assert min(row["val_accuracy"] for row in table.values()) >= 0.95

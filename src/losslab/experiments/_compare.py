@@ -264,6 +264,7 @@ def compare(
     optimizer_params: dict[str, Any] | None = None,
     torch_model: Any = None,
     progress: bool = False,
+    l1: float = 0.0,
 ) -> Comparison:
     """Train every (loss, seed) pair on ``dataset`` and compare the losses by a common metric.
 
@@ -287,6 +288,7 @@ def compare(
         val_fraction: Share of rows held out for validation.
         batch_size: Mini-batch size (not with ``"gd"``).
         weight_decay: L2 coefficient.
+        l1: L1 coefficient (the subgradient ``l1 · sign(θ)``, see :mod:`losslab.optim`).
         schedule: ``"constant"``, ``"step"`` or ``"cosine"``.
         optimizer_params: Extra optimizer arguments (``momentum``, ``beta1``, ...).
         torch_model: With ``model="torch"``, a factory
@@ -316,7 +318,7 @@ def compare(
     settings = {
         "model": model, "hidden": hidden, "activation": activation, "optimizer": optimizer,
         "lr": lr, "epochs": epochs, "val_fraction": val_fraction, "batch_size": batch_size,
-        "weight_decay": weight_decay, "schedule": schedule,
+        "weight_decay": weight_decay, "l1": l1, "schedule": schedule,
         "optimizer_params": optimizer_params or {}, "torch_model": torch_model,
     }  # fmt: skip
     source = dataset if isinstance(dataset, str) else data
@@ -332,7 +334,7 @@ def compare(
         "losses": list(resolved), "model": model, "hidden": list(first.hidden),
         "activation": activation, "optimizer": optimizer, "lr": lr, "epochs": first.epochs,
         "seeds": seed_list, "metric": column, "target": target, "val_fraction": val_fraction,
-        "batch_size": batch_size, "weight_decay": weight_decay, "schedule": schedule,
+        "batch_size": batch_size, "weight_decay": weight_decay, "l1": l1, "schedule": schedule,
         "optimizer_params": optimizer_params or {},
     }  # fmt: skip
     if torch_model is not None:
