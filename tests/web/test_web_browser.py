@@ -471,7 +471,7 @@ def test_each_preset_runs_and_its_caption_holds(page, screenshot):
 
 
 def test_input_features_by_keyboard_make_xor_linear(page):
-    page.goto(page.base + "/?dataset=xor&noise=0&model=linear&cap=1&epochs=150&speed=2000")
+    page.goto(page.base + "/?dataset=xor&noise=0&model=linear&cap=1&epochs=600&speed=4000")
     page.wait_for_selector(READY)
     for feature in ("x1", "x2", "x1x2"):
         page.focus(f"#feature-{feature}")
