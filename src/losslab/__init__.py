@@ -4,20 +4,22 @@ Exact values, gradients and Hessians for a catalogue of losses, written from
 scratch, with the tools to train models under them and watch what happens.
 """
 
-from importlib import metadata
 from typing import Any
 
 from losslab import losses
 
 __all__ = ["LossClassifier", "LossRegressor", "__version__", "advise", "losses"]
 
-try:
-    __version__ = metadata.version("losslab")
-except metadata.PackageNotFoundError:  # run from a source tree that was never installed
-    __version__ = "0+unknown"
-
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        # importlib.metadata costs ~40 ms that `import losslab.losses` need not pay.
+        from importlib import metadata
+
+        try:
+            return metadata.version("losslab")
+        except metadata.PackageNotFoundError:  # a source tree that was never installed
+            return "0+unknown"
     # The estimators import scikit-learn; load them only when asked for.
     if name in ("LossRegressor", "LossClassifier"):
         from losslab import estimators

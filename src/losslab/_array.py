@@ -6,25 +6,51 @@ runs on NumPy, PyTorch, JAX and CuPy arrays through ``array-api-compat``.
 
 from __future__ import annotations
 
+import types
 from typing import Any
 
 import array_api_compat
-import array_api_compat.numpy  # NumPy's namespace: here, not in the first call (~0.1 s)
 import numpy as np
 
 Array = Any
 """An array of any array-API library (NumPy, PyTorch, JAX, CuPy...)."""
 
 
+class _NumPyNamespace(types.ModuleType):
+    """NumPy's own module as an array-API namespace, with ``sort`` as the standard has it.
+
+    Since NumPy 2.1 the ``numpy`` module follows the standard in every
+    function losslab uses but ``sort``, which lacks ``descending``. It
+    replaces array-api-compat's wrapper of NumPy, whose import clones the
+    whole module and so loads ``numpy.f2py`` and ``numpy.testing`` (~0.1 s of
+    ``import losslab.losses``).
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(np, name)
+
+    @staticmethod
+    def sort(
+        x: Array, /, *, axis: int = -1, descending: bool = False, stable: bool = True
+    ) -> Array:
+        """``numpy.sort`` along ``axis``, largest first when ``descending``."""
+        out = np.sort(x, axis=axis, kind="stable" if stable else None)
+        return np.flip(out, axis=axis) if descending else out
+
+
+NUMPY = _NumPyNamespace("numpy", "NumPy as losslab's array-API namespace.")
+"""The namespace of NumPy arrays, Python scalars and lists."""
+
+
 def namespace(*arrays: Any) -> Any:
     """Return the array-API namespace shared by ``arrays``, ignoring ``None``.
 
-    Python lists, tuples and scalars count as NumPy arrays.
+    Python lists, tuples and scalars count as NumPy arrays (:data:`NUMPY`).
     """
-    present = [a for a in arrays if a is not None]
-    if all(not _is_array(a) for a in present):
-        return array_api_compat.array_namespace(np.empty(0))
-    return array_api_compat.array_namespace(*[a for a in present if _is_array(a)])
+    present = [a for a in arrays if a is not None and _is_array(a)]
+    if all(isinstance(a, (np.ndarray, np.generic)) for a in present):
+        return NUMPY
+    return array_api_compat.array_namespace(*present)
 
 
 def _is_array(x: Any) -> bool:
@@ -32,8 +58,8 @@ def _is_array(x: Any) -> bool:
 
 
 def is_numpy(xp: Any) -> bool:
-    """Whether ``xp`` is NumPy's namespace (plain or wrapped by array-api-compat)."""
-    return array_api_compat.is_numpy_namespace(xp)
+    """Whether ``xp`` is NumPy's namespace (:data:`NUMPY`, plain or wrapped by array-api-compat)."""
+    return xp is NUMPY or array_api_compat.is_numpy_namespace(xp)
 
 
 def sigmoid(xp: Any, x: Array) -> Array:

@@ -16,6 +16,7 @@ from losslab.advisor import (
     robust_scale,
     robust_z,
 )
+from losslab.advisor._diagnostics import skew_kurtosis
 
 
 @pytest.mark.parametrize("heteroscedastic", [False, True])
@@ -58,6 +59,15 @@ def test_robust_scale_and_z_match_scipy():
     assert robust_scale(r) == pytest.approx(stats.median_abs_deviation(r, scale="normal"), rel=1e-4)
     mad = stats.median_abs_deviation(r)
     assert robust_z(r) == pytest.approx(0.6745 * (r - np.median(r)) / mad)
+
+
+@pytest.mark.parametrize("df", [3.0, 30.0])
+def test_skew_kurtosis_match_scipy_stats(df):
+    x = np.random.default_rng(4).standard_t(df, size=400) + 2.0
+    skew, kurt = skew_kurtosis(x)
+    assert skew == pytest.approx(stats.skew(x), rel=1e-12, abs=1e-14)
+    assert kurt == pytest.approx(stats.kurtosis(x), rel=1e-12)
+    assert skew_kurtosis(np.full(5, 3.0)) == (0.0, 0.0)
 
 
 def test_bowley_skew_sign_and_bounds():

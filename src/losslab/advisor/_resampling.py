@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from losslab.advisor._diagnostics import baseline_residuals, robust_scale
 from losslab.advisor._rules import Candidate
@@ -211,8 +211,9 @@ def corrected_interval(
     se = math.sqrt((1.0 / j + n_test / n_train) * variance)
     if se == 0:
         return mean, mean, mean, (1.0 if mean == 0 else 0.0)
-    half = float(stats.t.ppf(0.5 + level / 2, j - 1)) * se
-    p = float(2 * stats.t.sf(abs(mean) / se, j - 1))
+    # Student's t with j - 1 degrees of freedom: its quantile and its two-sided tail.
+    half = float(special.stdtrit(j - 1, 0.5 + level / 2)) * se
+    p = float(2 * special.stdtr(j - 1, -abs(mean) / se))
     return mean, mean - half, mean + half, p
 
 

@@ -163,7 +163,7 @@ def namespace_of(**arrays: Any) -> Any:
 
     Example:
         >>> namespace_of(y_pred=np.zeros(2), y_true=[0.0, 1.0]).__name__
-        'array_api_compat.numpy'
+        'numpy'
     """
     try:
         return namespace(*arrays.values())
