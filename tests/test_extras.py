@@ -40,6 +40,11 @@ def _hidden(*extras: str) -> str:
     )
 
 
+def _python(script: str) -> subprocess.CompletedProcess[str]:
+    """``script`` run by this interpreter in a fresh process, its output captured."""
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+
+
 @pytest.mark.parametrize(("statement", "extra"), FEATURES)
 def test_a_missing_extra_is_named(statement: str, extra: str) -> None:
     script = (
@@ -49,7 +54,7 @@ def test_a_missing_extra_is_named(statement: str, extra: str) -> None:
         f"try:\n    {statement}\nexcept MissingExtra as exc:\n    print(exc)\n"
         "else:\n    print('imported')\n"
     )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    out = _python(script)
     assert out.returncode == 0, out.stderr
     assert f"pip install 'losslab[{extra}]'" in out.stdout
 
@@ -62,7 +67,7 @@ def test_the_core_loads_without_any_extra() -> None:
         "import losslab.landscape\n"
         "print(losslab.losses.get('huber')(np.ones(3), np.zeros(3)))\n"
     )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    out = _python(script)
     assert out.returncode == 0, out.stderr
     assert float(out.stdout) == pytest.approx(0.5)
 
@@ -73,7 +78,7 @@ def test_the_command_line_names_the_extra() -> None:
         "sys.argv = ['losslab', 'compare', '--dataset', 'linear', '--losses', 'mse']\n"
         "from losslab.cli import main\nmain()\n"
     )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    out = _python(script)
     assert out.returncode == 2
     assert "pip install 'losslab[report]'" in out.stderr
     assert "Traceback" not in out.stderr
@@ -84,7 +89,7 @@ def _losslab(hidden: str, *args: str) -> subprocess.CompletedProcess[str]:
         f"import sys\n{hidden}sys.argv = ['losslab', *{list(args)!r}]\n"
         "from losslab.__main__ import main\nmain()\n"
     )
-    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    return _python(script)
 
 
 def test_the_command_without_its_extra_still_tells_the_version() -> None:

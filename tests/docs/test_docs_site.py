@@ -29,14 +29,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "web"))
-from browser_support import CHROMIUM, browser_missing, skip_or_fail  # noqa: E402
+from browser_support import launch_browser, open_page, skip_or_fail  # noqa: E402
 
 ARTIFACTS = ROOT / "test-artifacts"
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]  # fmt: skip
 BUILD_SECONDS = 300
 
 
@@ -97,30 +93,13 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def browser():
     """Debian's chromium driven by Playwright; skipped when missing unless CI requires it."""
-    reason = browser_missing()
-    if reason is not None:
-        skip_or_fail(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    yield from launch_browser()
 
 
 @pytest.fixture
 def page(browser, server):
     """A fresh page; page errors, console errors and failed requests land in ``page.errors``."""
-    context = browser.new_context(viewport={"width": 1366, "height": 860})
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
-    tab.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    tab.on("requestfailed", lambda request: errors.append(f"request failed: {request.url}"))
-    tab.errors = errors  # type: ignore[attr-defined]
-    tab.base = server  # type: ignore[attr-defined]
-    yield tab
-    context.close()
+    yield from open_page(browser, server, failed_requests=True)
 
 
 def _screenshot(tab, name: str) -> None:

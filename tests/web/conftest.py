@@ -9,16 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import CHROMIUM, browser_missing, skip_or_fail
+from browser_support import launch_browser, open_page
 
 from losslab.web import create_app
 from losslab.web.jobs import JobManager
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]  # fmt: skip
 
 
 @pytest.fixture
@@ -67,30 +63,13 @@ def live_server() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def browser():
     """Debian's chromium driven by Playwright; skipped when missing unless CI requires it."""
-    reason = browser_missing()
-    if reason is not None:
-        skip_or_fail(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    yield from launch_browser()
 
 
 @pytest.fixture
 def page(browser, live_server):
-    """A fresh page at laptop size; uncaught exceptions and console errors go to ``page.errors``."""
-    context = browser.new_context(viewport={"width": 1366, "height": 860})
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    # Console errors count too (a failed request, a warning logged as an error).
-    tab.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    tab.errors = errors  # type: ignore[attr-defined]
-    tab.base = live_server  # type: ignore[attr-defined]
-    yield tab
-    context.close()
+    """A fresh page at ``live_server``; page and console errors go to ``page.errors``."""
+    yield from open_page(browser, live_server)
 
 
 @pytest.fixture

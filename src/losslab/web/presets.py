@@ -8,7 +8,14 @@ checks its caption's claim on the numbers the page shows.
 
 from __future__ import annotations
 
+from typing import Any
+
 from losslab.web import links
+
+
+def _link(dataset: str, losses: list[str], **settings: Any) -> str:
+    """A playground link without L2 penalty and with one run per loss, as every preset has."""
+    return links.playground(dataset, losses, l2=0, cap=1, **settings)
 
 PRESETS: list[dict[str, str]] = [
     {
@@ -17,7 +24,7 @@ PRESETS: list[dict[str, str]] = [
         "setup": "A line through data with 10% outliers, fitted by MSE, MAE and Huber (δ = 1).",
         "watch": "MSE squares the outliers' errors, so its line is pulled: on the validation "
         "rows its MAE ends above MAE's and Huber's.",
-        "link": links.playground(
+        "link": _link(
             "linear_outliers",
             ["mse", "mae", "huber:delta=1"],
             n=200,
@@ -26,8 +33,6 @@ PRESETS: list[dict[str, str]] = [
             model="linear",
             opt="adam",
             lr=0.1,
-            l2=0,
-            cap=1,
             epochs=300,
             speed=300,
             metric="mae",
@@ -40,7 +45,7 @@ PRESETS: list[dict[str, str]] = [
         "error of p = σ(z).",
         "watch": "MSE on p multiplies its gradient by σ′(z) ≤ 1/4, so it starts slower: "
         "cross-entropy reaches 80% validation accuracy in fewer epochs.",
-        "link": links.playground(
+        "link": _link(
             "blobs",
             ["bce_with_logits", "mse_probability"],
             n=400,
@@ -50,8 +55,6 @@ PRESETS: list[dict[str, str]] = [
             activation="sigmoid",
             opt="gd",
             lr=0.5,
-            l2=0,
-            cap=1,
             epochs=200,
             speed=400,
             metric="accuracy",
@@ -63,7 +66,7 @@ PRESETS: list[dict[str, str]] = [
         "setup": "A logistic model on two overlapping blobs, trained for 300 epochs.",
         "watch": "After epoch 20 the validation accuracy hardly moves (within 2 points), "
         "yet the training loss keeps falling: the probabilities grow more confident.",
-        "link": links.playground(
+        "link": _link(
             "blobs",
             ["bce_with_logits"],
             n=400,
@@ -71,8 +74,6 @@ PRESETS: list[dict[str, str]] = [
             model="linear",
             opt="gd",
             lr=0.5,
-            l2=0,
-            cap=1,
             epochs=300,
             speed=600,
             metric="accuracy",
@@ -85,7 +86,7 @@ PRESETS: list[dict[str, str]] = [
         "(bce_with_logits: a missed positive costs five false alarms).",
         "watch": "With pos_weight the boundary moves into the negatives: validation recall "
         "rises (fewer misses) and precision falls (more false alarms).",
-        "link": links.playground(
+        "link": _link(
             "imbalanced",
             ["bce", "bce_with_logits:pos_weight=5"],
             n=400,
@@ -94,8 +95,6 @@ PRESETS: list[dict[str, str]] = [
             model="linear",
             opt="adam",
             lr=0.1,
-            l2=0,
-            cap=1,
             epochs=300,
             speed=600,
             metric="recall",
@@ -107,7 +106,7 @@ PRESETS: list[dict[str, str]] = [
         "setup": "An MLP with two layers of 64 units on 30 noisy training rows of a sine.",
         "watch": "The training MSE (the objective) keeps falling; the validation MSE (the goal) "
         "is lowest part-way and ends at least 20% above its best.",
-        "link": links.playground(
+        "link": _link(
             "sine",
             ["mse"],
             n=40,
@@ -117,8 +116,6 @@ PRESETS: list[dict[str, str]] = [
             activation="tanh",
             opt="adam",
             lr=0.01,
-            l2=0,
-            cap=1,
             epochs=1500,
             speed=3000,
             metric="mse",
