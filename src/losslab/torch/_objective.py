@@ -320,8 +320,15 @@ class Objective:
                 for b, value in saved:
                     b.copy_(value)
 
-    def _batch_loss(self, flat: torch.Tensor, x: Any, y: torch.Tensor) -> torch.Tensor:
-        out = functional_call(self.module, self._views(flat), (x,))
+    def _batch_loss(
+        self,
+        flat: torch.Tensor,
+        x: Any,
+        y: torch.Tensor,
+        buffers: dict[str, torch.Tensor] | None = None,
+    ) -> torch.Tensor:
+        tensors = self._views(flat) if buffers is None else {**self._views(flat), **buffers}
+        out = functional_call(self.module, tensors, (x,))
         value = self.loss(out, y)
         if not (isinstance(value, torch.Tensor) and value.ndim == 0):
             shape = tuple(value.shape) if isinstance(value, torch.Tensor) else type(value).__name__
@@ -463,7 +470,8 @@ class Objective:
         with self._evaluating():
             for x, y, n_b in self.batches():
                 flat = self._tensor(theta).requires_grad_(True)
-                (grad,) = torch.autograd.grad(self._batch_loss(flat, x, y), flat, create_graph=True)
+                value = self._batch_loss(flat, x, y, self._buffer_copies())
+                (grad,) = torch.autograd.grad(value, flat, create_graph=True)
                 if self._one_batch:
                     self._cache = (theta.copy(), grad, flat)
                 yield grad, flat, n_b
@@ -538,6 +546,17 @@ class Objective:
             yield n_b, lambda V, x=x, y=y, graph=graph: self._chunk_products(theta, x, y, graph, V)
             graph.clear()
 
+    def _buffer_copies(self) -> dict[str, torch.Tensor] | None:
+        """Copies of the buffers for a gradient graph that is kept, when they are to be restored.
+
+        BatchNorm's graph holds its running statistics, and putting them back in
+        place after the evaluation would invalidate a graph that outlives it; on
+        copies, the module's own buffers are never touched.
+        """
+        if not (self.train and self.restore_buffers):
+            return None
+        return {k: b.detach().clone() for k, b in self.module.named_buffers()}
+
     def _n_rows(self) -> int:
         return sum(n_b for _, _, n_b in self.batches())
 
@@ -556,7 +575,8 @@ class Objective:
         if not graph:
             with self._evaluating():
                 flat = self._tensor(theta).requires_grad_(True)
-                (grad,) = torch.autograd.grad(self._batch_loss(flat, x, y), flat, create_graph=True)
+                value = self._batch_loss(flat, x, y, self._buffer_copies())
+                (grad,) = torch.autograd.grad(value, flat, create_graph=True)
             graph.append((grad, flat))
         grad, flat = graph[0]
         v_t = self._tensor(vectors)
