@@ -430,7 +430,10 @@ class Objective:
         """``H v`` for every row of ``v_t`` as ``vmap(jvp(grad ℓ_b))``: forward mode over reverse.
 
         The tangents ride along one forward and one backward pass, batched
-        over the rows; on CPU this beat double backward through the kept graph.
+        over the rows. On CPU this beats one backward pass a product through the
+        kept graph for small modules (93 parameters: 7 against 23 ms CPU a
+        product), ties at 13k parameters and loses at 100k (204 against 131 ms);
+        :meth:`hvp_chunks`, which the trace uses, runs one backward a product.
         """
         flat = self._tensor(theta)
         gradient = torch.func.grad(lambda p: self._batch_loss(p, x, y))
