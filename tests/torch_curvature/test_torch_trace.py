@@ -51,23 +51,26 @@ def test_estimates_are_unbiased_and_their_stderr_matches_the_spread(problem):
     obj = Objective(model, F.cross_entropy, (X, y), dtype=torch.float64)
     for chunks in (1, 6):
         runs = [
-            hutchinson_trace(obj, obj.theta0, n_probes=8, chunks=chunks, seed=s) for s in range(60)
+            hutchinson_trace(obj, obj.theta0, n_probes=8, chunks=chunks, seed=s) for s in range(40)
         ]
         values = np.array([r.estimate for r in runs])
         stderrs = np.array([r.stderr for r in runs])
         assert all(r.chunks == chunks and r.n_probes == 8 for r in runs)
-        # Each run within 4 of its own standard errors (a 6e-5 chance each to fail if honest).
-        assert np.all(np.abs(values - exact) <= 4 * stderrs)
-        # The mean of 60 independent runs: unbiased within 4 of its standard errors.
+        # Every run within 4 standard deviations of the runs (with 8 probes a run's own
+        # stderr has only 7 degrees of freedom: the runs with many probes below check it).
+        assert np.all(np.abs(values - exact) <= 4 * values.std(ddof=1))
+        # The mean of 40 independent runs: unbiased within 4 of its standard errors.
         assert abs(values.mean() - exact) <= 4 * values.std(ddof=1) / np.sqrt(values.size)
-        # The reported stderr is the spread of the estimates over seeds (±30%: the spread of
-        # 60 runs is known to about 9%).
+        # The reported stderr is the spread of the estimates over seeds (±35%: the spread of
+        # 40 runs is known to about 11%).
         ratio = np.sqrt(np.mean(stderrs**2)) / values.std(ddof=1)
-        assert 0.7 < ratio < 1.3, ratio
+        assert 0.65 < ratio < 1.35, ratio
     # Stratification pays: 6 chunks, same products, smaller error.
-    plain = hutchinson_trace(obj, obj.theta0, n_probes=200, chunks=1)
-    stratified = hutchinson_trace(obj, obj.theta0, n_probes=200, chunks=6)
+    plain = hutchinson_trace(obj, obj.theta0, n_probes=100, chunks=1)
+    stratified = hutchinson_trace(obj, obj.theta0, n_probes=100, chunks=6)
     assert stratified.stderr < 0.7 * plain.stderr
+    for run in (plain, stratified):
+        assert abs(run.estimate - exact) <= 4 * run.stderr
     assert abs(plain.estimate - stratified.estimate) <= 4 * np.hypot(
         plain.stderr, stratified.stderr
     )
@@ -157,6 +160,7 @@ def test_bad_arguments_name_themselves(problem):
         ({"n_probes": 1}, "n_probes"),
         ({"chunks": 0}, "chunks"),
         ({"chunks": "all"}, "chunks"),
+        ({"chunks": True}, "chunks"),
         ({"chunks": 121}, "chunks"),
         ({"target_stderr": 0.0}, "target_stderr"),
         ({"n_probes": 8, "max_probes": 4}, "max_probes"),

@@ -61,6 +61,9 @@ __all__ = [
 
 _CBRT_EPS = float(np.finfo(np.float64).eps) ** (1.0 / 3.0)
 
+_PROBE_BLOCK = 16
+"""Probes drawn and multiplied at a time by :func:`hutchinson_trace` (bounds its memory)."""
+
 
 class Objective:
     """The mean training loss of a model as a function of its flat parameter vector.
@@ -336,7 +339,10 @@ def hutchinson_trace(
     """
     if not isinstance(n_probes, (int, np.integer)) or n_probes < 2:
         raise ValueError(f"n_probes must be an integer >= 2, got {n_probes!r}")
-    if not (chunks == "auto" or (isinstance(chunks, (int, np.integer)) and chunks >= 1)):
+    if not (
+        chunks == "auto"
+        or (isinstance(chunks, (int, np.integer)) and not isinstance(chunks, bool) and chunks >= 1)
+    ):
         raise ValueError(f"chunks must be 'auto' or an integer >= 1, got {chunks!r}")
     if target_stderr is not None and not target_stderr > 0:
         raise ValueError(f"target_stderr must be > 0 or None, got {target_stderr!r}")
@@ -346,6 +352,7 @@ def hutchinson_trace(
         )
     theta = check_theta(objective, theta)
     rng = np.random.default_rng(seed)
+    p = objective.n_params
     by_chunk = getattr(objective, "hvp_chunks", None)
     if by_chunk is None and chunks not in ("auto", 1):
         raise ValueError(
@@ -361,8 +368,10 @@ def hutchinson_trace(
             parts = by_chunk(theta, chunks)
         sizes, means, variances = [], [], []
         for n_b, product in parts:
-            probes = rng.choice((-1.0, 1.0), size=(m, objective.n_params))
-            terms = np.einsum("kp,kp->k", probes, product(probes))
+            terms = np.empty(m)
+            for start in range(0, m, _PROBE_BLOCK):
+                probes = rng.choice((-1.0, 1.0), size=(min(_PROBE_BLOCK, m - start), p))
+                terms[start : start + len(probes)] = np.einsum("kp,kp->k", probes, product(probes))
             sizes.append(n_b)
             means.append(terms.mean())
             variances.append(terms.var(ddof=1))
