@@ -93,6 +93,46 @@ def test_hutchinson_trace_within_four_standard_errors():
     assert abs(est.estimate - exact) < 4 * est.stderr  # 4 sigma: fails ~6e-5 of seeds
 
 
+def test_hutchinson_stratified_over_chunks_of_rows():
+    data = datasets.xor(n_samples=60, seed=1)
+    obj = Objective(MLP(2, (5,), seed=2), "bce_with_logits", data.X, data.y, weight_decay=0.01)
+    theta = obj.theta0
+    exact = float(np.trace(hessian(obj, theta)))
+    # The chunk Hessians weighted by their row counts sum to the Hessian (7 chunks of 8-9 rows).
+    vectors = np.random.default_rng(0).standard_normal((2, obj.n_params))
+    parts = list(obj.hvp_chunks(theta, 7))
+    assert [n for n, _ in parts] == [9, 9, 9, 9, 8, 8, 8]
+    summed = sum(n * product(vectors) for n, product in parts) / 60
+    np.testing.assert_allclose(summed, [obj.hvp(theta, v) for v in vectors], rtol=1e-6, atol=1e-8)
+    plain = hutchinson_trace(obj, theta, n_probes=64, seed=0)
+    stratified = hutchinson_trace(obj, theta, n_probes=64, seed=0, chunks=6)
+    assert (plain.chunks, stratified.chunks) == (1, 6)
+    assert abs(stratified.estimate - exact) < 4 * stratified.stderr
+    # The default is one chunk for losslab's objectives: the plain estimator, unchanged.
+    assert hutchinson_trace(obj, theta, n_probes=64, seed=0, chunks=1) == plain
+    with pytest.raises(ValueError, match=r"^chunks must be at most the number of rows"):
+        hutchinson_trace(obj, theta, chunks=61)
+
+
+def test_hutchinson_on_an_objective_without_chunks():
+    class Quadratic:
+        """``L(θ) = ½ θᵀ A θ``: only ``hvp``."""
+
+        n_params = 3
+        A = np.array([[2.0, 1.0, 0.0], [1.0, 3.0, 0.5], [0.0, 0.5, 1.0]])
+
+        def check_theta(self, theta, name="theta"):
+            return np.asarray(theta, dtype=np.float64)
+
+        def hvp(self, theta, v):
+            return self.A @ v
+
+    est = hutchinson_trace(Quadratic(), np.zeros(3), n_probes=400)
+    assert abs(est.estimate - 6.0) < 4 * est.stderr
+    with pytest.raises(ValueError, match=r"^chunks=2 needs an objective with hvp_chunks"):
+        hutchinson_trace(Quadratic(), np.zeros(3), chunks=2)
+
+
 def test_hutchinson_is_exact_for_a_diagonal_hessian():
     X = np.array([[1.0], [-1.0]])  # X̃ᵀX̃ = diag(2, 2): Rademacher terms all equal tr H
     obj = Objective(LinearRegression(1), "mse", X, np.zeros(2))

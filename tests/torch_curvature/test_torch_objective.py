@@ -134,7 +134,9 @@ def test_train_mode_uses_batch_statistics_and_restores_buffers():
     before = {k: b.clone() for k, b in model.named_buffers()}
     obj = Objective(model, F.cross_entropy, (X, y), train=True)
     value = obj.value(obj.theta0)
-    obj.hvp(obj.theta0, np.ones(obj.n_params))
+    first = obj.hvp(obj.theta0, np.ones(obj.n_params))
+    # Again through the kept graph, which the buffers put back must not have invalidated.
+    np.testing.assert_array_equal(obj.hvp(obj.theta0, np.ones(obj.n_params)), first)
     obj.gradient(obj.theta0)
     for k, b in model.named_buffers():
         assert torch.equal(b, before[k]), k
