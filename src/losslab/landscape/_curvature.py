@@ -40,7 +40,6 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
-from scipy.sparse.linalg import LinearOperator, eigsh
 
 from losslab.landscape._batched import check_data
 from losslab.landscape._params import check_trainable, flat_vector, flatten, set_flat
@@ -236,6 +235,8 @@ def extreme_eigenvalues(
         values, vectors = np.linalg.eigh(hessian(objective, theta))
         small, large = values[:k], values[::-1][:k]
         return Eigenvalues(small, large, vectors[:, :k].T, vectors[:, ::-1][:, :k].T, "dense")
+    from scipy.sparse.linalg import LinearOperator, eigsh  # ~0.1 s: only when asked for
+
     operator = LinearOperator((p, p), matvec=lambda v: objective.hvp(theta, v), dtype=np.float64)
     v0 = np.random.default_rng(seed).standard_normal(p)
     out = {}
