@@ -169,6 +169,59 @@ def test_fast_path_is_taken_and_stays_exact_under_double_backward() -> None:
     np.testing.assert_allclose(first.numpy(), 3.0 * reference.grad(y_pred, y_true), rtol=1e-14)
 
 
+@pytest.mark.parametrize("name", ["huber", "cross_entropy"])
+def test_small_kernels_keep_torch_s_thread_team_and_their_bits(name, monkeypatch) -> None:
+    """Below SERIAL_BELOW the kernels run on torch's team when numba shares its OpenMP pool.
+
+    The result does not depend on the team (per-chunk sums), so it is the same
+    bits as on one thread; with a thread count other than torch's, losslab's
+    one-thread rule (config.kernel_threads) still applies.
+    """
+    import numba
+
+    from losslab.torch import _fused
+
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("numba is limited to one thread here")
+    rng = _rng("team", name)
+    if name == "cross_entropy":
+        z0, t = rng.normal(size=(256, 10)), torch.tensor(rng.integers(0, 10, 256))
+    else:
+        z0, t = rng.normal(size=256), torch.tensor(rng.normal(size=256), dtype=torch.float32)
+    loss = lt.loss(name)
+    entered = []
+    switch = config.kernel_threads
+
+    def recording(n, n_jobs=None):
+        entered.append(n)
+        return switch(n, n_jobs)
+
+    monkeypatch.setattr(config, "kernel_threads", recording)
+
+    def value_and_grad(torch_threads, numba_threads):
+        before = torch.get_num_threads(), numba.get_num_threads()
+        torch.set_num_threads(torch_threads)
+        numba.set_num_threads(numba_threads)
+        try:
+            z = torch.tensor(z0, dtype=torch.float32, requires_grad=True)
+            value = loss(z, t)
+            value.backward()
+            return value.item(), z.grad.numpy().copy()
+        finally:
+            torch.set_num_threads(before[0])
+            numba.set_num_threads(before[1])
+
+    one = value_and_grad(2, 1)
+    entered.clear()
+    team = value_and_grad(2, 2)
+    assert entered == ([] if _fused._one_pool() else [z0.size])
+    assert team[0] == one[0]
+    np.testing.assert_array_equal(team[1], one[1])
+    entered.clear()
+    value_and_grad(1, 2)  # numba's count is not torch's: one thread for small work
+    assert entered == [z0.size]
+
+
 @pytest.mark.parametrize("fused", [True, False], ids=["fused", "torch"])
 def test_reduction_none_takes_the_upstream_gradient(fused) -> None:
     rng = _rng("none")

@@ -24,6 +24,7 @@ when the kernels find bad input (the torch path then raises its error).
 
 from __future__ import annotations
 
+import contextlib
 import math
 from typing import Any
 
@@ -38,6 +39,52 @@ from losslab.losses._define import Elementwise, SoftmaxRows
 __all__ = ["run"]
 
 _DTYPES = (torch.float32, torch.float64)
+
+# Whether numba had started its threads before this module (and so torch) was imported.
+# If not, its OpenMP layer binds to the OpenMP runtime torch loaded into the process's
+# global scope, and the two share one pool of threads (see _kernel_threads).
+# (numba's private flag; without it, assume the worst: two pools.)
+try:
+    from numba.np.ufunc import parallel as _numba_parallel
+
+    _NUMBA_STARTED_FIRST = bool(_numba_parallel._is_initialized)
+except (ImportError, AttributeError):  # pragma: no cover - another numba
+    _NUMBA_STARTED_FIRST = True
+_shared_pool: bool | None = None
+
+
+def _one_pool() -> bool:
+    """Whether numba's kernels and torch's operations run on one OpenMP thread pool."""
+    global _shared_pool
+    if _shared_pool is None:
+        try:
+            layer = numba.threading_layer()
+        except ValueError:  # no parallel kernel has run yet: decide after the first
+            return False
+        _shared_pool = (
+            not _NUMBA_STARTED_FIRST
+            and layer == "omp"
+            and "OpenMP" in torch.__config__.parallel_info()
+        )
+    return _shared_pool
+
+
+def _kernel_threads(n: int) -> Any:
+    """The threads for a kernel over ``n`` elements: as losslab's kernels choose, or torch's.
+
+    Losslab runs small work on one thread (:func:`losslab.config.kernel_threads`),
+    so that numba's threads do not wake for it and then spin beside another
+    runtime's. When numba shares torch's OpenMP pool and thread count, that
+    reason is gone, and switching the team between one thread (the kernel) and
+    torch's count (the model's operations around it) costs more than the kernel:
+    10-20 us a call at batch 256 on 2 threads, measured in a training step.
+    """
+    threads = numba.get_num_threads()
+    if n >= config.SERIAL_BELOW or threads == 1:
+        return contextlib.nullcontext()
+    if threads == torch.get_num_threads() and _one_pool():
+        return contextlib.nullcontext()
+    return config.kernel_threads(n)
 
 
 def _transformed(x: torch.Tensor) -> bool:
@@ -139,28 +186,24 @@ class _Direct:
     cost more than the kernel itself on a batch of a few hundred).
     """
 
-    __slots__ = ("args", "kernel", "np_dtype")
+    __slots__ = ("args", "chunk", "kernel", "np_dtype")
 
     def __init__(self, torch_loss: Any, dtype: torch.dtype) -> None:
         from losslab._kernels import elementwise
 
+        self.chunk = elementwise.CHUNK
         definition, params = torch_loss.definition, torch_loss.loss.params
         self.np_dtype = np.dtype(np.float32 if dtype == torch.float32 else np.float64)
         self.kernel = elementwise.kernel(definition, definition.variant(params), self.np_dtype)
         self.args = definition.arguments(params, float(np.finfo(self.np_dtype).eps))
 
     def __call__(self, pred: np.ndarray, true: np.ndarray, reduction: str) -> Any:
-        from losslab._kernels.elementwise import CHUNK
-
         n = pred.size
         grad = _kernels._fresh(pred.shape, self.np_dtype)
-        sums = np.zeros((-(-n // CHUNK), 4))
+        sums = np.zeros((-(-n // self.chunk), 4))
         scale = 1.0 / n if reduction == "mean" else 1.0
         empty = _EMPTY[self.np_dtype]
-        if n < config.SERIAL_BELOW and numba.get_num_threads() != 1:
-            with config.kernel_threads(n):
-                self.kernel(pred, true, empty, self.args, 1, True, scale, grad, empty, sums)
-        else:  # one thread already, or large work on every thread (config.kernel_threads)
+        with _kernel_threads(n):
             self.kernel(pred, true, empty, self.args, 1, True, scale, grad, empty, sums)
         total, flagged, zeros, minus_ones = (
             sums.sum(axis=0) if len(sums) > 1 else sums[0]
@@ -173,11 +216,12 @@ class _Direct:
 class _DirectRows:
     """One softmax-rows kernel called directly, for integer labels without weights."""
 
-    __slots__ = ("counts", "ignore_index", "kernel", "np_dtype")
+    __slots__ = ("counts", "ignore_index", "kernel", "np_dtype", "rows_per_chunk")
 
     def __init__(self, torch_loss: Any, dtype: torch.dtype) -> None:
         from losslab._kernels import rows
 
+        self.rows_per_chunk = rows.ROWS_PER_CHUNK
         definition = torch_loss.definition
         self.np_dtype = np.dtype(np.float32 if dtype == torch.float32 else np.float64)
         self.kernel = rows.kernel(definition, True, self.np_dtype)
@@ -186,10 +230,8 @@ class _DirectRows:
         self.ignore_index = -1 if ignore_index is None else int(ignore_index)
 
     def __call__(self, pred: np.ndarray, labels: np.ndarray, reduction: str) -> Any:
-        from losslab._kernels.rows import ROWS_PER_CHUNK
-
         n_rows, n_classes = pred.shape
-        chunks = -(-n_rows // ROWS_PER_CHUNK)
+        chunks = -(-n_rows // self.rows_per_chunk)
         empty = _EMPTY[self.np_dtype]
         label_sums = np.zeros((chunks, 2))
         self.counts(labels, empty, n_classes, self.ignore_index, label_sums)
@@ -200,10 +242,7 @@ class _DirectRows:
         grad = _kernels._fresh(pred.shape, self.np_dtype)
         sums = np.zeros((chunks, 4))
         args = (pred, labels, empty, self.ignore_index, 1, True, divisor, grad, empty, sums)
-        if pred.size < config.SERIAL_BELOW and numba.get_num_threads() != 1:
-            with config.kernel_threads(pred.size):
-                self.kernel(*args)
-        else:
+        with _kernel_threads(pred.size):
             self.kernel(*args)
         total, flagged = (sums.sum(axis=0) if chunks > 1 else sums[0]).tolist()[:2]
         if flagged != 0 or not math.isfinite(total):
@@ -246,7 +285,16 @@ def _direct(torch_loss: Any, y_pred: torch.Tensor, y_true: torch.Tensor, weights
     if result is None:
         return None
     value, grad = result
-    return torch.from_numpy(value), grad.reshape(tuple(y_pred.shape))
+    return torch.from_numpy(value), torch.from_numpy(grad.reshape(tuple(y_pred.shape)))
+
+
+def _attach(torch_loss: Any, y_pred: torch.Tensor, y_true: Any, weights: Any, reduction: str,
+            value: torch.Tensor, grad: Any) -> torch.Tensor:  # fmt: skip
+    """``value`` with the kept gradient as its backward (where a gradient is wanted)."""
+    if not (y_pred.requires_grad and torch.is_grad_enabled()):
+        return value
+    state = _State(torch_loss, value, grad, y_true, weights, reduction)
+    return _Fused.apply(y_pred, state)
 
 
 def run(
@@ -267,11 +315,9 @@ def run(
         if result is NotImplemented:
             return None
         value, grad = result
+        grad = torch.from_numpy(grad)
         if reduction == "none":
             value = torch.from_numpy(np.asarray(value))
         else:
             value = torch.from_numpy(np.asarray(value, dtype=pred.dtype))
-    if not (y_pred.requires_grad and torch.is_grad_enabled()):
-        return value
-    state = _State(torch_loss, value, torch.from_numpy(grad), y_true, weights, reduction)
-    return _Fused.apply(y_pred, state)
+    return _attach(torch_loss, y_pred, y_true, weights, reduction, value, grad)
