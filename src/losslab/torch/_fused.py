@@ -288,15 +288,6 @@ def _direct(torch_loss: Any, y_pred: torch.Tensor, y_true: torch.Tensor, weights
     return torch.from_numpy(value), torch.from_numpy(grad.reshape(tuple(y_pred.shape)))
 
 
-def _attach(torch_loss: Any, y_pred: torch.Tensor, y_true: Any, weights: Any, reduction: str,
-            value: torch.Tensor, grad: Any) -> torch.Tensor:  # fmt: skip
-    """``value`` with the kept gradient as its backward (where a gradient is wanted)."""
-    if not (y_pred.requires_grad and torch.is_grad_enabled()):
-        return value
-    state = _State(torch_loss, value, grad, y_true, weights, reduction)
-    return _Fused.apply(y_pred, state)
-
-
 def run(
     torch_loss: Any, y_pred: torch.Tensor, y_true: torch.Tensor, weights: Any, reduction: str
 ) -> torch.Tensor | None:
@@ -320,4 +311,7 @@ def run(
             value = torch.from_numpy(np.asarray(value))
         else:
             value = torch.from_numpy(np.asarray(value, dtype=pred.dtype))
-    return _attach(torch_loss, y_pred, y_true, weights, reduction, value, grad)
+    if not (y_pred.requires_grad and torch.is_grad_enabled()):
+        return value
+    state = _State(torch_loss, value, grad, y_true, weights, reduction)
+    return _Fused.apply(y_pred, state)
