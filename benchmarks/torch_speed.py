@@ -10,8 +10,10 @@ has no focal loss), float32 and float64: the time of one forward plus
 ``backward()`` of ``losslab.torch.loss(name)`` and of PyTorch's own loss on
 the same tensors, and one training step (``zero_grad``, forward, loss,
 ``backward``, SGD ``step``) of a small MLP (32 -> 64 -> 64 -> 1 or 10 outputs,
-tanh) at batch 256 and 65,536 in float32. Medians over repeats after a
-warm-up; *torch / losslab* above 1 means losslab is faster. The same runs on
+tanh) at batch 256 and 65,536 in float32. After a warm-up, losslab and torch
+run in alternation, each sample lasting about 5 ms; *torch / losslab* is the
+median of the paired ratios (above 1: losslab is faster), with their
+quartiles, which show how far the machine moved it. The same runs on
 a CUDA GPU when one is at hand, labelled by device. ``benchmarks/run.py``
 (``make bench``) calls :func:`torch_speed` and records the table in
 BENCHMARKS.md.
@@ -60,16 +62,48 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize()
 
 
-def _median(fn: Callable[[], Any], repeats: int, device: torch.device) -> float:
-    fn()
-    _sync(device)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
+def _paired(
+    ours: Callable[[], Any], theirs: Callable[[], Any], repeats: int, device: torch.device
+) -> dict[str, float]:
+    """Both callables timed in alternation: medians of each, and of the per-pair ratios.
+
+    Each sample runs a callable enough times in a row to last about 5 ms, and
+    the two alternate (their order swapping every pair), so a drift of the
+    machine's speed hits both sides of a ratio alike. The quartiles of the
+    paired ratios show how much the machine let the ratio move.
+    """
+    for fn in (ours, theirs, ours, theirs):
         fn()
+    _sync(device)
+    start = time.perf_counter()
+    ours()
+    _sync(device)
+    inner = max(1, int(0.005 / max(time.perf_counter() - start, 1e-7)))
+
+    def sample(fn: Callable[[], Any]) -> float:
+        begin = time.perf_counter()
+        for _ in range(inner):
+            fn()
         _sync(device)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        return (time.perf_counter() - begin) / inner
+
+    mine, other = [], []
+    for i in range(repeats):
+        if i % 2:
+            other.append(sample(theirs))
+            mine.append(sample(ours))
+        else:
+            mine.append(sample(ours))
+            other.append(sample(theirs))
+    ratios = [b / a for a, b in zip(mine, other, strict=True)]
+    q25, _, q75 = statistics.quantiles(ratios, n=4)
+    return {
+        "losslab": statistics.median(mine),
+        "torch": statistics.median(other),
+        "ratio": statistics.median(ratios),
+        "q25": q25,
+        "q75": q75,
+    }
 
 
 def _data(name: str, n: int, dtype: torch.dtype, device: torch.device):
@@ -123,7 +157,7 @@ def torch_speed(
     """The rows of the comparison: one per device, case, loss, dtype and size."""
     sizes = (10**5, 10**6) if quick else (10**6, 10**7)
     batches = (256, 65_536)
-    repeats = repeats or (5 if quick else 15)
+    repeats = repeats or (7 if quick else 21)
     if devices is None:
         devices = ("cpu", "cuda") if torch.cuda.is_available() else ("cpu",)
     rows = []
@@ -135,20 +169,22 @@ def torch_speed(
             for dtype in (torch.float32, torch.float64):
                 for n in sizes:
                     z, t = _data(name, n, dtype, device)
-                    times = {
-                        "losslab": _median(_forward_backward(ours, z, t), repeats, device),
-                        "torch": _median(_forward_backward(REFERENCE[name], z, t), repeats, device),
-                    }
+                    times = _paired(
+                        _forward_backward(ours, z, t),
+                        _forward_backward(REFERENCE[name], z, t),
+                        repeats,
+                        device,
+                    )
                     rows.append(_row(label, "forward+backward", name, dtype, n, times))
                     print(_line(rows[-1]), file=sys.stderr)
             outputs = CLASSES if name == "cross_entropy" else 1
             for batch in batches:
-                times = {
-                    "losslab": _median(_mlp_step(ours, batch, outputs, device), repeats, device),
-                    "torch": _median(
-                        _mlp_step(REFERENCE[name], batch, outputs, device), repeats, device
-                    ),
-                }
+                times = _paired(
+                    _mlp_step(ours, batch, outputs, device),
+                    _mlp_step(REFERENCE[name], batch, outputs, device),
+                    repeats,
+                    device,
+                )
                 rows.append(_row(label, "MLP step", name, torch.float32, batch, times))
                 print(_line(rows[-1]), file=sys.stderr)
     return rows
@@ -163,7 +199,9 @@ def _row(device: str, case: str, name: str, dtype: torch.dtype, n: int, times: d
         "n": n,
         "losslab_ms": 1e3 * times["losslab"],
         "torch_ms": 1e3 * times["torch"],
-        "ratio": times["torch"] / times["losslab"],
+        "ratio": times["ratio"],
+        "q25": times["q25"],
+        "q75": times["q75"],
         "load": os.getloadavg()[0],
     }
 
@@ -172,7 +210,7 @@ def _line(r: dict) -> str:
     return (
         f"{r['device']:>6} {r['case']:>16} {r['loss']:>15} {r['dtype']:>7} {r['n']:>9} "
         f"losslab {r['losslab_ms']:8.3f} ms  torch {r['torch_ms']:8.3f} ms  "
-        f"torch/losslab {r['ratio']:5.2f}"
+        f"torch/losslab {r['ratio']:5.2f} ({r['q25']:.2f}-{r['q75']:.2f})"
     )
 
 
@@ -185,12 +223,13 @@ def markdown(rows: list[dict[str, Any]], threads: int) -> list[str]:
         "`losslab.torch.loss(name)` and of PyTorch's loss on the same tensors (cross_entropy:",
         f"rows of {CLASSES} classes, *n* logits in all; focal: torchvision's formula in torch",
         "operations), and one SGD training step of an MLP 32-64-64-(1 or 10), tanh, float32,",
-        f"at batch *n*. {threads} threads for torch and numba. *torch / losslab* >= 1 means",
-        "losslab is at least as fast. Target: >= 1.0 on the CPU.",
+        f"at batch *n*. {threads} threads for torch and numba. The two run in alternation;",
+        "*torch / losslab* is the median of the paired ratios (>= 1: losslab at least as",
+        "fast), *quartiles* their middle half. Target: >= 1.0 on the CPU.",
         "",
         "| device | case | loss | dtype | n | losslab ms | torch ms | torch / losslab "
-        "| load | target |",
-        "|" + " --- |" * 10,
+        "| quartiles | load | target |",
+        "|" + " --- |" * 11,
     ]
     for r in rows:
         met = "met" if r["ratio"] >= 1.0 else "MISSED"
@@ -198,7 +237,7 @@ def markdown(rows: list[dict[str, Any]], threads: int) -> list[str]:
         out.append(
             f"| {r['device']} | {r['case']} | {r['loss']} | {r['dtype']} | {r['n']:,} "
             f"| {r['losslab_ms']:.3f} | {r['torch_ms']:.3f} | {r['ratio']:.2f} "
-            f"| {r['load']:.2f} | {target} |"
+            f"| {r['q25']:.2f}-{r['q75']:.2f} | {r['load']:.2f} | {target} |"
         )
     return out
 
