@@ -16,29 +16,31 @@ Array = Any
 """An array of any array-API library (NumPy, PyTorch, JAX, CuPy...)."""
 
 
-class _NumPyNamespace(types.ModuleType):
+def _sort(x: Array, /, *, axis: int = -1, descending: bool = False, stable: bool = True) -> Array:
+    """``numpy.sort`` along ``axis``, largest first when ``descending`` (the standard's)."""
+    out = np.sort(x, axis=axis, kind="stable" if stable else None)
+    return np.flip(out, axis=axis) if descending else out
+
+
+def _numpy_namespace() -> types.ModuleType:
     """NumPy's own module as an array-API namespace, with ``sort`` as the standard has it.
 
     Since NumPy 2.1 the ``numpy`` module follows the standard in every
-    function losslab uses but ``sort``, which lacks ``descending``. It
+    function losslab uses but ``sort``, which lacks ``descending``. This
     replaces array-api-compat's wrapper of NumPy, whose import clones the
     whole module and so loads ``numpy.f2py`` and ``numpy.testing`` (~0.1 s of
-    ``import losslab.losses``).
+    ``import losslab.losses``). A plain module holding NumPy's loaded names, so
+    that ``xp.exp`` costs what ``np.exp`` does; what NumPy loads lazily is
+    looked up there when asked for (the module's ``__getattr__``, PEP 562).
     """
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(np, name)
-
-    @staticmethod
-    def sort(
-        x: Array, /, *, axis: int = -1, descending: bool = False, stable: bool = True
-    ) -> Array:
-        """``numpy.sort`` along ``axis``, largest first when ``descending``."""
-        out = np.sort(x, axis=axis, kind="stable" if stable else None)
-        return np.flip(out, axis=axis) if descending else out
+    module = types.ModuleType("numpy", "NumPy as losslab's array-API namespace.")
+    module.__dict__.update((k, v) for k, v in vars(np).items() if not k.startswith("__"))
+    module.sort = _sort  # type: ignore[attr-defined]
+    module.__getattr__ = lambda name: getattr(np, name)  # type: ignore[method-assign]
+    return module
 
 
-NUMPY = _NumPyNamespace("numpy", "NumPy as losslab's array-API namespace.")
+NUMPY = _numpy_namespace()
 """The namespace of NumPy arrays, Python scalars and lists."""
 
 
