@@ -17,6 +17,7 @@ def _link(dataset: str, losses: list[str], **settings: Any) -> str:
     """A playground link without L2 penalty and with one run per loss, as every preset has."""
     return links.playground(dataset, losses, l2=0, cap=1, **settings)
 
+
 PRESETS: list[dict[str, str]] = [
     {
         "name": "outliers",
