@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from losslab.landscape import flatten
 from losslab.links import Link
 from losslab.models import MLP, Model
 from losslab.runs import Run, RunSpec
@@ -84,7 +85,8 @@ class JobRun:
         stride doubles: a long run keeps an evenly thinned path from its start,
         and the latest point besides.
         """
-        if self.path_epochs and self.path_epochs[-1] == epoch:
+        points = self.points
+        if points and points[-1][0] == epoch:
             return  # a new segment records its starting epoch again
         if self.arrivals % self.stride == 0:
             self.kept.append((epoch, theta))
@@ -101,16 +103,19 @@ class JobRun:
                 self.tail = last
 
     @property
+    def points(self) -> list[tuple[int, np.ndarray]]:
+        """The kept ``(epoch, parameters)`` of the trajectory, the latest last."""
+        return self.kept + ([self.tail] if self.tail is not None else [])
+
+    @property
     def path(self) -> list[np.ndarray]:
         """The kept parameter vectors, the latest last."""
-        points = self.kept + ([self.tail] if self.tail is not None else [])
-        return [theta for _, theta in points]
+        return [theta for _, theta in self.points]
 
     @property
     def path_epochs(self) -> list[int]:
         """The epoch of each point of :attr:`path`."""
-        points = self.kept + ([self.tail] if self.tail is not None else [])
-        return [epoch for epoch, _ in points]
+        return [epoch for epoch, _ in self.points]
 
     @property
     def label(self) -> str:
@@ -257,12 +262,12 @@ class Job:
             nonlocal last_draw, due
             entry: dict[str, Any] = clean_record(record)
             entry["epoch"] = base + epoch
-            theta = np.concatenate([p.ravel() for p in model.params.values()])
+            theta = flatten(model.params)
             if theta.size <= 4:
                 entry["theta"] = finite(theta)
             with self.lock:
                 job_run.records.append(entry)
-                job_run.keep_point(entry["epoch"], theta.astype(np.float64))
+                job_run.keep_point(entry["epoch"], theta)
             now = time.monotonic()
             if now - last_draw >= limits.STREAM_INTERVAL_S or not self.resume.is_set():
                 self._snapshot(job_run)
@@ -280,9 +285,7 @@ class Job:
 
         try:
             with self.lock:  # the start of the trajectory, before any epoch
-                job_run.keep_point(
-                    0, np.concatenate([p.ravel() for p in job_run.model.params.values()])
-                )
+                job_run.keep_point(0, flatten(job_run.model.params))
             self._snapshot(job_run)
             if not self._gate(job_run):
                 job_run.state, job_run.message = "stopped", "stopped"
