@@ -485,6 +485,32 @@ def _wait(predicate, timeout: float = 10.0) -> None:
         time.sleep(0.02)
 
 
+def _records(client, job_id: str, index: int | None = None) -> list[dict]:
+    """Every epoch record the job's stream sends, of run ``index`` or of all runs."""
+    return [r for n, u in events(client, job_id) if n == "update" for run in u["runs"]
+            if index is None or run["index"] == index
+            for r in run.get("records", [])]  # fmt: skip
+
+
+def _change_while_paused(client, change: dict, *, first: int, then: int) -> tuple[list, int]:
+    """Pause a job after ``first`` epochs, post ``change``, resume for ``then`` more, stop.
+
+    The job trains Huber (δ = 1) by GD at lr 0.05 without a cap. Returns its
+    streamed records and the epoch it paused at.
+    """
+    body = {"losses": [{"name": "huber", "params": {"delta": 1.0}}], "epochs": None,
+            "epochs_per_second": 200, "optimizer": "gd", "lr": 0.05}  # fmt: skip
+    job_id = client.post("/api/jobs", json=body).json()["job_id"]
+    _wait(lambda: _epochs(client, job_id)[0] >= first)
+    client.post(f"/api/jobs/{job_id}/pause")
+    assert client.post(f"/api/jobs/{job_id}/settings", json=change).status_code == 200
+    paused_at = _epochs(client, job_id)[0]
+    client.post(f"/api/jobs/{job_id}/resume")
+    _wait(lambda: _epochs(client, job_id)[0] >= paused_at + then)
+    client.post(f"/api/jobs/{job_id}/stop")
+    return _records(client, job_id), paused_at
+
+
 def test_step_trains_exactly_one_epoch_of_a_paused_job(client):
     body = {**QUICK_JOB, "epochs": None, "start_paused": True}
     job_id = client.post("/api/jobs", json=body).json()["job_id"]
@@ -505,29 +531,15 @@ def test_without_a_cap_a_job_trains_past_one_segment(client, monkeypatch):
     _wait(lambda: min(_epochs(client, job_id)) > limits.SEGMENT_EPOCHS + 10, timeout=60)
     assert client.get(f"/api/jobs/{job_id}").json()["state"] == "running"
     client.post(f"/api/jobs/{job_id}/stop")
-    stream = events(client, job_id)
-    epochs = [r["epoch"] for n, u in stream if n == "update" for run in u["runs"]
-              if run["index"] == 0 for r in run.get("records", [])]  # fmt: skip
+    epochs = [r["epoch"] for r in _records(client, job_id, index=0)]
     # Numbered on across segments, without gaps or repeats.
     assert epochs == list(range(1, len(epochs) + 1))
 
 
 def test_settings_changed_while_paused_take_effect_on_resume(client):
-    body = {"losses": [{"name": "huber", "params": {"delta": 1.0}}], "epochs": None,
-            "epochs_per_second": 200, "optimizer": "gd", "lr": 0.05}  # fmt: skip
-    job_id = client.post("/api/jobs", json=body).json()["job_id"]
-    _wait(lambda: _epochs(client, job_id)[0] >= 5)
-    client.post(f"/api/jobs/{job_id}/pause")
     huber = {"name": "huber", "params": {"delta": 0.3}}
     change = {"lr": 0.01, "weight_decay": 0.5, "losses": [huber]}
-    assert client.post(f"/api/jobs/{job_id}/settings", json=change).status_code == 200
-    paused_at = _epochs(client, job_id)[0]
-    client.post(f"/api/jobs/{job_id}/resume")
-    _wait(lambda: _epochs(client, job_id)[0] >= paused_at + 5)
-    client.post(f"/api/jobs/{job_id}/stop")
-    stream = events(client, job_id)
-    records = [r for n, u in stream if n == "update" for run in u["runs"]
-               for r in run.get("records", [])]  # fmt: skip
+    records, paused_at = _change_while_paused(client, change, first=5, then=5)
     before = [r for r in records if r["epoch"] <= paused_at]
     after = [r for r in records if r["epoch"] > paused_at]
     assert {r["lr"] for r in before} == {0.05}
@@ -540,18 +552,7 @@ def test_l1_set_while_paused_pulls_the_weights_to_zero_on_resume(client):
     # Huber's gradient in a weight is at most delta · mean|x_j| (< delta here: standard normal
     # features, mean |x| ≈ 0.8): an L1 rate of 5 outweighs it, so every parameter ends
     # oscillating within one step, lr · (l1 + delta), of 0, where L1 alone puts it.
-    body = {"losses": [{"name": "huber", "params": {"delta": 1.0}}], "epochs": None,
-            "epochs_per_second": 200, "optimizer": "gd", "lr": 0.05}  # fmt: skip
-    job_id = client.post("/api/jobs", json=body).json()["job_id"]
-    _wait(lambda: _epochs(client, job_id)[0] >= 40)
-    client.post(f"/api/jobs/{job_id}/pause")
-    assert client.post(f"/api/jobs/{job_id}/settings", json={"l1": 5.0}).status_code == 200
-    paused_at = _epochs(client, job_id)[0]
-    client.post(f"/api/jobs/{job_id}/resume")
-    _wait(lambda: _epochs(client, job_id)[0] >= paused_at + 30)
-    client.post(f"/api/jobs/{job_id}/stop")
-    records = [r for n, u in events(client, job_id) if n == "update" for run in u["runs"]
-               for r in run.get("records", [])]  # fmt: skip
+    records, paused_at = _change_while_paused(client, {"l1": 5.0}, first=40, then=30)
     before = next(r for r in records if r["epoch"] == paused_at)
     assert max(abs(t) for t in before["theta"]) > 0.5
     assert max(abs(t) for t in records[-1]["theta"]) <= 0.05 * (5.0 + 1.0)
@@ -675,8 +676,7 @@ def test_logistic_run_landscape_is_the_log_loss_over_its_two_weights(client, app
             "losses": [{"name": "bce_with_logits"}, {"name": "hinge"}],
             "optimizer": "adam", "lr": 0.1, "epochs_per_second": None}  # fmt: skip
     job_id = client.post("/api/jobs", json=body).json()["job_id"]
-    records = [r for n, u in events(client, job_id) if n == "update" for run in u["runs"]
-               if run["index"] == 0 for r in run.get("records", [])]  # fmt: skip
+    records = _records(client, job_id, index=0)
     response = _landscape(client, job_id, size=21)
     assert response.status_code == 200, response.text
     sliced = response.json()
@@ -704,8 +704,7 @@ def test_mlp_run_landscape_on_random_and_pca_planes(client, app):
             "epochs": 25, "losses": [{"name": "bce_with_logits"}], "optimizer": "adam",
             "lr": 0.05, "epochs_per_second": None}  # fmt: skip
     job_id = client.post("/api/jobs", json=body).json()["job_id"]
-    records = [r for n, u in events(client, job_id) if n == "update" for run in u["runs"]
-               for r in run.get("records", [])]  # fmt: skip
+    records = _records(client, job_id)
     auto = _landscape(client, job_id, size=21).json()
     assert auto["plane"] == "random"
     # The random plane is centred on the start: the grid's middle is the untrained loss.
