@@ -524,8 +524,10 @@ def test_step_trains_exactly_one_epoch_of_a_paused_job(client):
     client.post(f"/api/jobs/{job_id}/stop")
 
 
-def test_without_a_cap_a_job_trains_past_one_segment(client, monkeypatch):
+def test_without_a_cap_a_job_trains_past_one_segment(client, app, monkeypatch):
     monkeypatch.setattr(limits, "SEGMENT_EPOCHS", 300)
+    # Nobody streams this job while it trains: keep it past the fixture's 5 s idle limit.
+    monkeypatch.setattr(app.state.jobs, "idle_timeout", 120.0)
     body = {**QUICK_JOB, "epochs": None, "epochs_per_second": None}
     job_id = client.post("/api/jobs", json=body).json()["job_id"]
     _wait(lambda: min(_epochs(client, job_id)) > limits.SEGMENT_EPOCHS + 10, timeout=60)
