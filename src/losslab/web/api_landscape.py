@@ -92,8 +92,9 @@ def run_landscape(
         raise FieldError("index", f"the job has runs 0 to {len(job.runs) - 1}, got {index}")
     job_run = job.runs[index]
     with job.lock:
-        path = np.stack(job_run.path) if job_run.path else None
-        epochs = list(job_run.path_epochs)
-    if path is None:
+        points = job_run.points
+    if not points:
         raise FieldError("index", "the run has not recorded an epoch yet")
+    path = np.stack([theta for _, theta in points])
+    epochs = [epoch for epoch, _ in points]
     return RunLandscapeResponse(**run_slice(job_run, path, epochs, plane, size, seed))
