@@ -29,7 +29,14 @@ from typing import Any
 
 import numpy as np
 
-from losslab.landscape import grid_surface, pca_plane, plane_surface, random_plane, set_flat
+from losslab.landscape import (
+    grid_surface,
+    parse_coordinate,
+    pca_plane,
+    plane_surface,
+    random_plane,
+    set_flat,
+)
 from losslab.models import Linear
 from losslab.web.errors import FieldError
 from losslab.web.jobs import JobRun, finite
@@ -103,7 +110,7 @@ def run_slice(job_run: JobRun, path: np.ndarray, epochs: list[int], plane: str, 
     if plane == "weights":
         if pair is None:
             raise FieldError("plane", "only a linear model with one output has a weight plane")
-        flat = [_flat_index(model, name) for name in pair]
+        flat = [parse_coordinate(model, name).flat for name in pair]
         coords = path[:, flat]
         current = (float(coords[-1, 0]), float(coords[-1, 1]))
         ranges = _span(coords, current, 1.0)
@@ -143,9 +150,3 @@ def run_slice(job_run: JobRun, path: np.ndarray, epochs: list[int], plane: str, 
         "labels": list(labels), "loss": loss.name, "label": job_run.label,
         "explained": explained,
     }  # fmt: skip
-
-
-def _flat_index(model: Any, name: str) -> int:
-    from losslab.landscape import parse_coordinate
-
-    return parse_coordinate(model, name).flat
