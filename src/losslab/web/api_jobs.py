@@ -144,13 +144,6 @@ def request_loss(spec: LossSpec, i: int, task: str) -> Any:
     return bound_loss(spec.name, spec.params, field)
 
 
-def _label(spec: LossSpec) -> str:
-    if spec.name == "custom":
-        return f"custom: {spec.expression}"
-    args = ", ".join(f"{k}={v}" for k, v in spec.params.items() if v is not None)
-    return f"{spec.name}({args})" if args else spec.name
-
-
 def job_spec(body: TrainRequest, data: Dataset, loss: Any, label: str) -> RunSpec:
     """The run a job trains for one loss (``epochs`` is the cap, or one segment without one)."""
     return RunSpec(
@@ -180,7 +173,7 @@ def _prepare(body: TrainRequest, data: Dataset, i: int) -> JobRun:
     loss = request_loss(spec, i, data.task)
     try:
         # The task, the targets and the loss's own domain (counts >= 0 ...) are checked here.
-        run = prepare(job_spec(body, data, loss, _label(spec)))
+        run = prepare(job_spec(body, data, loss, spec.label()))
     except RunSpecError as exc:
         field = f"losses.{i}.name" if exc.argument == "loss" else exc.argument
         raise FieldError(field, exc.reason) from exc
@@ -309,7 +302,7 @@ def change_job(job_id: str, body: JobSettings, request: Request) -> JobStatus:
                     f"run {job_run.index} trains {job_run.loss.name!r}; only parameters change",
                 )
             changes["loss"] = request_loss(given, job_run.index, job_run.run.dataset.task)
-            changes["label"] = _label(given)
+            changes["label"] = given.label()
         specs.append(replace(spec, **changes))
     job.change(specs)
     return _status(job)

@@ -184,6 +184,13 @@ class LossSpec(Request):
         None, max_length=1000, description="with name 'custom': the expression to train"
     )
 
+    def label(self) -> str:
+        """The run's label: ``name(k=v, ...)``, the bare name, or ``custom: expression``."""
+        if self.name == "custom":
+            return f"custom: {self.expression}"
+        args = ", ".join(f"{k}={v}" for k, v in self.params.items() if v is not None)
+        return f"{self.name}({args})" if args else self.name
+
 
 Units = Annotated[int, Field(ge=1, le=limits.MAX_HIDDEN_UNITS)]
 Layers = Annotated[list[Units], Field(min_length=1, max_length=limits.MAX_HIDDEN_LAYERS)]

@@ -36,13 +36,6 @@ def _loss_line(spec: LossSpec, task: str) -> str:
     return f"losses.get({spec.name!r}{params})"
 
 
-def _label(spec: LossSpec) -> str:
-    if spec.name == "custom":
-        return f"custom: {spec.expression}"
-    args = ", ".join(f"{k}={v}" for k, v in spec.params.items() if v is not None)
-    return f"{spec.name}({args})" if args else spec.name
-
-
 def python_script(body: ScriptRequest, task: str) -> str:
     """A runnable script reproducing ``body``: each run for its ``run_epochs`` (else ``epochs``).
 
@@ -74,7 +67,7 @@ def python_script(body: ScriptRequest, task: str) -> str:
         )
     epochs = body.run_epochs or [body.epochs] * len(body.losses)
     loss_lines = "".join(
-        f"    ({_label(s)!r}, {_loss_line(s, task)}, {n!r}),\n"
+        f"    ({s.label()!r}, {_loss_line(s, task)}, {n!r}),\n"
         for s, n in zip(body.losses, epochs, strict=True)
     )
     keys = ", ".join(repr(k) for k in RESULT_KEYS)
