@@ -100,9 +100,13 @@ def build(spec: DatasetSpec, store: UploadStore) -> datasets.Dataset:
         return store.get(spec.upload_id)
     if spec.name not in GENERATED:
         raise ValueError(f"dataset.name {spec.name!r} unknown; available: {', '.join(GENERATED)}")
+    return datasets.load(spec.name, **knobs(spec))
+
+
+def knobs(spec: DatasetSpec) -> dict[str, Any]:
+    """The knobs ``spec`` sets that its generated dataset's loader takes."""
     accepted = inspect.signature(datasets.loader(spec.name)).parameters
-    knobs = {k: getattr(spec, k) for k in _KNOBS if k in accepted and getattr(spec, k) is not None}
-    return datasets.load(spec.name, **knobs)
+    return {k: getattr(spec, k) for k in _KNOBS if k in accepted and getattr(spec, k) is not None}
 
 
 def view_of(data: datasets.Dataset) -> str:

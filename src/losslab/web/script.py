@@ -11,10 +11,7 @@ setup from epoch 0.
 
 from __future__ import annotations
 
-import inspect
-
-from losslab import datasets
-from losslab.web.data import _KNOBS
+from losslab.web.data import knobs
 from losslab.web.schemas import LossSpec, ScriptRequest
 
 RESULT_KEYS = (
@@ -52,13 +49,8 @@ def python_script(body: ScriptRequest, task: str) -> str:
     if data.upload_id is not None:
         load = "datasets.csv('your_file.csv', target='...')  # the uploaded CSV: name it here"
     else:
-        accepted = inspect.signature(datasets.loader(data.name)).parameters
-        knobs = {
-            k: getattr(data, k) for k in _KNOBS if k in accepted and getattr(data, k) is not None
-        }
-        load = (
-            f"datasets.load({data.name!r}" + "".join(f", {k}={v!r}" for k, v in knobs.items()) + ")"
-        )
+        settings = "".join(f", {k}={v!r}" for k, v in knobs(data).items())
+        load = f"datasets.load({data.name!r}{settings})"
     if body.features:
         # The model reads the chosen input features of the two raw ones.
         names = list(body.features)
