@@ -211,6 +211,24 @@ def test_gaussian_nll_hessian_is_indefinite_off_the_mean():
     assert np.linalg.det(block) < 0
 
 
+def test_gaussian_nll_is_finite_where_half_the_square_is():
+    # r² e^{-s} overflows float64 here while (s + r² e^{-s}) / 2 does not (the fuzz's cases).
+    import mpmath
+
+    z = np.array([[-1.39297612e154, -2.09341115e-304], [-7.07720963e85, 2.48471099]])
+    y = np.array([1.366516682743893e-290, -4.7627292404644696e154])
+    for row, t, value, grad, diag in zip(
+        z, y, losses.gaussian_nll(z, y, reduction="none"),
+        losses.gaussian_nll_grad(z, y, reduction="none"),
+        losses.gaussian_nll_hess(z, y, reduction="none"), strict=True,
+    ):  # fmt: skip
+        mu, s, target = (mpmath.mpf(float(v)) for v in (*row, t))
+        half = (mu - target) ** 2 * mpmath.exp(-s) / 2
+        assert value == pytest.approx(float(s / 2 + half), rel=1e-14)
+        assert grad[1] == pytest.approx(float(mpmath.mpf(1) / 2 - half), rel=1e-14)
+        assert diag[1] == pytest.approx(float(half), rel=1e-14)
+
+
 @pytest.mark.parametrize("name", ["multi_quantile"])
 def test_lipschitz_bound_holds(name, rng):
     loss = losses.get(name, qs=(0.05, 0.5, 0.7))

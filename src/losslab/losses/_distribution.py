@@ -72,9 +72,10 @@ class GaussianNLL(Rows):
     log(2 pi) / 2. Gradient (r e^{-s}, (1 - r² e^{-s}) / 2); Hessian block
     [[e^{-s}, -r e^{-s}], [-r e^{-s}, r² e^{-s} / 2]]. Its determinant
     -r² e^{-2s} / 2 is negative wherever r != 0: the loss is convex in mu and in
-    s separately, not jointly. r² e^{-s} is computed as (r e^{-s/4} e^{-s/4})²,
-    exact where r = 1e-300 and s = -1500, and 0 (not NaN) where r = 0 and
-    e^{-s} overflows.
+    s separately, not jointly. r² e^{-s} / 2 is computed as a (a / 2) with
+    a = r e^{-s/4} e^{-s/4}: exact where r = 1e-300 and s = -1500, finite
+    wherever r² e^{-s} / 2 is (a² alone overflows first), and 0 (not NaN)
+    where r = 0 and e^{-s} overflows.
 
     Same as ``torch.nn.functional.gaussian_nll_loss(mu, y, var=exp(s),
     full=False)`` wherever exp(s) exceeds torch's clamp ``eps`` (1e-6 by
@@ -115,13 +116,13 @@ class GaussianNLL(Rows):
     @staticmethod
     def value(xp, z, t):
         _, _, a, _ = _gaussian_parts(xp, z, t)
-        return 0.5 * z[..., 1] + 0.5 * (a * a)
+        return 0.5 * z[..., 1] + a * (0.5 * a)
 
     @staticmethod
     def grad(xp, z, t):
         """(r e^{-s}, (1 - r² e^{-s}) / 2) with r = mu - y."""
         _, e, a, zero = _gaussian_parts(xp, z, t)
-        return xp.stack([_gaussian_force(xp, a, e, zero), 0.5 - 0.5 * (a * a)], axis=-1)
+        return xp.stack([_gaussian_force(xp, a, e, zero), 0.5 - a * (0.5 * a)], axis=-1)
 
     @staticmethod
     def hess(xp, z, t):
@@ -129,7 +130,7 @@ class GaussianNLL(Rows):
         _, e, a, zero = _gaussian_parts(xp, z, t)
         precision = ((e * e) * e) * e
         cross = -_gaussian_force(xp, a, e, zero)
-        rows = [xp.stack([precision, cross], axis=-1), xp.stack([cross, 0.5 * (a * a)], axis=-1)]
+        rows = [xp.stack([precision, cross], axis=-1), xp.stack([cross, a * (0.5 * a)], axis=-1)]
         return xp.stack(rows, axis=-2)
 
 
