@@ -13,8 +13,10 @@ the same tensors, and one training step (``zero_grad``, forward, loss,
 tanh) at batch 256 and 65,536 in float32. After a warm-up, losslab and torch
 run in alternation, each sample lasting about 5 ms; *torch / losslab* is the
 median of the paired ratios (above 1: losslab is faster), with their
-quartiles, which show how far the machine moved it. The same runs on
-a CUDA GPU when one is at hand, labelled by device. ``benchmarks/run.py``
+quartiles, which show how far the machine moved it. A last pair of rows times
+a loss that does no work, as a ``torch.autograd.Function``, against
+``mse_loss`` in the same step: the ceiling for losses that run Python. The
+same runs on a CUDA GPU when one is at hand, labelled by device. ``benchmarks/run.py``
 (``make bench``) calls :func:`torch_speed` and records the table in
 BENCHMARKS.md.
 """
@@ -55,6 +57,28 @@ REFERENCE: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
     "cross_entropy": F.cross_entropy,
     "focal": _focal,
 }
+
+
+class _NoWork(torch.autograd.Function):
+    """The least a loss written in Python can cost: no arithmetic, a kept gradient handed back.
+
+    Timed in the MLP step against torch's ``mse_loss``, it measures the floor
+    of any loss that runs its own code through a ``torch.autograd.Function``
+    (as the fused path does): the Function's own overhead in forward and backward.
+    """
+
+    @staticmethod
+    def forward(ctx: Any, z: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        ctx.grad = torch.empty_like(z)
+        return z.new_zeros(())
+
+    @staticmethod
+    def backward(ctx: Any, upstream: torch.Tensor) -> tuple[torch.Tensor, None]:
+        grad, ctx.grad = ctx.grad, None
+        return grad, None
+
+
+FLOOR = "no-work Function vs mse"
 
 
 def _sync(device: torch.device) -> None:
@@ -187,6 +211,15 @@ def torch_speed(
                 )
                 rows.append(_row(label, "MLP step", name, torch.float32, batch, times))
                 print(_line(rows[-1]), file=sys.stderr)
+        for batch in batches:
+            times = _paired(
+                _mlp_step(_NoWork.apply, batch, 1, device),
+                _mlp_step(F.mse_loss, batch, 1, device),
+                repeats,
+                device,
+            )
+            rows.append(_row(label, "MLP step", FLOOR, torch.float32, batch, times))
+            print(_line(rows[-1]), file=sys.stderr)
     return rows
 
 
@@ -226,6 +259,9 @@ def markdown(rows: list[dict[str, Any]], threads: int) -> list[str]:
         f"at batch *n*. {threads} threads for torch and numba. The two run in alternation;",
         "*torch / losslab* is the median of the paired ratios (>= 1: losslab at least as",
         "fast), *quartiles* their middle half. Target: >= 1.0 on the CPU.",
+        f"The rows *{FLOOR}* time a loss that does no arithmetic at all, written as a",
+        "`torch.autograd.Function` (as the fused path is), against `mse_loss`: the ceiling",
+        "of any loss whose forward and backward run Python code.",
         "",
         "| device | case | loss | dtype | n | losslab ms | torch ms | torch / losslab "
         "| quartiles | load | target |",
@@ -233,7 +269,7 @@ def markdown(rows: list[dict[str, Any]], threads: int) -> list[str]:
     ]
     for r in rows:
         met = "met" if r["ratio"] >= 1.0 else "MISSED"
-        target = f"{met} (>= 1.0x)" if r["device"] == "cpu" else "-"
+        target = f"{met} (>= 1.0x)" if r["device"] == "cpu" and r["loss"] != FLOOR else "-"
         out.append(
             f"| {r['device']} | {r['case']} | {r['loss']} | {r['dtype']} | {r['n']:,} "
             f"| {r['losslab_ms']:.3f} | {r['torch_ms']:.3f} | {r['ratio']:.2f} "

@@ -131,7 +131,10 @@ def fused_available() -> bool:
 
 
 SERIAL_BELOW = 1 << 18
-"""Work of fewer elements runs the kernels on one thread (see :func:`kernel_threads`)."""
+"""Work of fewer elements runs the serial kernels: one thread, numba's team untouched.
+
+(:func:`kernel_threads` gives the reason; the parallel kernels run larger work.)
+"""
 
 
 @contextmanager

@@ -170,56 +170,44 @@ def test_fast_path_is_taken_and_stays_exact_under_double_backward() -> None:
 
 
 @pytest.mark.parametrize("name", ["huber", "cross_entropy"])
-def test_small_kernels_keep_torch_s_thread_team_and_their_bits(name, monkeypatch) -> None:
-    """Below SERIAL_BELOW the kernels run on torch's team when numba shares its OpenMP pool.
+def test_small_work_runs_the_serial_kernel_with_the_parallel_kernel_s_bits(
+    name, monkeypatch
+) -> None:
+    """Below SERIAL_BELOW the serial kernel runs: numba's thread team is never touched.
 
-    The result does not depend on the team (per-chunk sums), so it is the same
-    bits as on one thread; with a thread count other than torch's, losslab's
-    one-thread rule (config.kernel_threads) still applies.
+    Per-chunk sums make the result independent of how the chunks are run, so
+    the serial kernel gives the parallel kernel's bits.
     """
     import numba
 
-    from losslab.torch import _fused
-
-    if numba.config.NUMBA_NUM_THREADS < 2:
-        pytest.skip("numba is limited to one thread here")
-    rng = _rng("team", name)
+    rng = _rng("serial", name)
     if name == "cross_entropy":
         z0, t = rng.normal(size=(256, 10)), torch.tensor(rng.integers(0, 10, 256))
     else:
         z0, t = rng.normal(size=256), torch.tensor(rng.normal(size=256), dtype=torch.float32)
     loss = lt.loss(name)
-    entered = []
-    switch = config.kernel_threads
 
-    def recording(n, n_jobs=None):
-        entered.append(n)
-        return switch(n, n_jobs)
+    def value_and_grad():
+        z = torch.tensor(z0, dtype=torch.float32, requires_grad=True)
+        value = loss(z, t)
+        value.backward()
+        return value.item(), z.grad.numpy().copy()
 
-    monkeypatch.setattr(config, "kernel_threads", recording)
+    def untouched(*args):
+        raise AssertionError("numba's thread team was changed for small work")
 
-    def value_and_grad(torch_threads, numba_threads):
-        before = torch.get_num_threads(), numba.get_num_threads()
-        torch.set_num_threads(torch_threads)
-        numba.set_num_threads(numba_threads)
-        try:
-            z = torch.tensor(z0, dtype=torch.float32, requires_grad=True)
-            value = loss(z, t)
-            value.backward()
-            return value.item(), z.grad.numpy().copy()
-        finally:
-            torch.set_num_threads(before[0])
-            numba.set_num_threads(before[1])
-
-    one = value_and_grad(2, 1)
-    entered.clear()
-    team = value_and_grad(2, 2)
-    assert entered == ([] if _fused._one_pool() else [z0.size])
-    assert team[0] == one[0]
-    np.testing.assert_array_equal(team[1], one[1])
-    entered.clear()
-    value_and_grad(1, 2)  # numba's count is not torch's: one thread for small work
-    assert entered == [z0.size]
+    with monkeypatch.context() as patched:
+        patched.setattr(numba, "set_num_threads", untouched)
+        serial = value_and_grad()
+    monkeypatch.setattr(config, "SERIAL_BELOW", 1)  # every size runs the parallel kernel
+    parallel = value_and_grad()
+    assert serial[0] == parallel[0]
+    np.testing.assert_array_equal(serial[1], parallel[1])
+    kernels = loss._direct[torch.float32].kernels  # the rows' hold (label counts, loss)
+    assert set(kernels) == {False, True}
+    for parallel, kernel in kernels.items():
+        for compiled in kernel if isinstance(kernel, tuple) else [kernel]:
+            assert bool(compiled.targetoptions.get("parallel")) == parallel
 
 
 @pytest.mark.parametrize("fused", [True, False], ids=["fused", "torch"])

@@ -170,9 +170,12 @@ def _template(pred, true, weights, args, order, want_value, scale, out, values, 
 _KERNELS: dict[Any, Any] = {}
 
 
-def kernel(definition: Any, variant: Any, dtype: Any) -> Any:
-    """The kernel of Elementwise ``definition`` at its ``variant``, for ``dtype`` input."""
-    key = (definition, variant, np.dtype(dtype).name)
+def kernel(definition: Any, variant: Any, dtype: Any, *, parallel: bool = True) -> Any:
+    """The kernel of Elementwise ``definition`` at its ``variant``, for ``dtype`` input.
+
+    ``parallel=False``: the serial kernel, for small work (see :func:`compile.instantiate`).
+    """
+    key = (definition, variant, np.dtype(dtype).name, parallel)
     if key not in _KERNELS:
         functions = [bind(getattr(variant, which), scalar_math) for which in WHICH]
         arity = functions[0].py_func.__code__.co_argcount - 2
@@ -181,6 +184,7 @@ def kernel(definition: Any, variant: Any, dtype: Any) -> Any:
         _KERNELS[key] = instantiate(
             _template,
             name,
+            parallel=parallel,
             VALUE=functions[0],
             GRAD=functions[1],
             HESS=functions[2],

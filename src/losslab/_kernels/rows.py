@@ -55,11 +55,12 @@ def _label_totals_template(labels, weights, n_classes, ignore_index, sums):
         sums[chunk, 1] = bad
 
 
-def label_totals(dtype: Any) -> Any:
+def label_totals(dtype: Any, *, parallel: bool = True) -> Any:
     """The kernel counting kept rows and bad labels, for weights of ``dtype``."""
-    key = ("label_totals", np.dtype(dtype).name)
+    key = ("label_totals", np.dtype(dtype).name, parallel)
     if key not in _KERNELS:
-        _KERNELS[key] = instantiate(_label_totals_template, f"{key[1]}_{stamp(__name__)}")
+        name = f"{key[1]}_{stamp(__name__)}"
+        _KERNELS[key] = instantiate(_label_totals_template, name, parallel=parallel)
     return _KERNELS[key]
 
 
@@ -217,9 +218,12 @@ def _template(pred, target, weights, ignore_index, order, want_value, divisor, o
         sums[chunk, 2] = worst
 
 
-def kernel(definition: Any, labels: bool, dtype: Any) -> Any:
-    """The kernel of a SoftmaxRows ``definition`` for labels or probability rows of ``dtype``."""
-    key = (definition, labels, np.dtype(dtype).name)
+def kernel(definition: Any, labels: bool, dtype: Any, *, parallel: bool = True) -> Any:
+    """The kernel of a SoftmaxRows ``definition`` for labels or probability rows of ``dtype``.
+
+    ``parallel=False``: the serial kernel, for small work (see :func:`compile.instantiate`).
+    """
+    key = (definition, labels, np.dtype(dtype).name, parallel)
     if key not in _KERNELS:
         targets = "labels" if labels else "rows"
         name = f"{definition.name}_{targets}_{key[2]}_" + stamp(
@@ -228,6 +232,7 @@ def kernel(definition: Any, labels: bool, dtype: Any) -> Any:
         _KERNELS[key] = instantiate(
             _template,
             name,
+            parallel=parallel,
             TARGET=_label_row if labels else _probability_row,
             TERM=bind(definition.term, scalar_math),
             GRADIENT=scalar_math.softmax_gradient,

@@ -159,10 +159,10 @@ def dispatch(
         check_out(out, y_pred.shape, y_pred.dtype, y_pred, y_true, weights)
     if not has_kernel(definition, loss.params):
         return NotImplemented
-    with config.kernel_threads(y_pred.size):
-        if issubclass(definition, Elementwise):
-            return _elementwise(loss, op, y_pred, y_true, weights, reduction, out)
-        return _rows(loss, op, y_pred, y_true, weights, reduction, out)
+    parallel = y_pred.size >= config.SERIAL_BELOW
+    if issubclass(definition, Elementwise):
+        return _elementwise(loss, op, y_pred, y_true, weights, reduction, out, parallel)
+    return _rows(loss, op, y_pred, y_true, weights, reduction, out, parallel)
 
 
 def _fresh(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
@@ -264,8 +264,9 @@ def _weights(
 
 
 def _elementwise(
-    loss: Any, op: str, y_pred: np.ndarray, y_true: np.ndarray, weights: Any, reduction: str, out
-) -> Any:
+    loss: Any, op: str, y_pred: np.ndarray, y_true: np.ndarray, weights: Any, reduction: str, out,
+    parallel: bool,
+) -> Any:  # fmt: skip
     definition = loss.definition
     dtype = y_pred.dtype
     if y_true.shape != y_pred.shape or y_pred.size == 0 or y_true.dtype.kind not in "biuf":
@@ -274,7 +275,9 @@ def _elementwise(
     if prepared is None:
         return NotImplemented
     w, weight_sum = prepared
-    kernel = _kernels[0].kernel(definition, definition.variant(loss.params), dtype)
+    kernel = _kernels[0].kernel(
+        definition, definition.variant(loss.params), dtype, parallel=parallel
+    )
     pred = _contiguous(y_pred, dtype).reshape(-1)
     true = _contiguous(y_true, dtype).reshape(-1)
     result = _fresh(y_pred.shape, dtype) if out is None else out
@@ -300,8 +303,9 @@ def _elementwise(
 
 
 def _rows(
-    loss: Any, op: str, y_pred: np.ndarray, y_true: np.ndarray, weights: Any, reduction: str, out
-) -> Any:
+    loss: Any, op: str, y_pred: np.ndarray, y_true: np.ndarray, weights: Any, reduction: str, out,
+    parallel: bool,
+) -> Any:  # fmt: skip
     rows = _kernels[1]
     definition = loss.definition
     if y_pred.ndim == 0 or y_pred.size == 0:
@@ -323,7 +327,7 @@ def _rows(
     if labels:
         target = _contiguous(y_true, np.int64).reshape(-1)
         label_sums = np.zeros((-(-target.size // rows.ROWS_PER_CHUNK), 2))
-        rows.label_totals(dtype)(target, w, n_classes, ignore_index, label_sums)
+        rows.label_totals(dtype, parallel=parallel)(target, w, n_classes, ignore_index, label_sums)
         normalizer = float(np.sum(label_sums[:, 0]))
         if np.sum(label_sums[:, 1]) != 0 or (reduction == "mean" and not normalizer > 0):
             return NotImplemented
@@ -334,7 +338,7 @@ def _rows(
     order, want_value, values = _plan(op, reduction, example_shape, dtype)
     divisor = normalizer if reduction == "mean" else 1.0
     sums = np.zeros((-(-pred.shape[0] // rows.ROWS_PER_CHUNK), 4))
-    rows.kernel(definition, labels, dtype)(
+    rows.kernel(definition, labels, dtype, parallel=parallel)(
         pred,
         target,
         w,

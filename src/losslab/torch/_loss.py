@@ -402,7 +402,7 @@ def _as_tensor(x: Any, name: str, like: torch.Tensor) -> torch.Tensor:
                 f"{name} must not require grad: the loss differentiates y_pred only "
                 f"(pass {name}.detach())"
             )
-        if x.device != like.device:
+        if not (x.is_cpu and like.is_cpu) and x.device != like.device:
             raise ValueError(
                 f"{name} is on {x.device} but y_pred is on {like.device}; move it first"
             )
