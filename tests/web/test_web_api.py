@@ -657,6 +657,17 @@ def test_the_x1x2_feature_makes_xor_linear(client):
     assert lifted["val_accuracy"] >= 0.95  # the sign of x1 * x2 is the class
 
 
+def test_the_schema_offers_exactly_the_features_the_server_computes():
+    import typing
+
+    from losslab.web.features import FEATURES
+    from losslab.web.schemas import TrainRequest
+
+    listed = typing.get_args(TrainRequest.model_fields["features"].annotation)[0]  # list[...]
+    (names,) = typing.get_args(listed)
+    assert list(typing.get_args(names)) == list(FEATURES)
+
+
 def test_features_only_for_generated_plane_data(client):
     body = {"dataset": {"name": "linear"}, "losses": [{"name": "mse"}], "features": ["x1"]}
     response = client.post("/api/jobs", json=body)
