@@ -58,6 +58,7 @@ __all__ = [
     "softplus",
     "tan_half_atan",
     "two_difference",
+    "two_product",
 ]
 
 
@@ -170,7 +171,7 @@ def log1p_square_ratio(a: Any, s: Any) -> Any:
 # Residuals carried to twice the working precision. Where a loss's relative condition number
 # grows with the residual (sech² r amplifies a relative error of r by 2|r|, e^(-z²/2) by z²),
 # rounding r = p - t alone costs that many ulps; with r's error known exactly, an element
-# function evaluates f(r + e) = f(r) + f'(r) e to first order instead. It is plain
+# function evaluates f(r + e) = f(r) + f'(r) e to first order instead. Both are plain
 # arithmetic that must not be reassociated: the kernels are compiled without fastmath.
 
 
@@ -191,6 +192,27 @@ def two_difference(p: Any, t: Any) -> tuple[Any, Any]:
     back = r - p  # the part of r that came from -t
     e = (p - (r - back)) - (t + back)
     return r, m.where(m.abs(e) <= FLOAT_MAX, e, 0.0)
+
+
+_SPLIT = 134217729.0  # 2^27 + 1: Dekker's splitter for float64
+
+
+def two_product(a: Any, b: Any) -> tuple[Any, Any]:
+    """(s, e) with s = a b rounded and a b = s + e exactly (Dekker's product, without fma).
+
+    Exact when |a| and |b| are below 1e300 and e is not subnormal; where a split would
+    overflow, e is 0, not NaN. Dekker (1971) splits each factor into two halves of 26
+    bits, whose products are exact.
+    """
+    s = a * b
+    a_big = _SPLIT * a
+    a_high = a_big - (a_big - a)
+    a_low = a - a_high
+    b_big = _SPLIT * b
+    b_high = b_big - (b_big - b)
+    b_low = b - b_high
+    e = ((a_high * b_high - s) + a_high * b_low + a_low * b_high) + a_low * b_low
+    return s, m.where(m.abs(e) <= FLOAT_MAX, e, 0.0)
 
 
 def softmax_element(d: Any, e: Any, others: Any, log_norm: Any, inverse: Any, is_top: Any) -> Any:
@@ -233,6 +255,7 @@ DERIVED: tuple[Callable[..., Any], ...] = (
     tan_half_atan,
     log1p_square_ratio,
     two_difference,
+    two_product,
     softmax_element,
     softmax_gradient,
     softmax_hessian,

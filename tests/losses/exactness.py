@@ -175,12 +175,12 @@ def barron(p: float, t: float, alpha: float, scale: float) -> Terms:
 def _barron_ulps(params: dict[str, Any], p: float, t: float) -> float:
     # The general alpha exponentiates a rounded logarithm, exp(y) with y = (alpha/2) log b
     # (alpha/2 - 1/2 and - 1 in the derivatives): its relative error grows with |y|, the
-    # condition number of b^(alpha/2) itself. The exact branches stay at a few ulps.
+    # condition number of b^(alpha/2) itself.
     alpha, scale = params["alpha"], params["scale"]
     z = (_f(p) - _f(t)) / _f(scale)
-    if alpha == -math.inf:  # exp(-z²/2) of a rounded z²/2: its condition number is z²
-        return 16.0 + 4.0 * min(float(z * z), 1e4)
-    if alpha in (2.0, 1.0, 0.0, -2.0):
+    # The exact branches stay at a few ulps; Welsch's e^(-z²/2), whose condition number is
+    # z², too: it takes z²/2, r's rounding error included, to twice the working precision.
+    if alpha in (2.0, 1.0, 0.0, -2.0, -math.inf):
         return 16.0
     log_b = float(mp.log1p(z * z / abs(_f(alpha) - 2)))
     return 8.0 + 4.0 * (abs(alpha) / 2 + 1) * log_b

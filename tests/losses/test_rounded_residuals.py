@@ -1,10 +1,12 @@
 """Losses whose derivatives magnify the rounding of r = y_pred - y_true, against mpmath.
 
 Where p - t is not a float, r is off by up to half an ulp, and a loss whose relative
-condition number grows with |r| multiplies that: log_cosh's Hessian sech² r by 2|r|.
-The element functions carry r's rounding error (``losslab._math.two_difference``); here
-both paths are held to 4 ulp of mpmath at such residuals, where the rounding alone cost
-12 ulp (log_cosh, the fuzz's input) and up to hundreds further out.
+condition number grows with |r| multiplies that: log_cosh's Hessian sech² r by 2|r|,
+welsch's gradient and Hessian (through e^(-z²/2), z = r / scale) by z². The element
+functions carry r's rounding error (``losslab._math.two_difference``; welsch also
+z = r / scale and z² exactly, ``two_product``); here both paths are held to 4 ulp of
+mpmath at such residuals, where the rounding alone cost 12 ulp (log_cosh, the fuzz's
+input), up to hundreds further out and up to 870 for welsch.
 """
 
 from __future__ import annotations
@@ -57,6 +59,12 @@ CASES = [
     pytest.param("log_cosh", {}, FUZZ, id="log_cosh-fuzz"),
     pytest.param("log_cosh", {}, _residuals(15.0, 40.0, 40, 1), id="log_cosh-15..40"),
     pytest.param("log_cosh", {}, _residuals(40.0, 350.0, 20, 2), id="log_cosh-40..350"),
+    pytest.param("welsch", {"scale": 1.0}, _residuals(15.0, 38.0, 40, 3), id="welsch-15..38"),
+    pytest.param("welsch", {"scale": 2.5}, _residuals(1.0, 95.0, 40, 4), id="welsch-c2.5"),
+    pytest.param("welsch", {"scale": 1.0}, _residuals(0.999, 1.001, 20, 5), id="welsch-|z|=1"),
+    pytest.param(
+        "barron", {"alpha": -np.inf, "scale": 1.0}, _residuals(15.0, 38.0, 20, 6), id="barron"
+    ),
 ]
 
 

@@ -100,7 +100,9 @@ class Welsch(_BarronMember):
     (x / c²) e^(-z²/2), Hessian (1 - z²) e^(-z²/2) / c². It is
     ``barron(alpha=-inf, scale=c)`` exactly (the same functions): bounded by
     1, its influence peaks at |x| = c with e^(-1/2) / c and then vanishes
-    faster than any power. Some texts scale it by c²/2.
+    faster than any power. Some texts scale it by c²/2. The gradient and
+    Hessian take z²/2 to twice the working precision, r's rounding error
+    included: e^(-z²/2) multiplies a relative error of z by z².
 
     Example:
         >>> round(float(welsch([1.0], [0.0])), 6)
