@@ -285,11 +285,8 @@ def _tukey_parts(p, t, c):
     c - |r| is taken from r and its rounding error lo (p - t = r + lo exactly, by
     TwoSum): near |r| = c, q is small and the rounding of r alone would be magnified.
     """
-    r = p - t
+    r, lo = m.two_difference(p, t)
     a = m.minimum(m.abs(r), c)
-    back = r - p
-    lo = (p - (r - back)) + (-t - back)
-    lo = m.where(m.abs(r) <= 2.0 * c, lo, 0.0)  # and never inf - inf
     gap = m.maximum((c - m.abs(r)) - m.where(r < 0.0, -lo, lo), 0.0)
     q = (gap / c) * ((c + a) / c)
     return a, q, a / c
