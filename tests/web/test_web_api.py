@@ -747,14 +747,14 @@ def test_a_long_path_is_thinned_evenly_keeping_its_ends(monkeypatch):
     job_run = JobRun(index=0, run=None)
     for epoch in range(0, 101):
         job_run.keep_point(epoch, np.array([float(epoch), 0.0]))
-        assert job_run.path_epochs[-1] == epoch  # the latest point is always there
+        assert job_run.points[-1][0] == epoch  # the latest point is always there
     job_run.keep_point(100, np.array([100.0, 0.0]))  # a new segment's start: not kept twice
-    epochs = job_run.path_epochs
+    epochs = [epoch for epoch, _ in job_run.points]
     assert len(epochs) <= 10
     assert epochs[0] == 0
     assert epochs[-1] == 100
     assert epochs == sorted(set(epochs))
-    assert [p[0] for p in job_run.path] == epochs
+    assert [theta[0] for _, theta in job_run.points] == epochs
     gaps = np.diff(epochs[:-1])
     assert gaps.max() == gaps.min()  # even, but for the latest point
 

@@ -108,16 +108,6 @@ class JobRun:
         return self.kept + ([self.tail] if self.tail is not None else [])
 
     @property
-    def path(self) -> list[np.ndarray]:
-        """The kept parameter vectors, the latest last."""
-        return [theta for _, theta in self.points]
-
-    @property
-    def path_epochs(self) -> list[int]:
-        """The epoch of each point of :attr:`path`."""
-        return [epoch for epoch, _ in self.points]
-
-    @property
     def label(self) -> str:
         """The run's label, as the page shows it."""
         return self.run.label
