@@ -150,8 +150,7 @@ class _Direct:
         kernel = self._kernel(n)
         kernel(pred, y_true.numpy().reshape(-1), empty, self.args, 1, True, scale,
                grad.reshape(-1), empty, sums)  # fmt: skip
-        totals = sums.sum(axis=0) if len(sums) > 1 else sums[0]
-        total, flagged, zeros, minus_ones = totals.tolist()
+        total, flagged, zeros, minus_ones = _totals(sums)
         if flagged != 0 or (zeros > 0 and minus_ones > 0) or not math.isfinite(total):
             return None  # bad input (or an overflowing sum): the general path decides
         value = torch.from_numpy(np.asarray(total * scale, dtype=self.dtype))
@@ -201,7 +200,7 @@ class _DirectRows:
         empty = _EMPTY[self.dtype]
         label_sums = np.zeros((chunks, 2))
         counts(labels, empty, n_classes, self.ignore_index, label_sums)
-        kept, bad = (label_sums.sum(axis=0) if chunks > 1 else label_sums[0]).tolist()
+        kept, bad = _totals(label_sums)
         if bad != 0 or (reduction == "mean" and not kept > 0):
             return None
         divisor = kept if reduction == "mean" else 1.0
@@ -209,7 +208,7 @@ class _DirectRows:
         sums = np.zeros((chunks, 4))
         kernel(pred, labels, empty, self.ignore_index, 1, True, divisor,
                grad.reshape(-1, n_classes), empty, sums)  # fmt: skip
-        total, flagged = (sums.sum(axis=0) if chunks > 1 else sums[0]).tolist()[:2]
+        total, flagged = _totals(sums)[:2]
         if flagged != 0 or not math.isfinite(total):
             return None
         value = torch.from_numpy(np.asarray(total / divisor, dtype=self.dtype))
@@ -229,6 +228,11 @@ class _DirectRows:
 
 
 _EMPTY = {np.dtype(t): np.empty(0, dtype=t) for t in (np.float32, np.float64)}
+
+
+def _totals(sums: np.ndarray) -> list[float]:
+    """The kernel's per-chunk sums added over chunks (a batch is usually one chunk)."""
+    return (sums.sum(axis=0) if len(sums) > 1 else sums[0]).tolist()
 
 
 def _direct(torch_loss: Any, y_pred: torch.Tensor, y_true: torch.Tensor, reduction: str) -> Any:
